@@ -1,0 +1,95 @@
+"""The rule catalogue: every check nianbao runs, with its ID, severity, formula and message.
+
+IDs and severities are SPEC §5. The ``I`` rules are nianbao's own intake rules (a file that cannot be read, a
+unit that is not on the roster, two returns for one unit in one batch); the SPEC names the defects but gives
+them no ID. Messages are templates filled with ``str.format`` from a failure's fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    HARD = "HARD"  # blocks publication; the unit must resubmit
+    HARD_W = "HARD-W"  # blocks unless a named auditor records a waiver
+    SOFT = "SOFT"  # listed for auditors, never blocks
+
+    @property
+    def blocks(self) -> bool:
+        return self is not Severity.SOFT
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    title: str  # short English name
+    formula: str  # what is checked, in the SPEC's notation
+    message_zh: str
+    message_en: str
+
+
+HARD, HARD_W, SOFT = Severity.HARD, Severity.HARD_W, Severity.SOFT
+
+RULES: tuple[Rule, ...] = (
+    # --- intake (nianbao's own) ---
+    Rule("I1", HARD, "readable file", "the file opens as a return in a known layout",
+         "文件无法读取：{detail}", "The file cannot be read: {detail}"),
+    Rule("I2", HARD, "unit on roster", "unit_id ∈ roster",
+         "单位 {actual} 不在本区名册中", "Unit {actual} is not on the district roster"),
+    Rule("I3", HARD, "one return per unit per batch", "at most one return per unit_id in a batch",
+         "同一批次中单位 {unit_id} 有多份报表：{detail}", "Unit {unit_id} sent more than one return in this batch: {detail}"),
+    # --- shape, type and format (S) ---
+    Rule("S1", HARD, "2021 format", "labels of the 2021 format present; 2019-trial / 2008-era labels absent",
+         "不是2021年版格式：{detail}", "Not the 2021 format: {detail}"),
+    Rule("S2", HARD, "cell present", "all 200 numeric cells present; blank, '-', '—', '/', '无' are missing",
+         "单元格 {cell} 缺失（空白不等于0）", "Cell {cell} is missing (blank is not zero)"),
+    Rule("S3", HARD, "count is a non-negative integer", "count cell ∈ ℕ after stripping separators",
+         "单元格 {cell} 应为非负整数，实际为 {actual}", "Cell {cell} must be a non-negative integer, found {actual}"),
+    Rule("S4", HARD, "fee is a decimal in 万元", "s2.admin_fees.amount_wan: Decimal ≥ 0 (元/亿元 converted with a warning)",
+         "收费金额 {cell} 应为以万元计的非负数，实际为 {actual}{detail}",
+         "Fee {cell} must be a non-negative amount in 万元, found {actual}{detail}"),
+    Rule("S5", HARD, "report year", "return year = pipeline year t",
+         "报表年度为 {actual}，本次汇总年度为 {expected}", "The return is for {actual}, this consolidation is for {expected}"),
+    # --- section 三 identities (A) ---
+    Rule("A1", HARD, "row total", "s3.r.total = Σ_{c∈C6} s3.r.c",
+         "{cell}：总计应为各类申请人之和 {expected}，实际为 {actual}",
+         "{cell}: the total must equal the sum of the six applicant columns, {expected}, found {actual}"),
+    Rule("A2", HARD, "outcome total", "s3.total_processed.c = Σ_{r∈OUT} s3.r.c",
+         "{cell}：（七）总计应为21项办理结果之和 {expected}，实际为 {actual}",
+         "{cell}: (七) total must equal the sum of the 21 outcome rows, {expected}, found {actual}"),
+    Rule("A3", HARD, "column balance", "s3.new_received.c + s3.carried_in.c = s3.total_processed.c + s3.carried_out.c",
+         "{cell}：第一项加第二项之和应等于第三项加第四项之和，应为 {expected}，实际为 {actual}",
+         "{cell}: new + carried-in must equal processed + carried-out; expected {expected}, found {actual}"),
+    Rule("A4", SOFT, "carry-out plausibility", "s3.carried_out.c ≤ s3.new_received.c",
+         "{cell}：结转下年度 {actual} 多于本年新收 {expected}", "{cell}: carried out {actual} exceeds new requests {expected}"),
+    # --- section 四 (L) ---
+    Rule("L1", HARD, "review/litigation total", "s4.g.total = upheld + corrected + other + pending",
+         "{cell}：总计应为四项之和 {expected}，实际为 {actual}",
+         "{cell}: the total must equal the sum of the four results, {expected}, found {actual}"),
+    # --- section 二 (P) ---
+    Rule("P1", HARD, "no 规章 below city level", "s2.regulations.{issued,repealed,in_force} = 0 for county-level units",
+         "{cell}：区县级单位无规章制定权，应为 {expected}，实际为 {actual}",
+         "{cell}: county-level units cannot make 规章, expected {expected}, found {actual}"),
+    Rule("P4", SOFT, "in force ≥ issued", "s2.x.in_force ≥ s2.x.issued",
+         "{cell}：现行有效件数 {actual} 少于本年制发件数 {expected}",
+         "{cell}: documents in force {actual} are fewer than documents issued this year {expected}"),
+    # --- district consolidation (G) ---
+    Rule("G1", HARD, "roster complete", "every roster unit has an accepted return for year t",
+         "单位 {unit_id} 没有通过校验的{expected}年度报表", "Unit {unit_id} has no accepted return for {expected}"),
+    Rule("G3", HARD, "district = Σ units", "district cell = Σ over the latest accepted return of every roster unit",
+         "{cell}：全区汇总应为各单位之和 {expected}，实际为 {actual}",
+         "{cell}: the district figure must equal the sum over units, {expected}, found {actual}"),
+    Rule("G4", HARD, "district report re-checked", "the consolidated report passes A1–A3 and L1",
+         "{cell}：全区报表未通过{detail}校验，应为 {expected}，实际为 {actual}",
+         "{cell}: the district report fails {detail}; expected {expected}, found {actual}"),
+)
+
+RULE_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
+
+
+def rule(rule_id: str) -> Rule:
+    """The catalogue entry for ``rule_id`` (KeyError names the unknown ID)."""
+    return RULE_BY_ID[rule_id]

@@ -1,0 +1,94 @@
+"""Turning a cell's text into a value, the same way for every reader.
+
+Blank is not zero (SPEC §0): empty, "-", "—", "/", "无" are *missing* (None). Text that is not a number is kept as
+text so that validation (S3/S4) can name it; it is never guessed into a number.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from schemas.cells import FEE_DECIMALS
+
+PLACEHOLDERS = frozenset({"", "-", "—", "——", "–", "/", "无", "無", "--", "null", "none", "nan"})
+_SEPARATORS = re.compile(r"[,\s\u00a0\u3000_']")  # thousands separators and stray spaces
+_FEE_UNITS = (("亿元", Decimal(10000)), ("万元", Decimal(1)), ("元", Decimal("0.0001")))
+
+CellValue = int | Decimal | str | None
+
+
+def clean_text(raw: object) -> str:
+    """NFKC-normalised text of a raw cell with separators and a stray '|' removed."""
+    text = unicodedata.normalize("NFKC", str(raw)).strip().strip("|").strip()
+    return _SEPARATORS.sub("", text)
+
+
+def is_missing(raw: object) -> bool:
+    if raw is None:
+        return True
+    if isinstance(raw, float) and raw != raw:  # NaN from a spreadsheet or pandas
+        return True
+    return clean_text(raw).lower() in PLACEHOLDERS
+
+
+def normalize_count(raw: object) -> CellValue:
+    """An int for a whole number (``"1,007"`` -> 1007, ``3.0`` -> 3), None for a blank, else the text as found."""
+    if is_missing(raw):
+        return None
+    if isinstance(raw, bool):
+        return str(raw)
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, float):
+        return int(raw) if raw.is_integer() else repr(raw)
+    if isinstance(raw, Decimal):
+        return int(raw) if raw == raw.to_integral_value() else str(raw)
+    text = clean_text(raw)
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    if re.fullmatch(r"[+-]?\d+\.0+", text):
+        return int(text.split(".")[0])
+    return str(raw).strip()
+
+
+def normalize_fee(raw: object) -> tuple[CellValue, str]:
+    """The fee in 万元 as a Decimal, plus a note when a unit suffix was converted (S4 warning).
+
+    ``"746.844"`` -> (Decimal("746.844"), ""); ``"7468440元"`` -> (Decimal("746.844"), "converted from 元").
+    Anything that is not a number is returned as text for S4 to report.
+    """
+    if is_missing(raw):
+        return None, ""
+    if isinstance(raw, bool):
+        return str(raw), ""
+    if isinstance(raw, (int, Decimal)):
+        return Decimal(raw), ""
+    if isinstance(raw, float):
+        # a spreadsheet float: its shortest repr is what the person typed
+        return Decimal(repr(raw)), ""
+    text = clean_text(raw)
+    factor, note = Decimal(1), ""
+    for suffix, multiplier in _FEE_UNITS:
+        if text.endswith(suffix):
+            text, factor = text[: -len(suffix)], multiplier
+            if suffix != "万元":
+                note = f"converted from {suffix} (×{multiplier})"
+            break
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return str(raw).strip(), ""
+    if not value.is_finite():
+        return str(raw).strip(), ""
+    return (value * factor).normalize() if factor != 1 else value, note
+
+
+def fee_text(value: Decimal) -> str:
+    """Canonical text of a fee: plain notation, no exponent, trailing zeros trimmed, at most 6 decimals."""
+    q = value.quantize(Decimal(1).scaleb(-FEE_DECIMALS))
+    text = format(q, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text

@@ -1,0 +1,23 @@
+"""Shared test set-up: offline settings and a private PREFECT_HOME for the whole session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+# Offline and quiet before anything imports Prefect or Great Expectations.
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="nianbao-prefect-home-")
+
+import pytest  # noqa: E402
+
+from sampledata.lianyun import lianyun_return  # noqa: E402
+
+
+@pytest.fixture
+def lianyun():
+    """A fresh copy of the 连云区 2022 return (SPEC §6 figures)."""
+    return lianyun_return()
