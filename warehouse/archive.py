@@ -1,0 +1,69 @@
+"""Keeping every received file byte for byte, and setting rejected ones aside with their reasons.
+
+Originals are stored by content (``originals/<aa>/<sha256>``), so a file name with spaces, Chinese characters or
+``../`` can never place a file outside the archive. Rejected files are also copied to ``quarantine/`` under a
+safe name, with a ``.reason.txt`` beside them that says which rules failed and where.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from schemas.failures import Failure
+
+_UNSAFE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def safe_name(original_name: str) -> str:
+    """A file name that cannot leave its folder: the last path component, unsafe characters replaced."""
+    base = re.split(r"[\\/]", original_name)[-1]
+    cleaned = _UNSAFE.sub("_", base).strip("._") or "unnamed"
+    return cleaned[:120]
+
+
+def _copy_atomically(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
+    os.close(fd)
+    try:
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def keep_original(src: Path, files_root: Path, sha256: str) -> Path:
+    """Store the file's bytes under its sha256 (once); return where they are."""
+    dest = files_root / "originals" / sha256[:2] / sha256
+    if not dest.exists():
+        _copy_atomically(src, dest)
+    return dest
+
+
+def quarantine(src: Path, files_root: Path, sha256: str, original_name: str, failures: Sequence[Failure]) -> Path:
+    """Copy a rejected file to quarantine/ with a reason file naming every blocking rule, cell and value."""
+    dest = files_root / "quarantine" / f"{sha256[:12]}-{safe_name(original_name)}"
+    if not dest.exists():
+        _copy_atomically(src, dest)
+    reasons = [f"file: {original_name}", f"sha256: {sha256}", ""]
+    for f in failures:
+        where = f" cell {f.cell}" if f.cell else ""
+        reasons.append(f"[{f.rule} {f.severity.value}]{where}: {f.message}")
+    reason_path = dest.with_name(dest.name + ".reason.txt")
+    reason_path.write_text("\n".join(reasons) + "\n", encoding="utf-8")
+    return dest

@@ -1,0 +1,14 @@
+-- The latest accepted submission for $year of every unit in `scope` (a registered table: position, unit_id).
+-- Units without one come back with NULL sha256 (G1 looks for them).
+WITH accepted AS (
+    SELECT unit_id, arg_max(sha256, version) AS sha256, max(version) AS version
+    FROM submissions
+    WHERE year = $year AND status = 'accepted'
+    GROUP BY unit_id
+),
+final AS (
+    SELECT s.position, s.unit_id, a.sha256, a.version
+    FROM scope s
+    LEFT JOIN accepted a USING (unit_id)
+)
+SELECT * FROM final ORDER BY position

@@ -1,0 +1,430 @@
+"""The DuckDB warehouse: one file holds the rosters, every submission and its cells, every validation result,
+each run's consolidated report, checkpoint outcome and publication.
+
+Writes happen in transactions: a crash mid-load leaves the file as it was before the load. Evidence tables are
+append-only (see sql/create_tables.sql). SQL lives in ``sql/*.sql`` beside this module, one statement per file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from schemas.cells import CELL_KEYS, FEE_KEY
+from schemas.failures import Failure
+from schemas.returns import CanonicalReturn
+from schemas.roster import RosterUnit
+from schemas.values import fee_text
+
+
+class WarehouseError(Exception):
+    """Base of warehouse errors."""
+
+
+class WarehouseBusy(WarehouseError):
+    """Another process holds the warehouse file for writing."""
+
+
+@cache
+def sql(name: str) -> str:
+    """The text of ``sql/<name>.sql``."""
+    return resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+@dataclass
+class Submission:
+    """One received file, ready to be recorded: what it is, who sent it, and what it said."""
+
+    sha256: str
+    original_name: str
+    stored_path: str
+    size_bytes: int
+    reader: str
+    unit_id: str | None
+    year: int | None
+    status: str  # accepted | rejected
+    ret: CanonicalReturn | None
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    new: int  # submissions recorded by this load
+    known: int  # already in the warehouse (same bytes): nothing added
+
+
+_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype()}
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Warehouse:
+    """A connection to the warehouse file. Use as a context manager; one writer at a time."""
+
+    def __init__(self, path: Path, read_only: bool = False):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise WarehouseBusy(
+                    f"The warehouse {self.path} is in use by another nianbao run (DuckDB holds a lock on it). "
+                    "Wait for that run to finish, then start again; nothing was written."
+                ) from exc
+            raise WarehouseError(f"Cannot open the warehouse {self.path}: {exc}") from exc
+        if not read_only:
+            self._create()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.con.close()
+
+    def _create(self) -> None:
+        with self.transaction():
+            self.con.execute(sql("create_tables"))
+            keys = pa.table(
+                {
+                    "cell_key": list(CELL_KEYS),
+                    "position": list(range(1, len(CELL_KEYS) + 1)),
+                    "is_fee": [k == FEE_KEY for k in CELL_KEYS],
+                }
+            )
+            self.con.register("new_keys", keys)
+            self.con.execute("INSERT OR IGNORE INTO cell_keys SELECT * FROM new_keys")
+            self.con.unregister("new_keys")
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing: commit at the end of the block, roll back on any exception."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def scalar(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None) -> Any:
+        rows = self.con.execute(query, params or []).fetchall()  # fetch all: DuckDB 2 refuses new work otherwise
+        return rows[0][0] if rows else None
+
+    def frame(self, query: str, params: Sequence[Any] | dict[str, Any] | None = None) -> pd.DataFrame:
+        """Query result as pandas through Arrow: DECIMAL stays Python Decimal (never float), integers stay Int64."""
+        table = self.con.sql(query, params=params or None).to_arrow_table()
+        return table.to_pandas(types_mapper=_PANDAS_TYPES.get)
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table: what tests compare before and after a rerun."""
+        tables = [r[0] for r in self.con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        return {t: self.scalar(f'SELECT count(*) FROM "{t}"') for t in tables}
+
+    # --- roster and runs --------------------------------------------------------------------------------
+
+    def record_roster(self, district_id: str, roster_sha256: str, source_name: str, units: Sequence[RosterUnit]) -> None:
+        if self.scalar("SELECT count(*) FROM rosters WHERE roster_sha256 = ?", [roster_sha256]):
+            return
+        table = pa.table(
+            {
+                "roster_sha256": [roster_sha256] * len(units),
+                "position": list(range(1, len(units) + 1)),
+                "unit_id": [u.unit_id for u in units],
+                "unit_name": [u.unit_name for u in units],
+                "kind": [u.kind for u in units],
+                "parent_id": [u.parent_id for u in units],
+            }
+        )
+        with self.transaction():
+            self.con.execute(
+                "INSERT INTO rosters VALUES (?, ?, ?, ?, ?)",
+                [roster_sha256, district_id, source_name, len(units), now()],
+            )
+            self.con.register("new_units", table)
+            self.con.execute("INSERT INTO roster_units SELECT * FROM new_units")
+            self.con.unregister("new_units")
+
+    def run_exists(self, run_key: str) -> bool:
+        return bool(self.scalar("SELECT count(*) FROM runs WHERE run_key = ?", [run_key]))
+
+    # --- submissions --------------------------------------------------------------------------------------
+
+    def known(self, sha256s: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The submissions already recorded among ``sha256s``: sha256 -> {unit_id, year, version, status}."""
+        if not sha256s:
+            return {}
+        self.con.register("wanted", pa.table({"sha256": list(sha256s)}))
+        rows = self.con.execute(
+            "SELECT s.sha256, s.unit_id, s.year, s.version, s.status FROM submissions s JOIN wanted USING (sha256)"
+        ).fetchall()
+        self.con.unregister("wanted")
+        return {r[0]: {"unit_id": r[1], "year": r[2], "version": r[3], "status": r[4]} for r in rows}
+
+    def load_run(
+        self,
+        run_key: str,
+        district_id: str,
+        year: int,
+        roster_sha256: str,
+        submissions: Sequence[Submission],
+        failures: Sequence[tuple[str | None, Failure]],
+    ) -> LoadSummary:
+        """Record a run, its new submissions with their cells, and its validation results in ONE transaction.
+
+        ``failures`` pairs each failure with the sha256 of the file it is about (None for run-level ones).
+        Submissions already in the warehouse (same bytes) are not added again, and a run already recorded
+        (same inputs) adds nothing at all.
+        """
+        if self.run_exists(run_key):
+            return LoadSummary(new=0, known=len(submissions))
+        already = self.known([s.sha256 for s in submissions])
+        fresh = [s for s in submissions if s.sha256 not in already]
+        fresh = list({s.sha256: s for s in fresh}.values())  # the same bytes twice in one batch count once
+        versions = self._next_versions(fresh)
+        received = now()
+        with self.transaction():
+            self.con.execute(
+                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
+                [run_key, district_id, year, roster_sha256, len(submissions), received],
+            )
+            if fresh:
+                self._insert_submissions(fresh, versions, received, run_key)
+                self._insert_cells(fresh)
+            self._insert_failures(run_key, failures)
+        return LoadSummary(new=len(fresh), known=len(submissions) - len(fresh))
+
+    def _next_versions(self, fresh: Sequence[Submission]) -> dict[str, int | None]:
+        """Version numbers for new submissions: one more than the unit's last version for that year."""
+        last = {
+            (u, y): v
+            for u, y, v in self.con.execute(
+                "SELECT unit_id, year, max(version) FROM submissions WHERE unit_id IS NOT NULL GROUP BY ALL"
+            ).fetchall()
+        }
+        versions: dict[str, int | None] = {}
+        for s in fresh:
+            if s.unit_id is None or s.year is None:
+                versions[s.sha256] = None
+                continue
+            key = (s.unit_id, s.year)
+            last[key] = last.get(key, 0) + 1
+            versions[s.sha256] = last[key]
+        return versions
+
+    def _insert_submissions(
+        self, fresh: Sequence[Submission], versions: dict[str, int | None], received: datetime, run_key: str
+    ) -> None:
+        table = pa.table(
+            {
+                "sha256": [s.sha256 for s in fresh],
+                "unit_id": [s.unit_id for s in fresh],
+                "year": pa.array([s.year for s in fresh], pa.int32()),
+                "version": pa.array([versions[s.sha256] for s in fresh], pa.int32()),
+                "original_name": [s.original_name for s in fresh],
+                "stored_path": [s.stored_path for s in fresh],
+                "size_bytes": pa.array([s.size_bytes for s in fresh], pa.int64()),
+                "reader": [s.reader for s in fresh],
+                "received_at": pa.array([received] * len(fresh), pa.timestamp("us", tz="UTC")),
+                "status": [s.status for s in fresh],
+                "first_run": [run_key] * len(fresh),
+            }
+        )
+        self.con.register("new_submissions", table)
+        self.con.execute("INSERT INTO submissions SELECT * FROM new_submissions")
+        self.con.unregister("new_submissions")
+
+    def _insert_cells(self, fresh: Sequence[Submission]) -> None:
+        """All cells of all new readable submissions in one statement (long form)."""
+        sha, keys, ints, decs, raws = [], [], [], [], []
+        for s in fresh:
+            if s.ret is None:
+                continue
+            for key in CELL_KEYS:
+                v = s.ret.cells.get(key)
+                sha.append(s.sha256)
+                keys.append(key)
+                if key == FEE_KEY and isinstance(v, Decimal):
+                    ints.append(None)
+                    decs.append(fee_text(v))
+                    raws.append(None)
+                elif isinstance(v, int) and not isinstance(v, bool) and key != FEE_KEY:
+                    ints.append(v)
+                    decs.append(None)
+                    raws.append(None)
+                else:  # missing or not a clean number: keep what was read as evidence
+                    ints.append(None)
+                    decs.append(None)
+                    raws.append(None if v is None else str(v))
+        table = pa.table(
+            {
+                "sha256": sha,
+                "cell_key": keys,
+                "value_int": pa.array(ints, pa.int64()),
+                "value_dec": pa.array(decs, pa.string()),
+                "raw_text": pa.array(raws, pa.string()),
+            }
+        )
+        self.con.register("new_cells", table)
+        self.con.execute(
+            "INSERT INTO cells SELECT sha256, cell_key, value_int, CAST(value_dec AS DECIMAL(18, 6)), raw_text "
+            "FROM new_cells"
+        )
+        self.con.unregister("new_cells")
+
+    def _insert_failures(self, run_key: str, failures: Sequence[tuple[str | None, Failure]]) -> None:
+        if not failures:
+            return
+        table = pa.table(
+            {
+                "run_key": [run_key] * len(failures),
+                "seq": pa.array(range(1, len(failures) + 1), pa.int32()),
+                "sha256": [sha for sha, _ in failures],
+                "file": [f.file for _, f in failures],
+                "unit_id": [f.unit_id for _, f in failures],
+                "rule": [f.rule for _, f in failures],
+                "severity": [f.severity.value for _, f in failures],
+                "cell": [f.cell for _, f in failures],
+                "expected": [f.expected for _, f in failures],
+                "actual": [f.actual for _, f in failures],
+                "detail": [f.detail for _, f in failures],
+                "message": [f.message for _, f in failures],
+            }
+        )
+        self.con.register("new_failures", table)
+        self.con.execute("INSERT INTO validation_results SELECT * FROM new_failures")
+        self.con.unregister("new_failures")
+
+    # --- consolidation ------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _scope(self, unit_ids: Sequence[str]) -> Iterator[None]:
+        """Register the units a query is about as the table ``scope`` (position keeps the roster order)."""
+        self.con.register("scope", pa.table({"position": list(range(1, len(unit_ids) + 1)), "unit_id": list(unit_ids)}))
+        try:
+            yield
+        finally:
+            self.con.unregister("scope")
+
+    def latest_accepted(self, unit_ids: Sequence[str], year: int) -> pd.DataFrame:
+        """Each unit with its latest accepted submission for ``year`` (sha256/version NULL when it has none)."""
+        with self._scope(unit_ids):
+            return self.frame(sql("latest_accepted"), {"year": year})
+
+    def consolidate(self, unit_ids: Sequence[str], year: int) -> pd.DataFrame:
+        """The report (cell_key, value_int, value_dec) summed in SQL over the units' latest accepted returns."""
+        with self._scope(unit_ids):
+            return self.frame(sql("consolidate"), {"year": year})
+
+    def latest_submissions(self, unit_ids: Sequence[str], year: int) -> pd.DataFrame:
+        """Each unit's latest submission for ``year`` whatever its status (to say why a unit has none accepted)."""
+        with self._scope(unit_ids):
+            return self.frame(
+                "SELECT s.unit_id, arg_max(sub.sha256, sub.version) AS sha256, max(sub.version) AS version, "
+                "arg_max(sub.status, sub.version) AS status, arg_max(sub.original_name, sub.version) AS original_name "
+                "FROM scope s JOIN submissions sub ON sub.unit_id = s.unit_id AND sub.year = $year GROUP BY s.unit_id",
+                {"year": year},
+            )
+
+    def cells_of(self, sha256s: Sequence[str]) -> pd.DataFrame:
+        """Long-form cells (sha256, cell_key, value_int, value_dec) of the given submissions."""
+        self.con.register("wanted", pa.table({"sha256": list(sha256s)}))
+        out = self.frame(
+            "SELECT c.sha256, c.cell_key, c.value_int, c.value_dec FROM cells c JOIN wanted USING (sha256) "
+            "JOIN cell_keys k USING (cell_key) ORDER BY c.sha256, k.position"
+        )
+        self.con.unregister("wanted")
+        return out
+
+    def failures_of_run(self, run_key: str) -> pd.DataFrame:
+        return self.frame("SELECT * FROM validation_results WHERE run_key = ? ORDER BY seq", [run_key])
+
+    def failures_of_submissions(self, sha256s: Sequence[str]) -> pd.DataFrame:
+        """The validation results recorded for these files, from the run that first received each."""
+        self.con.register("wanted", pa.table({"sha256": list(sha256s)}))
+        out = self.frame(
+            "SELECT v.* FROM validation_results v JOIN submissions s ON s.sha256 = v.sha256 AND s.first_run = v.run_key "
+            "JOIN wanted w ON w.sha256 = v.sha256 ORDER BY v.unit_id, v.seq"
+        )
+        self.con.unregister("wanted")
+        return out
+
+    def record_outcome(
+        self,
+        run_key: str,
+        consolidated: pd.DataFrame,
+        checkpoint_rows: Sequence[tuple[str, str, bool, list[dict[str, Any]]]],
+    ) -> None:
+        """Store the run's consolidated cells and checkpoint outcome once (a rerun adds nothing)."""
+        if self.scalar("SELECT count(*) FROM consolidated_cells WHERE run_key = ?", [run_key]):
+            return
+        table = pa.table(
+            {
+                "run_key": [run_key] * len(consolidated),
+                "cell_key": consolidated["cell_key"].astype(str).tolist(),
+                "value_int": pa.array([_int_or_none(v) for v in consolidated["value_int"]], pa.int64()),
+                "value_dec": pa.array([_dec_text(v) for v in consolidated["value_dec"]], pa.string()),
+            }
+        )
+        checks = pa.table(
+            {
+                "run_key": [run_key] * len(checkpoint_rows),
+                "seq": pa.array(range(1, len(checkpoint_rows) + 1), pa.int32()),
+                "expectation": [r[0] for r in checkpoint_rows],
+                "rule": [r[1] for r in checkpoint_rows],
+                "success": [bool(r[2]) for r in checkpoint_rows],
+                "unexpected": [json.dumps(r[3], ensure_ascii=False, default=str) for r in checkpoint_rows],
+            }
+        )
+        with self.transaction():
+            self.con.register("new_consolidated", table)
+            self.con.execute(
+                "INSERT INTO consolidated_cells SELECT run_key, cell_key, value_int, "
+                "CAST(value_dec AS DECIMAL(38, 6)) FROM new_consolidated"
+            )
+            self.con.unregister("new_consolidated")
+            if checkpoint_rows:
+                self.con.register("new_checks", checks)
+                self.con.execute("INSERT INTO checkpoint_results SELECT * FROM new_checks")
+                self.con.unregister("new_checks")
+
+    def record_publication(
+        self, run_key: str, district_id: str, year: int, folder: str, manifest_sha256: str, files: dict[str, str]
+    ) -> bool:
+        """Record a publication once per run; False when this run was already recorded as published."""
+        if self.scalar("SELECT count(*) FROM publications WHERE run_key = ?", [run_key]):
+            return False
+        with self.transaction():
+            self.con.execute(
+                "INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [run_key, district_id, year, folder, now(), manifest_sha256, json.dumps(files, sort_keys=True)],
+            )
+        return True
+
+
+def _int_or_none(v: Any) -> int | None:
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+        return None
+    return int(v)
+
+
+def _dec_text(v: Any) -> str | None:
+    if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+        return None
+    return fee_text(Decimal(str(v)))
