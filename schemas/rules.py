@@ -51,6 +51,9 @@ RULES: tuple[Rule, ...] = (
     Rule("S4", HARD, "fee is a decimal in 万元", "s2.admin_fees.amount_wan: Decimal ≥ 0 (元/亿元 converted with a warning)",
          "收费金额 {cell} 应为以万元计的非负数，实际为 {actual}{detail}",
          "Fee {cell} must be a non-negative amount in 万元, found {actual}{detail}"),
+    Rule("S4W", SOFT, "fee unit converted", "a 元/亿元 suffix was converted to 万元, or the fee has more than 4 decimals",
+         "收费金额 {cell} 请核对单位或精度（{detail}），现为 {actual} 万元",
+         "Fee {cell}: please check the unit or precision ({detail}); now {actual} 万元"),
     Rule("S5", HARD, "report year", "return year = pipeline year t",
          "报表年度为 {actual}，本次汇总年度为 {expected}", "The return is for {actual}, this consolidation is for {expected}"),
     # --- section 三 identities (A) ---
