@@ -1,0 +1,192 @@
+"""The ``nianbao`` command line (SPEC §0.4): template, validate, parse, consolidate, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+from flows.settings import DEFAULT_DEMO_OUT, DEFAULT_OUT, DEFAULT_WAREHOUSE, apply_offline_settings
+
+apply_offline_settings()
+
+import typer  # noqa: E402
+from rich.console import Console  # noqa: E402
+from rich.table import Table  # noqa: E402
+
+from schemas.failures import Failure  # noqa: E402
+
+app = typer.Typer(
+    name="nianbao",
+    help="年报 — check, consolidate and publish government-information-disclosure annual reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_OK, EXIT_ERROR, EXIT_BLOCKED = 0, 1, 2
+
+
+@app.command()
+def template(
+    unit_id: Annotated[str, typer.Option("--unit-id", help="The unit's id as on the roster.")],
+    unit_name: Annotated[str, typer.Option("--unit-name", help="The unit's name.")],
+    year: Annotated[int, typer.Option("--year", min=2021, help="Report year.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the .xlsx form.")],
+) -> None:
+    """Write a department's blank form (official layout, labels locked, unit and year filled in)."""
+    from intake.template import write_form
+
+    path = write_form(output, unit_id, unit_name, year)
+    console.print(f"Wrote the {year} form for {unit_id} {unit_name}: {path}")
+
+
+def _failure_rows(failures: list[Failure]) -> list[dict]:
+    keys = ("file", "unit_id", "rule", "severity", "cell", "expected", "actual", "message")
+    return [{k: f.to_dict()[k] for k in keys} for f in failures]
+
+
+def _print_failures(failures: list[Failure], title: str) -> None:
+    table = Table(title=title, show_lines=False)
+    for col in ("file", "unit", "rule", "severity", "cell", "expected", "actual", "message"):
+        table.add_column(col, overflow="fold")
+    for f in failures:
+        table.add_row(f.file, f.unit_id, f.rule, f.severity.value, f.cell, f.expected, f.actual, f.message_zh)
+    console.print(table)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Return files: .xlsx form, .json, .csv, or a published report.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the failures as a JSON list.")] = False,
+    year: Annotated[Optional[int], typer.Option("--year", help="Also check that each return is for this year (S5).")] = None,
+) -> None:
+    """Check returns without loading them. Exit 0 when no HARD or HARD-W rule fails, 1 otherwise."""
+    from intake.read import read_submissions
+    from schemas.validate import validate_returns
+
+    outcomes = read_submissions(files)
+    failures: list[Failure] = []
+    readable = []
+    for o in outcomes:
+        failures.extend(o.failures)
+        if o.ret is not None:
+            readable.append(o)
+    failures.extend(validate_returns([o.ret for o in readable], files=[str(o.path) for o in readable], year=year))
+    blocking = [f for f in failures if f.blocking]
+    if as_json:
+        print(json.dumps(_failure_rows(failures), ensure_ascii=False, indent=2))
+    else:
+        if failures:
+            _print_failures(failures, f"{len(failures)} finding(s) in {len(files)} file(s)")
+        verdict = "FAIL" if blocking else "OK"
+        console.print(
+            f"{verdict}: {len(files)} file(s), {len(blocking)} blocking failure(s), "
+            f"{len(failures) - len(blocking)} warning(s)."
+        )
+    raise typer.Exit(EXIT_ERROR if blocking else EXIT_OK)
+
+
+@app.command()
+def parse(
+    file: Annotated[Path, typer.Argument(help="A published report saved as text or HTML.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the canonical return as JSON (the default).")] = True,
+) -> None:
+    """Read a published report into the canonical return; exit 1 naming the section and row it cannot place."""
+    from intake.published import ParseError, parse_published_file
+
+    try:
+        ret = parse_published_file(file)
+    except ParseError as exc:
+        err.print(f"[red]Cannot parse {file}:[/red] {exc}")
+        raise typer.Exit(EXIT_ERROR)
+    except OSError as exc:
+        err.print(f"[red]Cannot read {file}:[/red] {exc}")
+        raise typer.Exit(EXIT_ERROR)
+    print(json.dumps(ret.to_json(), ensure_ascii=False, indent=2))
+
+
+def run_consolidation(
+    district: str, year: int, submissions: Path, roster: Path, warehouse: Path, out: Path
+) -> int:
+    """Run the flow and report; returns the exit code (0 published, 2 blocked, 1 error)."""
+    from flows.consolidate import consolidate_district
+    from pipeline.run import PublicationBlocked
+
+    console.print(f"Consolidating {district} {year} from {submissions} (roster {roster}) …")
+    state = consolidate_district(
+        district=district,
+        year=year,
+        submissions=str(submissions),
+        roster=str(roster),
+        warehouse=str(warehouse),
+        out=str(out),
+        return_state=True,
+    )
+    outcome = state.result(raise_on_failure=False)
+    if isinstance(outcome, PublicationBlocked):
+        run = outcome.result
+        _print_summary(run)
+        err.print(f"[bold red]BLOCKED[/bold red]: the checkpoint failed for {district} {year}; nothing was published.")
+        for line in run.blocking_reasons():
+            err.print(f"  {line}")
+        return EXIT_BLOCKED
+    if isinstance(outcome, BaseException):
+        err.print(f"[bold red]ERROR[/bold red]: {type(outcome).__name__}: {outcome}")
+        return EXIT_ERROR
+    run = outcome
+    _print_summary(run)
+    console.print(f"[bold green]PUBLISHED[/bold green] {district} {year} → {run.folder}")
+    for name, sha in sorted(run.files.items()):
+        console.print(f"  {run.folder / name}  sha256 {sha[:16]}…")
+    return EXIT_OK
+
+
+def _print_summary(run) -> None:
+    console.print(
+        f"run {run.run_key}: {len(run.accepted)} unit(s) accepted, {len(run.rejected)} file(s) rejected, "
+        f"{len(run.missing)} unit(s) without an accepted return; "
+        f"{run.loaded.get('new', 0)} new submission(s), {run.loaded.get('known', 0)} already in the warehouse."
+    )
+    shown = [f for f in run.failures if f.blocking]
+    if shown:
+        _print_failures(shown[:50], f"{len(shown)} blocking failure(s) in this batch" + (" (first 50)" if len(shown) > 50 else ""))
+
+
+@app.command()
+def consolidate(
+    district: Annotated[str, typer.Option("--district", help="The district's unit_id on the roster.")],
+    year: Annotated[int, typer.Option("--year", min=2021, help="Report year.")],
+    submissions: Annotated[Path, typer.Option("--submissions", help="Folder of department returns.")],
+    roster: Annotated[Path, typer.Option("--roster", help="Roster CSV: unit_id,unit_name,kind,parent_id.")],
+    warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file.")] = DEFAULT_WAREHOUSE,
+    out: Annotated[Path, typer.Option("--out", help="Publication root: OUT/<district>/<year>/.")] = DEFAULT_OUT,
+) -> None:
+    """Validate, load, consolidate and publish the district report. Exit 0 published, 2 blocked, 1 error."""
+    try:
+        code = run_consolidation(district, year, submissions, roster, warehouse, out)
+    except Exception as exc:  # a bad roster, a missing folder, a busy warehouse: say what and stop
+        err.print(f"[bold red]ERROR[/bold red]: {exc}")
+        code = EXIT_ERROR
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's data, warehouse and reports.")] = DEFAULT_DEMO_OUT,
+) -> None:
+    """Build a sample district, publish its report, then show a run blocked by a return that breaks A3."""
+    from flows.demo import run_demo
+
+    raise typer.Exit(run_demo(out, console, run_consolidation))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""The consolidation flow: collect → read → judge → load → consolidate → checkpoint → publish (or block).
+
+Tasks are thin wrappers over ``pipeline.steps`` and run per *batch* of returns, never per return: a task run costs
+Prefect several milliseconds of client CPU plus server work, so per-unit visibility comes from the warehouse and
+the artifacts instead. Retries are set on I/O steps only; validation and the checkpoint never retry (a retry
+would only repeat the same verdict).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from flows.settings import DEFAULT_OUT, DEFAULT_WAREHOUSE, apply_offline_settings
+
+apply_offline_settings()
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
+from prefect.cache_policies import NONE  # noqa: E402
+from pydantic import Field  # noqa: E402
+
+from intake.read import ReadOutcome  # noqa: E402
+from intake.roster import Roster, read_roster  # noqa: E402
+from pipeline import steps  # noqa: E402
+from pipeline.run import PublicationBlocked, RunResult  # noqa: E402
+from warehouse.store import Warehouse  # noqa: E402
+
+IO_RETRIES = {"retries": 2, "retry_delay_seconds": 1}
+# Inputs are large (returns, connections): never hash them for caching, never persist them as results.
+PLAIN = {"cache_policy": NONE, "persist_result": False}
+
+
+@task(name="collect", **IO_RETRIES, **PLAIN)
+def collect_task(submissions: Path, roster_file: Path, district: str) -> tuple[list[Path], Roster]:
+    return steps.collect(submissions), read_roster(roster_file, district)
+
+
+@task(name="read-batch", **IO_RETRIES, **PLAIN)
+def read_task(paths: list[Path]) -> list[ReadOutcome]:
+    return steps.read(paths)
+
+
+@task(name="validate", **PLAIN)
+def judge_task(
+    outcomes: list[ReadOutcome], roster: Roster, district: str, year: int, root: Path
+) -> steps.Judged:
+    return steps.judge(outcomes, roster, district, year, root)
+
+
+@task(name="load", **IO_RETRIES, **PLAIN)
+def load_task(warehouse: Warehouse, key: str, district: str, year: int, roster: Roster, judged: steps.Judged) -> dict:
+    steps.keep(judged, warehouse.path)
+    return steps.load(warehouse, key, district, year, roster, judged)
+
+
+@task(name="consolidate", **IO_RETRIES, **PLAIN)
+def consolidate_task(warehouse: Warehouse, roster: Roster, district: str, year: int) -> steps.Consolidation:
+    return steps.consolidate(warehouse, roster, district, year)
+
+
+@task(name="checkpoint", **PLAIN)
+def checkpoint_task(warehouse: Warehouse, key: str, consolidation: steps.Consolidation):
+    result = steps.check(consolidation)
+    warehouse.record_outcome(key, consolidation.district_cells, steps.checkpoint_rows(result))
+    return result
+
+
+@task(name="publish", **IO_RETRIES, **PLAIN)
+def publish_task(
+    warehouse: Warehouse, consolidation: steps.Consolidation, roster: Roster, district: str, out: Path, key: str, result
+):
+    return steps.publish_report(consolidation, roster, district, warehouse, out, key, result)
+
+
+@flow(name="consolidate-district", log_prints=False, validate_parameters=True)
+def consolidate_district(
+    district: str,
+    submissions: str,
+    roster: str,
+    year: Annotated[int, Field(ge=2021, le=2100)] = 2024,
+    warehouse: str = str(DEFAULT_WAREHOUSE),
+    out: str = str(DEFAULT_OUT),
+) -> RunResult:
+    """Validate every return in the submissions folder, load them, consolidate the district and publish its
+    report, or refuse to publish and say why (the run then ends Failed)."""
+    logger = get_run_logger()
+    submissions_dir, out_dir = Path(submissions), Path(out)
+    with Warehouse(Path(warehouse)) as wh:  # opened first: a second writer is refused before any work
+        paths, roster_ = collect_task(submissions_dir, Path(roster), district)
+        outcomes: list[ReadOutcome] = []
+        for batch in steps.batches(paths):
+            outcomes.extend(read_task(batch))
+        judged = judge_task(outcomes, roster_, district, year, submissions_dir)
+        key = steps.run_key(district, year, roster_.sha256, [o.sha256 for o in outcomes])
+        loaded = load_task(wh, key, district, year, roster_, judged)
+        consolidation = consolidate_task(wh, roster_, district, year)
+        result = checkpoint_task(wh, key, consolidation)
+        run = RunResult(
+            run_key=key,
+            district_id=district,
+            year=year,
+            status="published" if result.success else "blocked",
+            accepted=consolidation.units.loc[consolidation.units["sha256"].notna(), "unit_id"].tolist(),
+            rejected=[s.original_name for s in judged.rejected],
+            missing=consolidation.units.loc[consolidation.units["sha256"].isna(), "unit_id"].tolist(),
+            failures=[f for _, f in judged.failures],
+            checkpoint=result,
+            loaded=loaded,
+        )
+        if not result.success:
+            run.why_missing = steps.why_missing(wh, consolidation)
+        else:
+            published = publish_task(wh, consolidation, roster_, district, out_dir, key, result)
+            run.folder, run.files = published.folder, published.files
+    _artifacts(run)
+    if not run.published:
+        logger.error("Publication blocked:\n%s", "\n".join(run.blocking_reasons()))
+        raise PublicationBlocked(run)
+    logger.info("Published %s %s to %s", district, year, run.folder)
+    return run
+
+
+def _artifacts(run: RunResult) -> None:
+    """A markdown summary of the run and a table of every failure, for the Prefect UI."""
+    failing_rules = sorted({f.rule for f in run.failures if f.blocking} | {f.rule for f in run.checkpoint.failures})
+    lines = [
+        f"# {run.district_id} {run.year}: {'published' if run.published else 'BLOCKED'}",
+        "",
+        f"- run: `{run.run_key}`",
+        f"- units accepted: {len(run.accepted)}",
+        f"- files rejected: {len(run.rejected)}" + (f" ({', '.join(run.rejected[:20])})" if run.rejected else ""),
+        f"- units missing an accepted return: {len(run.missing)}"
+        + (f" ({', '.join(run.missing[:20])})" if run.missing else ""),
+        f"- rules failed: {', '.join(failing_rules) or 'none'}",
+        f"- checkpoint: {'passed' if run.checkpoint.success else 'FAILED'}",
+    ]
+    if run.folder:
+        lines.append(f"- published to: `{run.folder}`")
+    else:
+        lines += ["", "## Why publication was blocked", "", *[f"    {line}" for line in run.blocking_reasons()]]
+    create_markdown_artifact("\n".join(lines), key="consolidation-summary", description="nianbao run summary")
+    rows: list[dict[str, Any]] = [
+        {
+            "file": f.file,
+            "unit_id": f.unit_id,
+            "rule": f.rule,
+            "severity": f.severity.value,
+            "cell": f.cell,
+            "expected": f.expected,
+            "actual": f.actual,
+            "message": f.message_zh,
+        }
+        for f in [*run.failures, *run.checkpoint.failures]
+    ]
+    if rows:
+        create_table_artifact(rows, key="validation-failures", description="Every rule that failed in this run")

@@ -1,0 +1,1 @@
+"""The consolidation run as plain functions (no Prefect): what flows/ orchestrates."""

@@ -1,0 +1,66 @@
+"""What a consolidation run produces, for the CLI, the flow's artifacts and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from checkpoint.suite import CheckpointResult
+from schemas.failures import Failure
+
+
+@dataclass
+class RunResult:
+    run_key: str
+    district_id: str
+    year: int
+    status: str  # published | blocked
+    accepted: list[str]  # unit ids with an accepted return
+    rejected: list[str]  # files rejected in this batch
+    missing: list[str]  # roster units without an accepted return
+    failures: list[Failure]  # every failure found in this batch (all severities)
+    checkpoint: CheckpointResult
+    why_missing: list[dict[str, Any]] = field(default_factory=list)
+    folder: Path | None = None  # the publication folder, when published
+    files: dict[str, str] = field(default_factory=dict)  # published file -> sha256
+    loaded: dict[str, int] = field(default_factory=dict)  # new / known submissions
+
+    @property
+    def published(self) -> bool:
+        return self.status == "published"
+
+    def blocking_reasons(self) -> list[str]:
+        """One line per failing expectation, then per unit without an accepted return, the rules its return failed."""
+        lines = [
+            f"checkpoint: {o.name} FAILED ({len(o.unexpected)} unexpected)"
+            for o in self.checkpoint.outcomes
+            if not o.success
+        ]
+        for f in self.checkpoint.failures:
+            lines.append(f"  [{f.rule}] {f.unit_id or ''} {f.cell} expected={f.expected} actual={f.actual}".rstrip())
+        for entry in self.why_missing:
+            if entry.get("file"):
+                lines.append(
+                    f"unit {entry['unit_id']} {entry['unit_name']}: latest return {entry['file']} "
+                    f"(v{entry.get('version')}) was rejected:"
+                )
+                for f in entry["failures"]:
+                    lines.append(
+                        f"  [{f['rule']}] cell {f['cell'] or '-'} expected={f['expected']} actual={f['actual']}"
+                    )
+            else:
+                lines.append(f"unit {entry['unit_id']} {entry['unit_name']}: no return received")
+        return lines
+
+
+class PublicationBlocked(Exception):
+    """The checkpoint failed: nothing was published. Carries the run's result so callers can say why."""
+
+    def __init__(self, result: RunResult):
+        self.result = result
+        reasons = "\n".join(result.blocking_reasons())
+        super().__init__(
+            f"Publication of {result.district_id} {result.year} blocked by the checkpoint "
+            f"(run {result.run_key}):\n{reasons}"
+        )
