@@ -1,0 +1,106 @@
+"""Frames shaped like the ones the lead reads from DuckDB, built from the 连云区 figures with variations."""
+
+from __future__ import annotations
+
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sampledata.lianyun import lianyun_cells
+from schemas.cells import CELL_KEYS, FEE_KEY, S3_COL_KEYS, s3, s4
+
+# pytest puts tests/ on sys.path, where tests/checkpoint/ would shadow the real ``checkpoint`` package as an empty
+# namespace package. Putting the repository first makes ``import checkpoint`` find the real one. (No-op once
+# pyproject sets ``pythonpath = ["."]`` for pytest.)
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+YEAR = 2022
+DISTRICT_ID = "320703"
+
+Cells = dict[str, int | Decimal]
+
+
+def doubled() -> Cells:
+    """Every count ×2 (identities still hold) and a fee of one millionth of a 万元."""
+    cells = {k: (v * 2 if k != FEE_KEY else v) for k, v in lianyun_cells().items()}
+    cells[FEE_KEY] = Decimal("0.000001")
+    return cells
+
+
+def with_review_and_carry_in() -> Cells:
+    """Some review cases and carried-in requests, kept consistent (A1-A3, L1 hold)."""
+    cells = lianyun_cells()
+    cells.update({s4("review", "upheld"): 2, s4("review", "pending"): 1, s4("review", "total"): 3})
+    for col, n in zip(S3_COL_KEYS, (2, 0, 0, 0, 0, 0, 2)):  # 2 more carried in, all granted
+        cells[s3("carried_in", col)] += n
+        cells[s3("granted", col)] += n
+        cells[s3("total_processed", col)] += n
+    cells[FEE_KEY] = Decimal("12.5")
+    return cells
+
+
+def three_units() -> dict[str, Cells]:
+    return {"320703001": lianyun_cells(), "320703002": doubled(), "320703003": with_review_and_carry_in()}
+
+
+def roster_frame(units: dict[str, Cells], without_return: tuple[str, ...] = ()) -> pd.DataFrame:
+    rows = [{"unit_id": DISTRICT_ID, "unit_name": "连云区", "kind": "district", "accepted_submission_id": None}]
+    for n, unit_id in enumerate(list(units) + list(without_return)):
+        rows.append(
+            {
+                "unit_id": unit_id,
+                "unit_name": f"单位{n + 1}",
+                "kind": "department",
+                "accepted_submission_id": None if unit_id in without_return else f"sha-{unit_id}",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _long(cells: Cells) -> list[dict]:
+    return [
+        {
+            "cell_key": key,
+            "value_int": None if key == FEE_KEY else cells[key],
+            "value_dec": cells[key] if key == FEE_KEY else None,  # a Python Decimal, as DuckDB hands it over
+        }
+        for key in CELL_KEYS
+    ]
+
+
+def unit_cells_frame(units: dict[str, Cells]) -> pd.DataFrame:
+    rows = [{"unit_id": unit_id, **row} for unit_id, cells in units.items() for row in _long(cells)]
+    frame = pd.DataFrame(rows, columns=["unit_id", "cell_key", "value_int", "value_dec"])
+    frame["value_int"] = frame["value_int"].astype("Int64")
+    return frame
+
+
+def exact_sums(units: dict[str, Cells]) -> Cells:
+    return {key: sum((cells[key] for cells in units.values()), Decimal(0) if key == FEE_KEY else 0) for key in CELL_KEYS}
+
+
+def district_frame(cells: Cells) -> pd.DataFrame:
+    frame = pd.DataFrame(_long(cells), columns=["cell_key", "value_int", "value_dec"])
+    frame["value_int"] = frame["value_int"].astype("Int64")
+    return frame
+
+
+@pytest.fixture
+def units() -> dict[str, Cells]:
+    return three_units()
+
+
+@pytest.fixture
+def frames():
+    """The frame builders, for tests that vary one input."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        roster=roster_frame, unit_cells=unit_cells_frame, district=district_frame, sums=exact_sums, year=YEAR,
+        district_id=DISTRICT_ID,
+    )

@@ -1,0 +1,195 @@
+"""The GX checkpoint on a 3-unit district: a real Great Expectations run on pandas frames, no mocks."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+import pytest
+
+from checkpoint import CheckpointInputError, run_checkpoint
+from schemas.cells import FEE_KEY, s3
+
+
+def run(frames, units, district=None, roster=None, **kw):
+    district = frames.sums(units) if district is None else district
+    roster = frames.roster(units) if roster is None else roster
+    return run_checkpoint(roster, frames.unit_cells(units), frames.district(district), frames.year, **kw)
+
+
+def failing(result):
+    return [(f.rule, f.detail, f.cell, f.expected, f.actual) for f in result.failures]
+
+
+def test_consistent_district_passes(frames, units):
+    started = time.perf_counter()
+    result = run(frames, units)
+    elapsed = time.perf_counter() - started
+
+    assert result.success
+    assert result.failures == []
+    assert [(o.rule, o.detail, o.success) for o in result.outcomes] == [
+        ("G1", "", True), ("G3", "", True), ("G4", "A1", True), ("G4", "A2", True), ("G4", "A3", True),
+        ("G4", "L1", True),
+    ]
+    assert result.statistics["evaluated_expectations"] == 6
+    assert result.statistics["successful_expectations"] == 6
+    assert result.statistics["unsuccessful_expectations"] == 0
+    assert elapsed < 5  # one run is ~0.25 s on the 2-core box; generous for a loaded CI
+    # the sum really is the three units: 746.844 + 0.000001 + 12.5
+    assert frames.sums(units)[FEE_KEY] == Decimal("759.344001")
+
+
+def test_missing_unit_fails_g1_naming_it(frames, units):
+    roster = frames.roster(units, without_return=("320703009",))
+    result = run(frames, units, roster=roster)
+
+    assert not result.success
+    (failure,) = result.failures
+    assert (failure.rule, failure.unit_id, failure.expected) == ("G1", "320703009", "2022")
+    assert failure.blocking
+    assert "320703009" in failure.message_zh and "2022" in failure.message_zh
+    g1 = result.outcomes[0]
+    assert g1.rule == "G1" and not g1.success
+    assert g1.unexpected == [{"unit_id": "320703009", "unit_name": "单位4"}]
+    assert result.statistics["unsuccessful_expectations"] == 1
+    assert result.statistics["successful_expectations"] == 5
+
+
+def test_district_row_needs_no_return(frames, units):
+    roster = frames.roster(units)
+    assert roster.loc[roster["kind"] == "district", "accepted_submission_id"].isna().all()
+    assert run(frames, units, roster=roster).success
+
+
+def test_district_cell_off_by_one_fails_g3(frames, units):
+    district = frames.sums(units)
+    district["s2.admin_license.decisions"] += 1  # 1007 + 2014 + 1007 = 4028 in truth
+
+    result = run(frames, units, district=district)
+
+    assert not result.success
+    assert failing(result) == [("G3", "", "s2.admin_license.decisions", "4028", "4029")]
+    assert result.failures[0].unit_id == frames.district_id
+    g3 = next(o for o in result.outcomes if o.rule == "G3")
+    assert g3.unexpected == [
+        {"unit_id": frames.district_id, "cell": "s2.admin_license.decisions", "expected": "4028", "actual": "4029",
+         "detail": ""}
+    ]
+    assert result.statistics["unsuccessful_expectations"] == 1
+
+
+def test_s3_cell_off_by_one_fails_g3_and_the_identities_it_breaks(frames, units):
+    district = frames.sums(units)
+    district[s3("granted", "natural_person")] += 1
+
+    rules = {(f.rule, f.detail, f.cell) for f in run(frames, units, district=district).failures}
+
+    assert rules == {
+        ("G3", "", s3("granted", "natural_person")),
+        ("G4", "A1", s3("granted", "total")),
+        ("G4", "A2", s3("total_processed", "natural_person")),
+    }
+
+
+def test_fee_off_by_one_millionth_fails_g3(frames, units):
+    district = frames.sums(units)
+    district[FEE_KEY] += Decimal("0.000001")
+
+    result = run(frames, units, district=district)
+
+    assert not result.success
+    assert failing(result) == [("G3", "", FEE_KEY, "759.344001", "759.344002")]
+
+
+def test_fee_as_text_with_trailing_zeros_is_equal(frames, units):
+    district_frame = frames.district(frames.sums(units))
+    district_frame.loc[district_frame["cell_key"] == FEE_KEY, "value_dec"] = "759.344001000000"
+    roster, unit_cells = frames.roster(units), frames.unit_cells(units)
+
+    assert run_checkpoint(roster, unit_cells, district_frame, frames.year).success
+
+
+def test_float_fee_is_refused(frames, units):
+    district_frame = frames.district(frames.sums(units))
+    district_frame["value_dec"] = district_frame["value_dec"].map(lambda v: None if v is None else float(v))
+
+    with pytest.raises(CheckpointInputError, match="float"):
+        run_checkpoint(frames.roster(units), frames.unit_cells(units), district_frame, frames.year)
+
+
+def test_broken_a3_balance_fails_g4(frames, units):
+    # one unit's carried-out is one too many (its row total kept right), so the district carries it too:
+    # G3 holds (the district is the exact sum) but the district report no longer balances.
+    units["320703002"][s3("carried_out", "natural_person")] += 1
+    units["320703002"][s3("carried_out", "total")] += 1
+
+    result = run(frames, units)
+
+    assert not result.success
+    # natural_person: new 15+30+15 + carried-in 0+0+2 - processed 14+28+16 -> carried-out must be 4; found 1+3+1
+    # total:          new 16+32+16 + carried-in 0+0+2 - processed 15+30+17 -> carried-out must be 4; found 1+3+1
+    assert failing(result) == [
+        ("G4", "A3", s3("carried_out", "natural_person"), "4", "5"),
+        ("G4", "A3", s3("carried_out", "total"), "4", "5"),
+    ]
+    failure = result.failures[0]
+    assert "A3" in failure.message_en and s3("carried_out", "natural_person") in failure.message_en
+    assert set(failure.cells) == {s3(r, "natural_person") for r in ("new_received", "carried_in", "total_processed",
+                                                                     "carried_out")}
+    a3 = next(o for o in result.outcomes if o.detail == "A3")
+    assert not a3.success and [u["cell"] for u in a3.unexpected] == [s3("carried_out", "natural_person"),
+                                                                    s3("carried_out", "total")]
+    assert result.statistics == {**result.statistics, "evaluated_expectations": 6, "successful_expectations": 5,
+                                 "unsuccessful_expectations": 1}
+
+
+def test_broken_l1_total_fails_g4(frames, units):
+    district = frames.sums(units)
+    district["s4.review.total"] += 1
+    units_total = frames.sums(units)["s4.review.total"]
+
+    result = run(frames, units, district=district)
+
+    assert ("G4", "L1", "s4.review.total", str(units_total), str(units_total + 1)) in failing(result)
+    assert ("G3", "", "s4.review.total", str(units_total), str(units_total + 1)) in failing(result)
+    assert result.statistics["unsuccessful_expectations"] == 2
+
+
+def test_blank_district_cell_is_not_zero(frames, units):
+    district_frame = frames.district(frames.sums(units))
+    district_frame = district_frame[district_frame["cell_key"] != "s2.admin_penalty.decisions"]  # cell lost
+
+    result = run_checkpoint(frames.roster(units), frames.unit_cells(units), district_frame, frames.year)
+
+    assert failing(result) == [("G3", "", "s2.admin_penalty.decisions", "776", "(missing)")]
+
+
+def test_blank_unit_cell_makes_the_sum_unknown(frames, units):
+    unit_cells = frames.unit_cells(units)
+    blank = (unit_cells["unit_id"] == "320703001") & (unit_cells["cell_key"] == "s2.admin_penalty.decisions")
+    unit_cells.loc[blank, "value_int"] = None
+
+    result = run_checkpoint(frames.roster(units), unit_cells, frames.district(frames.sums(units)), frames.year)
+
+    assert failing(result) == [("G3", "", "s2.admin_penalty.decisions", "(missing)", "776")]
+
+
+def test_unit_off_the_roster_is_refused(frames, units):
+    roster = frames.roster({k: v for k, v in units.items() if k != "320703003"})
+    with pytest.raises(CheckpointInputError, match="320703003"):
+        run_checkpoint(roster, frames.unit_cells(units), frames.district(frames.sums(units)), frames.year)
+
+
+def test_data_docs_are_built_into_the_given_folder(frames, units, tmp_path):
+    district = frames.sums(units)
+    district["s2.admin_license.decisions"] += 1
+
+    result = run(frames, units, district=district, data_docs_dir=tmp_path / "docs")
+
+    assert result.data_docs_index == tmp_path / "docs" / "index.html"
+    pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
+    assert len(pages) == 1
+    page = pages[0].read_text(encoding="utf-8")
+    assert "s2.admin_license.decisions" in page  # the failing row is listed on the validation page
+    assert "G3 every district cell equals the sum over units" in page
