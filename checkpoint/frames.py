@@ -256,8 +256,8 @@ def identities(values: dict[str, int | None]) -> list[tuple[str, str, list[str],
     for col in S3_COL_KEYS:
         new, carried_in = s3("new_received", col), s3("carried_in", col)
         processed, cell = s3("total_processed", col), s3("carried_out", col)
-        inflow = _total(values, [new, carried_in])
-        expected = None if inflow is None or values.get(processed) is None else inflow - values[processed]  # type: ignore[operator]
+        inflow, outflow = _total(values, [new, carried_in]), values.get(processed)
+        expected = None if inflow is None or outflow is None else inflow - outflow
         out.append(("A3", cell, [new, carried_in, processed, cell], expected, values.get(cell)))
     for group in S4_GROUP_KEYS:
         parts = [s4(group, r) for r in ("upheld", "corrected", "other", "pending")]
@@ -286,7 +286,8 @@ def build_checks(roster: pd.DataFrame, unit_cells: pd.DataFrame, district_cells:
     """The frame GX validates (columns ``CHECK_COLUMNS``); expected/actual stay Python ints in object columns."""
     district_id, _ = district_unit(roster)
     district = district_values(district_cells)
-    rows = g1_rows(roster) + g3_rows(unit_sums(roster, unit_cells), district, district_id) + g4_rows(district, district_id)
+    sums = unit_sums(roster, unit_cells)
+    rows = g1_rows(roster) + g3_rows(sums, district, district_id) + g4_rows(district, district_id)
     frame = pd.DataFrame(rows, columns=CHECK_COLUMNS)
     for column in ("accepted_submission_id", "expected", "actual"):
         frame[column] = pd.Series([r[column] for r in rows], dtype=object)  # no float, no NaN: exact ints or None

@@ -25,15 +25,20 @@ from typing import Any  # noqa: E402
 import great_expectations as gx  # noqa: E402
 import pandas as pd  # noqa: E402
 from great_expectations.checkpoint import UpdateDataDocsAction  # noqa: E402
+from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
 from great_expectations.expectations.row_conditions import Column  # noqa: E402
 
-from checkpoint.frames import INDEX_COLUMNS, build_checks, value_text  # noqa: E402
+from checkpoint.frames import INDEX_COLUMNS, build_checks, district_unit, value_text  # noqa: E402
 from schemas.failures import Failure, make  # noqa: E402
 
 SUITE_NAME = "district_report"
 ASSET_NAME = "checks"
 DOCS_SITE = "nianbao"
+
+
+class CheckpointEvaluationError(RuntimeError):
+    """GX could not evaluate an expectation (as opposed to: the data failed it). Nothing may be published."""
 
 
 @dataclass
@@ -53,7 +58,10 @@ class CheckpointResult:
     outcomes: list[ExpectationOutcome]
     failures: list[Failure]  # one per failing row, rule G1/G3/G4
     statistics: dict  # evaluated / successful / unsuccessful expectation counts, as GX reports them
-    data_docs_index: Path | None = None  # index.html of the Data Docs built for this run, when asked for
+    # Data Docs, when a folder was given: the site's index and this run's validation page. Offline, the index's
+    # list of runs stays empty (it is filled in by JavaScript from a CDN); the validation page reads fine.
+    data_docs_index: Path | None = None
+    data_docs_page: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -178,13 +186,19 @@ def run_checkpoint(
     ``kind == "district"`` row sends none and is skipped). ``unit_cells``: unit_id, cell_key, value_int,
     value_dec (the fee as Decimal or text, never float) of each unit's latest accepted return.
     ``district_cells``: cell_key, value_int, value_dec of the consolidated report. Publication may go ahead
-    only when ``result.success``. Raises ``CheckpointInputError`` when a frame is not in that shape.
+    only when ``result.success``. Raises ``CheckpointInputError`` when a frame is not in that shape, and
+    ``CheckpointEvaluationError`` when GX itself could not evaluate an expectation.
+
+    ``data_docs_dir``: when given, GX Data Docs for this run are built into that folder (see CheckpointResult).
     """
     checks = build_checks(roster, unit_cells, district_cells)
+    data_docs_dir = data_docs_dir.resolve() if data_docs_dir is not None else None
     context = _context(data_docs_dir)
     checkpoint = _gx_checkpoint(context, year, with_docs=data_docs_dir is not None)
-    run = checkpoint.run(batch_parameters={"dataframe": checks})
-    (validation,) = run.run_results.values()
+    district_id, _ = district_unit(roster)
+    run_id = RunIdentifier(run_name=f"{district_id or 'district'}_{year}")  # names the Data Docs folder of the run
+    run = checkpoint.run(batch_parameters={"dataframe": checks}, run_id=run_id)
+    ((validation_id, validation),) = run.run_results.items()
 
     by_id = checks.set_index("check_id")
     results = {(r.expectation_config.meta["rule"], r.expectation_config.meta["detail"]): r for r in validation.results}
@@ -193,8 +207,12 @@ def run_checkpoint(
     for check in CHECKS:  # in suite order, whatever order GX reports in
         result = results[(check.rule, check.detail)]
         if result.exception_info.get("raised_exception"):
-            raise RuntimeError(f"GX could not evaluate '{check.name}': {result.exception_info['exception_message']}")
+            raise CheckpointEvaluationError(
+                f"GX could not evaluate '{check.name}': {result.exception_info['exception_message']}"
+            )
         failing = [by_id.loc[hit["check_id"]] for hit in result.result.get("unexpected_index_list") or []]
+        if not result.success and not failing:
+            raise CheckpointEvaluationError(f"GX failed '{check.name}' without naming a failing row: {result.result}")
         outcomes.append(
             ExpectationOutcome(
                 name=check.name,
@@ -206,11 +224,21 @@ def run_checkpoint(
         )
         failures.extend(_failure(row, year) for row in failing)
 
-    docs_index = data_docs_dir / "index.html" if data_docs_dir is not None else None
     return CheckpointResult(
         success=bool(run.success),
         outcomes=outcomes,
         failures=failures,
         statistics=dict(validation.statistics),
-        data_docs_index=docs_index if docs_index is not None and docs_index.exists() else None,
+        **(_docs_paths(context, validation_id, data_docs_dir) if data_docs_dir is not None else {}),
     )
+
+
+def _docs_paths(context: Any, validation_id: Any, data_docs_dir: Path) -> dict[str, Path | None]:
+    index = data_docs_dir / "index.html"
+    (site,) = context.get_docs_sites_urls(resource_identifier=validation_id, site_name=DOCS_SITE)
+    url = site.get("site_url") or ""
+    page = Path(url.removeprefix("file://")) if url.startswith("file://") else None
+    return {
+        "data_docs_index": index if index.exists() else None,
+        "data_docs_page": page if page is not None and page.exists() else None,
+    }

@@ -81,7 +81,8 @@ def unit_cells_frame(units: dict[str, Cells]) -> pd.DataFrame:
 
 
 def exact_sums(units: dict[str, Cells]) -> Cells:
-    return {key: sum((cells[key] for cells in units.values()), Decimal(0) if key == FEE_KEY else 0) for key in CELL_KEYS}
+    zero = {FEE_KEY: Decimal(0)}
+    return {key: sum((cells[key] for cells in units.values()), zero.get(key, 0)) for key in CELL_KEYS}
 
 
 def district_frame(cells: Cells) -> pd.DataFrame:

@@ -27,6 +27,7 @@ def test_consistent_district_passes(frames, units):
     elapsed = time.perf_counter() - started
 
     assert result.success
+    assert result.data_docs_index is None and result.data_docs_page is None  # no folder given, no Data Docs
     assert result.failures == []
     assert [(o.rule, o.detail, o.success) for o in result.outcomes] == [
         ("G1", "", True), ("G3", "", True), ("G4", "A1", True), ("G4", "A2", True), ("G4", "A3", True),
@@ -189,7 +190,8 @@ def test_data_docs_are_built_into_the_given_folder(frames, units, tmp_path):
 
     assert result.data_docs_index == tmp_path / "docs" / "index.html"
     pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
-    assert len(pages) == 1
-    page = pages[0].read_text(encoding="utf-8")
+    assert pages == [result.data_docs_page]
+    assert f"{frames.district_id}_{frames.year}" in str(result.data_docs_page)  # the run is named after the district
+    page = result.data_docs_page.read_text(encoding="utf-8")
     assert "s2.admin_license.decisions" in page  # the failing row is listed on the validation page
     assert "G3 every district cell equals the sum over units" in page
