@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from sampledata.lianyun import lianyun_cells
 from schemas.cells import CELL_KEYS, FEE_KEY, S3_COL_KEYS, s3, s4
-
-# pytest puts tests/ on sys.path, where tests/checkpoint/ would shadow the real ``checkpoint`` package as an empty
-# namespace package. Putting the repository first makes ``import checkpoint`` find the real one. (No-op once
-# pyproject sets ``pythonpath = ["."]`` for pytest.)
-_ROOT = str(Path(__file__).resolve().parents[2])
-if _ROOT not in sys.path:
-    sys.path.insert(0, _ROOT)
 
 YEAR = 2022
 DISTRICT_ID = "320703"
