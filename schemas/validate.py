@@ -40,7 +40,6 @@ from schemas.rules import RULES
 
 _RULE_ORDER = {r.id: i for i, r in enumerate(RULES)}
 _COUNT_KEY_SET = frozenset(COUNT_KEYS)
-_Key = tuple[int, int, int]  # (row position, cell order, rule order): the order failures are reported in
 
 
 class ValidationInternalError(RuntimeError):
@@ -78,8 +77,8 @@ def _validate(frame: pd.DataFrame, notes: pd.Series | None, year: int | None, co
     found: dict[tuple[int, str, str], dict[str, object]] = {}
 
     shape_cases = _failure_cases(shape_schema(year), frame)
-    for position, cell, check, value in shape_cases.itertuples(index=False):
-        _add_shape_failure(found, frame, int(position), cell, check, value, year)
+    for position, cell, check in shape_cases[["index", "column", "check"]].itertuples(index=False):
+        _add_shape_failure(found, frame, int(position), cell, check, year)
     if notes is not None:
         _add_fee_notes(found, frame, pd.Series(notes).reset_index(drop=True))
 
@@ -122,9 +121,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _add_shape_failure(
-    found: dict, frame: pd.DataFrame, position: int, cell: str, check: str, value: object, year: int | None
-) -> None:
+def _add_shape_failure(found: dict, frame: pd.DataFrame, position: int, cell: str, check: str, year: int | None) -> None:
     value = frame.at[position, cell]  # the value itself, not pandera's rendering of it
     if cell == "year":
         if check == NOT_NULLABLE:
@@ -185,7 +182,8 @@ def _put(found: dict, position: int, rule_id: str, cell: str, expected: object =
     found[key] = {"expected": _text(expected), "actual": _text(actual), "detail": detail, "cells": tuple(cells)}
 
 
-def _sort_key(key: tuple[int, str, str]) -> _Key:
+def _sort_key(key: tuple[int, str, str]) -> tuple[int, int, int]:
+    """Report order: by return (frame position), then the cell's official order, then the rule's catalogue order."""
     position, rule_id, cell = key
     order = CELL_BY_KEY[cell].order if cell in CELL_BY_KEY else 0  # the year comes before every cell
     return position, order, _RULE_ORDER[rule_id]
