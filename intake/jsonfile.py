@@ -1,0 +1,64 @@
+"""Reading a canonical JSON return (SPEC §0.2, format ``nianbao.return/1``).
+
+::
+
+    {"format": "nianbao.return/1", "unit_id": "...", "unit_name": "...", "year": 2022,
+     "cells": {"s3.new_received.natural_person": 15, ..., "s2.admin_fees.amount_wan": "746.844"},
+     "narrative": {"overview": "...", "problems": "...", "other": "..."}}
+
+Counts are integers, the fee a decimal string (a JSON number is accepted too and read exactly: numbers with a
+fraction are parsed as Decimal, never float). ``null`` or an absent key is a missing cell (S2), left for validation.
+The file is UTF-8 (a BOM is tolerated). A key given twice in one object is refused: which one was meant is unknown.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from intake.errors import UnreadableFile, WrongLayout
+from schemas.cells import NARRATIVE_KEYS
+from schemas.returns import FORMAT_ID, CanonicalReturn, from_raw_cells
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise UnreadableFile(f"JSON key {key!r} appears twice in one object; keep only the intended value")
+        seen[key] = value
+    return seen
+
+
+def read_json(data: bytes) -> CanonicalReturn:
+    """Parse canonical-JSON bytes. Raises :class:`UnreadableFile` (I1) or :class:`WrongLayout` (S1)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(f"the JSON file is not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
+    try:
+        doc = json.loads(text, parse_float=Decimal, object_pairs_hook=_no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise UnreadableFile("the JSON is nested too deeply to be a return") from exc
+    if not isinstance(doc, dict):
+        raise WrongLayout(f"the JSON is a {type(doc).__name__}, not a return object {{\"format\": {FORMAT_ID!r}, ...}}")
+    unit_id = _scalar_text(doc.get("unit_id"))
+    fmt = doc.get("format")
+    if fmt != FORMAT_ID:
+        found = "no \"format\" key" if fmt is None else f"format {fmt!r}"
+        raise WrongLayout(f"the JSON has {found}; expected \"format\": {FORMAT_ID!r}", unit_id)
+    cells = doc.get("cells")
+    if not isinstance(cells, dict):
+        raise WrongLayout("the JSON has no \"cells\" object mapping cell keys to values", unit_id)
+    narrative_in = doc.get("narrative") or {}
+    if not isinstance(narrative_in, dict):
+        raise WrongLayout("\"narrative\" must be an object with overview/problems/other texts", unit_id)
+    narrative = {k: v.strip() for k, v in narrative_in.items() if k in NARRATIVE_KEYS and isinstance(v, str) and v.strip()}
+    return from_raw_cells(unit_id, _scalar_text(doc.get("unit_name")), doc.get("year"), cells, narrative)
+
+
+def _scalar_text(value: Any) -> str:
+    return "" if value is None else str(value).strip()

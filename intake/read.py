@@ -1,0 +1,159 @@
+"""One entry point for every submitted file: :func:`read_submission` picks the reader by extension and turns
+whatever goes wrong into failure records. It never raises for bad input, so one bad file cannot stop a batch.
+
+=================  ===================  ==============================================================
+extension          reader               module
+=================  ===================  ==============================================================
+``.xlsx``          ``xlsx-form``        :mod:`intake.xlsx` (the form from :mod:`intake.template`)
+``.json``          ``json``             :mod:`intake.jsonfile` (canonical ``nianbao.return/1``)
+``.csv``           ``csv``              :mod:`intake.csvfile` (``cell,value``)
+``.txt``           ``published-text``   ``intake.published.parse_published_file`` (a published report)
+``.html`` ``.htm`` ``published-html``   the same
+=================  ===================  ==============================================================
+
+``ReadOutcome.reader`` is ``"unreadable"`` whenever no return could be read (``ret`` is None); the failure says
+why. Failures here are only *reading* failures (I1 unreadable, S1 another template version or layout); the cell
+rules (S2/S3/S4 …) are validation's job, which is why raw text is kept in the return's cells and a converted fee
+unit stays a note in ``ret.notes`` (validation turns it into an S4W warning).
+
+The reader only opens the path it is given and never builds a path from file content, so names with spaces,
+Chinese characters or ``../`` components make no difference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from intake.csvfile import read_csv
+from intake.errors import IntakeError, UnreadableFile, WrongLayout
+from intake.jsonfile import read_json
+from intake.xlsx import read_form
+from schemas.failures import Failure, make
+from schemas.returns import CanonicalReturn
+
+MAX_FILE_BYTES = 20 * 1024 * 1024  # no return comes near this; bigger files are refused unread (but hashed)
+
+READERS = {
+    ".xlsx": "xlsx-form",
+    ".json": "json",
+    ".csv": "csv",
+    ".txt": "published-text",
+    ".html": "published-html",
+    ".htm": "published-html",
+}
+UNREADABLE = "unreadable"
+
+
+@dataclass
+class ReadOutcome:
+    path: Path  # the file as given
+    original_name: str  # file name as received
+    sha256: str  # of the original bytes ("" only when the file could not be opened at all)
+    size: int
+    reader: str  # "xlsx-form" | "json" | "csv" | "published-text" | "published-html" | "unreadable"
+    ret: CanonicalReturn | None  # None when the file could not be read at all
+    failures: list[Failure] = field(default_factory=list)  # reading failures (I1, S1), each naming the file
+    encoding: str = ""  # text files: the encoding the bytes were decoded with ("utf-8", "utf-8-sig", "gb18030")
+
+
+def read_submissions(paths: Iterable[Path]) -> list[ReadOutcome]:
+    """Read every file, in the order given."""
+    return [read_submission(Path(p)) for p in paths]
+
+
+def read_submission(path: Path) -> ReadOutcome:
+    """Read one submitted file into a return, or say why it cannot be read. Never raises for bad input."""
+    path = Path(path)
+    name = path.name
+    outcome = ReadOutcome(path=path, original_name=name, sha256="", size=0, reader=UNREADABLE, ret=None)
+
+    def refuse(exc: IntakeError) -> ReadOutcome:
+        outcome.failures.append(make(exc.rule, exc.unit_id, detail=exc.detail, file=name))
+        return outcome
+
+    try:
+        size = path.stat().st_size
+        outcome.size = size
+        if size > MAX_FILE_BYTES:
+            outcome.sha256 = _hash_file(path)
+            return refuse(UnreadableFile(f"the file is {size:,} bytes (limit {MAX_FILE_BYTES:,}); no return is this big"))
+        data = path.read_bytes()
+    except OSError as exc:
+        return refuse(UnreadableFile(f"the file cannot be opened ({exc.strerror or exc})"))
+    outcome.sha256 = hashlib.sha256(data).hexdigest()
+    outcome.size = len(data)
+    if not data:
+        return refuse(UnreadableFile("the file is empty (0 bytes)"))
+
+    suffix = path.suffix.lower()
+    reader = READERS.get(suffix)
+    if reader is None:
+        what = f"extension {suffix!r}" if suffix else "no extension"
+        return refuse(
+            UnreadableFile(
+                f"unknown file type ({what}); send the XLSX form (.xlsx), canonical JSON (.json), "
+                "a cell,value CSV (.csv) or a published report (.txt, .html)"
+            )
+        )
+
+    try:
+        if reader == "xlsx-form":
+            ret = read_form(data)
+        elif reader == "json":
+            ret = read_json(data)
+        elif reader == "csv":
+            ret, outcome.encoding = read_csv(data)
+        else:
+            ret = _read_published(path)
+    except IntakeError as exc:
+        return refuse(exc)
+    except Exception as exc:  # noqa: BLE001 — last resort: a reader bug on one odd file must not stop the batch
+        return refuse(UnreadableFile(f"unexpected error while reading ({type(exc).__name__}: {exc})"))
+    outcome.reader = reader
+    outcome.ret = ret
+    return outcome
+
+
+def _hash_file(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+# --- published reports (text/HTML), read by intake.published when it is installed --------------------------------
+
+
+def _published_parser() -> tuple[Callable[[Path], CanonicalReturn], type[Exception], type[Exception]] | None:
+    """(parse_published_file, ParseError, OldFormatError) from intake.published, or None if it is not available."""
+    try:
+        module = importlib.import_module("intake.published")
+    except ImportError:
+        return None
+    parse = getattr(module, "parse_published_file", None)
+    if parse is None:
+        return None
+    parse_error = getattr(module, "ParseError", None) or _Never
+    old_format = getattr(module, "OldFormatError", None) or _Never
+    return parse, parse_error, old_format
+
+
+class _Never(Exception):
+    """Stands in for an error class the published-report module does not define."""
+
+
+def _read_published(path: Path) -> CanonicalReturn:
+    parser = _published_parser()
+    if parser is None:
+        raise UnreadableFile("published reports not supported yet (intake.published is not installed)")
+    parse, parse_error, old_format = parser
+    try:
+        return parse(path)
+    except old_format as exc:
+        raise WrongLayout(f"published report in an older format: {exc}") from exc
+    except parse_error as exc:
+        raise UnreadableFile(f"the published report cannot be read unambiguously: {exc}") from exc
+    except (OSError, UnicodeError) as exc:
+        raise UnreadableFile(f"the published report cannot be read as text ({exc})") from exc
