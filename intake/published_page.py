@@ -6,6 +6,7 @@ Works on the page's lines (:func:`intake.published_text.text_to_lines`) and thei
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from intake.published_errors import OldFormatError, ParseError
@@ -15,7 +16,7 @@ from schemas.narrative import to_simplified
 # --- title ----------------------------------------------------------------------------------------------
 
 _TITLE = re.compile(
-    r"(?P<pre>[^《》<>]*?)(?P<year>(?:19|20)\d{2})年度?(?P<post>[^《》<>]*?)政府信息公开(?:工作)?(?:年度)?报告"
+    r"(?P<pre>[^《》<>|]*?)(?P<year>(?:19|20)\d{2})年度?(?P<post>[^《》<>|]*?)政府信息公开(?:工作)?(?:年度)?报告"
 )
 
 
@@ -39,10 +40,11 @@ def _title_in(piece: str) -> tuple[str, int] | None:
 
 def find_title(lines: list[str]) -> Title | None:
     """The report's title: a line that is the title and nothing else; else a table cell that is (metadata block)."""
-    for i, line in enumerate(lines):
+    norm = [unicodedata.normalize("NFKC", line) for line in lines]
+    for i, line in enumerate(norm):
         if "|" not in line and "\t" not in line and (found := _title_in(line)):
             return Title(found[0], found[1], i)
-    for i, line in enumerate(lines):
+    for i, line in enumerate(norm):
         for piece in re.split(r"[|\t]", line):
             if found := _title_in(piece):
                 return Title(found[0], found[1], i)
