@@ -1,0 +1,264 @@
+"""The official table layouts of sections 二, 三 and 四 (and the annex) as grids of merged cells.
+
+One layout feeds both renderers: the HTML template writes each :class:`GridCell` as a ``<th>``/``<td>`` with its
+rowspan/colspan, and the XLSX writer places the same cells with :func:`place` and merges their ranges. So the two
+outputs cannot drift apart. Labels come from :mod:`schemas.cells` (simplified, official).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import groupby
+
+from publish.model import KIND_ZH, STATUS_ZH, DistrictReport, UnitFigures
+from schemas.cells import (
+    FEE_KEY,
+    INFO_CONTENT,
+    S2_ITEMS,
+    S3_APPLICANT,
+    S3_COLS,
+    S3_CORNER,
+    S3_LEGAL_GROUP,
+    S3_RESULTS_GROUP,
+    S3_ROWS,
+    S4_GROUPS,
+    S4_RESULTS,
+    S4_REVIEW,
+    S4_LITIGATION,
+    s3,
+    s4,
+)
+from schemas.values import fee_text
+
+Value = int | Decimal | None
+BLANK = "—"  # a missing figure is shown as a dash, never as 0 (blank is not zero)
+
+
+@dataclass(frozen=True)
+class GridCell:
+    """One cell of a rendered table. ``key`` is set for data cells (the cell key of the 200-cell form)."""
+
+    text: str
+    rowspan: int = 1
+    colspan: int = 1
+    header: bool = False
+    key: str | None = None
+    value: Value = None
+    css: str = ""  # extra class for the HTML (e.g. "label", "num")
+
+
+@dataclass
+class Grid:
+    """A table: ``width`` columns, rows of cells (cells covered by a span above are simply not listed)."""
+
+    name: str
+    width: int
+    rows: list[list[GridCell]] = field(default_factory=list)
+    head_rows: int = 0  # how many leading rows are header rows (<thead>)
+    groups: list[int] = field(default_factory=list)  # row indexes where a new <tbody> starts (section 二)
+
+
+def show(value: Value) -> str:
+    """A figure as printed: ints plainly, the fee exactly (schemas.values.fee_text), missing as a dash."""
+    if value is None:
+        return BLANK
+    if isinstance(value, Decimal):
+        return fee_text(value)
+    return str(value)
+
+
+def data(cells: dict[str, Value], key: str, colspan: int = 1, keyed: bool = True) -> GridCell:
+    """A figure cell. ``keyed`` tags it with its cell key (``data-cell`` in the HTML); annex cells are not tagged,
+    because the same key repeats on every unit's row."""
+    value = cells.get(key)
+    if key == FEE_KEY and isinstance(value, int) and not isinstance(value, bool):
+        value = Decimal(value)
+    return GridCell(show(value), colspan=colspan, key=key if keyed else None, value=value, css="num")
+
+
+def head(text: str, rowspan: int = 1, colspan: int = 1) -> GridCell:
+    return GridCell(text, rowspan=rowspan, colspan=colspan, header=True)
+
+
+def label(text: str, rowspan: int = 1, colspan: int = 1) -> GridCell:
+    return GridCell(text, rowspan=rowspan, colspan=colspan, header=True, css="label")
+
+
+# --- Section 二: four sub-tables of four columns ---------------------------------------------------------------
+
+S2_WIDTH = 4
+
+
+def s2_grid(cells: dict[str, Value]) -> Grid:
+    """第二十条第（一）/（五）/（六）/（八）项, each: caption row, 信息内容 header row, one row per item."""
+    grid = Grid("s2", S2_WIDTH)
+    for subtable, items_iter in groupby(S2_ITEMS, key=lambda item: item.subtable):
+        items = list(items_iter)
+        grid.groups.append(len(grid.rows))
+        grid.rows.append([head(subtable.zh, colspan=S2_WIDTH)])
+        fields = items[0].fields
+        span = (S2_WIDTH - 1) // len(fields)  # 3 fields → 1 column each; 1 field → spans all 3
+        grid.rows.append([head(INFO_CONTENT.zh)] + [head(f_label.zh, colspan=span) for _, f_label in fields])
+        for item in items:
+            grid.rows.append(
+                [label(item.label.zh)] + [data(cells, f"s2.{item.key}.{f}", colspan=span) for f, _ in item.fields]
+            )
+    return grid
+
+
+# --- Section 三: 3 label columns + 7 applicant columns --------------------------------------------------------
+
+S3_LABEL_COLS = 3
+S3_WIDTH = S3_LABEL_COLS + len(S3_COLS)
+
+
+def s3_grid(cells: dict[str, Value]) -> Grid:
+    """The request-outcome matrix with the national format's merged headers.
+
+    Header: corner (勾稽关系 text) spans 3×3; 申请人情况 spans the 7 columns; 自然人 and 总计 span two header
+    rows; 法人或其他组织 spans its 5 columns. Body: 一 and 二 span the 3 label columns; 三、本年度办理结果 spans
+    the 21 outcome rows and （七）总计; groups （三）…（六） span their numbered sub-rows; 四 spans 3 columns.
+    """
+    grid = Grid("s3", S3_WIDTH, head_rows=3)
+    legal = [c for c in S3_COLS if c.legal_person]
+    grid.rows.append([head(S3_CORNER.zh, rowspan=3, colspan=S3_LABEL_COLS), head(S3_APPLICANT.zh, colspan=len(S3_COLS))])
+    grid.rows.append(
+        [head(S3_COLS[0].label.zh, rowspan=2), head(S3_LEGAL_GROUP.zh, colspan=len(legal)),
+         head(S3_COLS[-1].label.zh, rowspan=2)]
+    )
+    grid.rows.append([head(c.label.zh) for c in legal])
+
+    results_rows = [r for r in S3_ROWS if r.outcome or r.key == "total_processed"]
+    group_sizes = {g: sum(1 for _ in rows) for g, rows in groupby(S3_ROWS, key=lambda r: r.group) if g is not None}
+    previous_group = None
+    for row in S3_ROWS:
+        values = [data(cells, s3(row.key, c.key)) for c in S3_COLS]
+        lead: list[GridCell] = []
+        if row.key == results_rows[0].key:
+            lead.append(label(S3_RESULTS_GROUP.zh, rowspan=len(results_rows)))
+        if row in results_rows:
+            if row.group is None:
+                lead.append(label(row.label.zh, colspan=S3_LABEL_COLS - 1))
+            else:
+                if row.group != previous_group:
+                    lead.append(label(row.group.zh, rowspan=group_sizes[row.group]))
+                lead.append(label(row.label.zh))
+        else:
+            lead.append(label(row.label.zh, colspan=S3_LABEL_COLS))
+        previous_group = row.group
+        grid.rows.append(lead + values)
+    return grid
+
+
+# --- Section 四: 行政复议 (5) | 行政诉讼 (10) ------------------------------------------------------------------
+
+S4_WIDTH = len(S4_GROUPS) * len(S4_RESULTS)
+
+
+def s4_grid(cells: dict[str, Value]) -> Grid:
+    """Three header rows and one data row, as in the national format."""
+    grid = Grid("s4", S4_WIDTH, head_rows=3)
+    n = len(S4_RESULTS)
+    litigation = [g for g in S4_GROUPS if g.top == S4_LITIGATION]
+    grid.rows.append([head(S4_REVIEW.zh, colspan=n), head(S4_LITIGATION.zh, colspan=n * len(litigation))])
+    grid.rows.append([head(r.zh, rowspan=2) for _, r in S4_RESULTS] + [head(g.label.zh, colspan=n) for g in litigation])
+    grid.rows.append([head(r.zh) for _ in litigation for _, r in S4_RESULTS])
+    grid.rows.append([data(cells, s4(g.key, r)) for g in S4_GROUPS for r, _ in S4_RESULTS])
+    return grid
+
+
+# --- Annex: every roster unit with its key figures -------------------------------------------------------------
+
+UNIT_COLUMNS: tuple[str, ...] = ("单位代码", "单位名称", "单位类型", "状态", "版本")
+ANNEX_GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "主动公开政府信息情况",
+        (
+            ("s2.regulations.issued", "规章制发"),
+            ("s2.regulations.repealed", "规章废止"),
+            ("s2.regulations.in_force", "规章现行有效"),
+            ("s2.normative_docs.issued", "规范性文件制发"),
+            ("s2.normative_docs.repealed", "规范性文件废止"),
+            ("s2.normative_docs.in_force", "规范性文件现行有效"),
+            ("s2.admin_license.decisions", "行政许可"),
+            ("s2.admin_penalty.decisions", "行政处罚"),
+            ("s2.admin_coercion.decisions", "行政强制"),
+            (FEE_KEY, "行政事业性收费（万元）"),
+        ),
+    ),
+    (
+        "政府信息公开申请（总计）",
+        (
+            ("s3.new_received.total", "本年新收"),
+            ("s3.carried_in.total", "上年结转"),
+            ("s3.total_processed.total", "办理结果总计"),
+            ("s3.carried_out.total", "结转下年度"),
+        ),
+    ),
+    (
+        "行政复议、行政诉讼（总计）",
+        (
+            ("s4.review.total", "行政复议"),
+            ("s4.litigation_direct.total", "未经复议直接起诉"),
+            ("s4.litigation_after_review.total", "复议后起诉"),
+        ),
+    ),
+)
+ANNEX_KEYS: tuple[str, ...] = tuple(key for _, cols in ANNEX_GROUPS for key, _ in cols)
+ANNEX_WIDTH = len(UNIT_COLUMNS) + len(ANNEX_KEYS)
+TOTAL_ROW_LABEL = "全区合计（纳入汇总单位）"
+
+
+def _unit_row(unit: UnitFigures) -> list[GridCell]:
+    return [
+        GridCell(unit.unit_id, css="code"),
+        GridCell(unit.unit_name, css="name"),
+        GridCell(KIND_ZH.get(unit.kind, unit.kind)),
+        GridCell(STATUS_ZH.get(unit.status, unit.status), css=f"status {unit.status}"),
+        GridCell(BLANK if unit.version is None else str(unit.version), value=unit.version, css="num"),
+    ] + [data(unit.cells, key, keyed=False) for key in ANNEX_KEYS]
+
+
+def annex_grid(report: DistrictReport) -> Grid:
+    """附表: one row per roster unit (roster order), then the district total (the consolidated cells)."""
+    grid = Grid("annex", ANNEX_WIDTH, head_rows=2)
+    grid.rows.append(
+        [head(text, rowspan=2) for text in UNIT_COLUMNS] + [head(title, colspan=len(cols)) for title, cols in ANNEX_GROUPS]
+    )
+    grid.rows.append([head(text) for _, cols in ANNEX_GROUPS for _, text in cols])
+    grid.rows.extend(_unit_row(unit) for unit in report.units)
+    grid.rows.append([label(TOTAL_ROW_LABEL, colspan=len(UNIT_COLUMNS))] + [data(report.cells, k, keyed=False) for k in ANNEX_KEYS])
+    return grid
+
+
+# --- Placing spans on a rectangular grid (for the XLSX writer and the layout tests) ----------------------------
+
+
+class LayoutError(ValueError):
+    """A grid's spans do not tile its rectangle (a programming error in this module)."""
+
+
+def place(grid: Grid) -> list[tuple[int, int, GridCell]]:
+    """(row, column, cell), 0-based, for every cell, resolving rowspan/colspan like an HTML table does.
+
+    Raises :class:`LayoutError` when a row does not fill exactly ``grid.width`` columns.
+    """
+    taken: set[tuple[int, int]] = set()
+    placed: list[tuple[int, int, GridCell]] = []
+    for r, row in enumerate(grid.rows):
+        c = 0
+        for cell in row:
+            while (r, c) in taken:
+                c += 1
+            placed.append((r, c, cell))
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    if (r + dr, c + dc) in taken:
+                        raise LayoutError(f"grid {grid.name}: row {r + 1} overlaps at column {c + dc + 1}")
+                    taken.add((r + dr, c + dc))
+            c += cell.colspan
+        filled = sum(1 for rr, _ in taken if rr == r)
+        if filled != grid.width or any(cc >= grid.width for rr, cc in taken if rr == r):
+            raise LayoutError(f"grid {grid.name}: row {r + 1} fills {filled} of {grid.width} columns")
+    return placed
