@@ -101,6 +101,7 @@ class Warehouse:
     def _create(self) -> None:
         with self.transaction():
             self.con.execute(sql("create_tables"))
+            self.con.execute(sql("create_evidence_tables"))  # waivers + submission_status view
             keys = pa.table(
                 {
                     "cell_key": list(CELL_KEYS),

@@ -3,7 +3,7 @@
 -- Cells nobody reported come back as 0.
 WITH accepted AS (
     SELECT unit_id, arg_max(sha256, version) AS sha256
-    FROM submissions
+    FROM submission_status  -- submissions with waivers applied (create_evidence_tables.sql)
     WHERE year = $year AND status = 'accepted'
     GROUP BY unit_id
 ),

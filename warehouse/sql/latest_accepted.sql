@@ -2,7 +2,7 @@
 -- Units without one come back with NULL sha256 (G1 looks for them).
 WITH accepted AS (
     SELECT unit_id, arg_max(sha256, version) AS sha256, max(version) AS version
-    FROM submissions
+    FROM submission_status  -- submissions with waivers applied (create_evidence_tables.sql)
     WHERE year = $year AND status = 'accepted'
     GROUP BY unit_id
 ),

@@ -1,0 +1,10 @@
+-- Every waiver and acknowledgement for $year, each with its revocation if one was recorded (a revocation is its
+-- own row pointing back at the waiver; nothing is ever changed in place).
+SELECT w.waiver_id, w.kind, w.rule, w.severity, w.unit_id, w.year, w.sha256, w.version, w.reason,
+       w.recorded_by, w.recorded_at,
+       r.waiver_id AS revoked_by_id, r.recorded_by AS revoked_by, r.recorded_at AS revoked_at,
+       r.reason AS revoke_reason
+FROM waivers w
+LEFT JOIN waivers r ON r.kind = 'revocation' AND r.refers_to = w.waiver_id
+WHERE w.kind <> 'revocation' AND w.year = $year
+ORDER BY w.waiver_id
