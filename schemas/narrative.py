@@ -141,7 +141,7 @@ QUANTITIES: tuple[Quantity, ...] = (
         "administrative reviews",
         "X2",
         ("s4.review.total",),
-        _re(rf"行政复议(?:案件)?(?:共|合计)?(?:为)?{NUM}{PIECE}", rf"{NUM}{PIECE}行政复议"),
+        _re(rf"行政复议(?:申请|案件)?(?:共|合计)?(?:为)?{NUM}{PIECE}", rf"{NUM}{PIECE}行政复议"),
         none_patterns=_re(
             rf"{_NO}[^，,。；;\d]{{0,12}}?行政复议",
             r"行政复议[^，,。；;\d]{0,10}?(?:均为|为)(?:0|零)",
