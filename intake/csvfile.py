@@ -10,10 +10,12 @@ Convention (the same one the demo writes)::
     ...
     s2.admin_fees.amount_wan,746.844
 
-- The header row ``cell,value`` is required (without it the file is another layout: rule S1); the three metadata rows ``unit_id``, ``unit_name``, ``year`` may
-  come right after it (the usual place) or before it, and each may appear once. Every other row is one cell key
-  and its value, in any order. Blank lines are skipped; trailing empty fields (as spreadsheets save them) are
-  ignored. A row with more than two non-empty fields is refused: a value like 1,007 must be quoted ("1,007").
+- The header row ``cell,value`` is required (without it the file is another layout: rule S1). The three
+  metadata rows ``unit_id``, ``unit_name``, ``year`` may come right after it (the usual place) or before it,
+  each at most once; without them the return has an empty unit id (the roster check then reports it). Every
+  other row is one cell key and its value, in any order. Blank lines are skipped; trailing empty fields (as
+  spreadsheets save them) are ignored. A row with more than two non-empty fields is refused: a value like 1,007
+  must be quoted ("1,007").
 - A key given twice is refused (which value was meant is unknown). Unknown keys are kept aside
   (``CanonicalReturn.extra_keys``); an empty value is a missing cell (S2), never 0.
 - Encoding: UTF-8, with or without BOM; if the bytes are not valid UTF-8 they are decoded as GB18030 (a superset
@@ -67,7 +69,9 @@ def read_csv(data: bytes) -> tuple[CanonicalReturn, str]:
             fields.pop()
         if not fields:
             continue
-        if not header_seen and fields[0] not in META_KEYS and tuple(f.lower() for f in fields) != HEADER:
+        is_header = tuple(f.lower() for f in fields) == HEADER
+        is_meta = fields[0] in META_KEYS and len(fields) <= 2
+        if not header_seen and not (is_header or is_meta):
             raise WrongLayout(
                 f"not a cell,value CSV: line {number} reads {','.join(fields)[:80]!r} where the header row "
                 "cell,value (or a unit_id/unit_name/year row) was expected"
@@ -78,7 +82,7 @@ def read_csv(data: bytes) -> tuple[CanonicalReturn, str]:
                 'quote values that contain a comma, e.g. "1,007"'
             )
         key, value = fields[0], (fields[1] if len(fields) == 2 else "")
-        if tuple(f.lower() for f in fields) == HEADER:
+        if is_header:
             if header_seen:
                 raise UnreadableFile(f"CSV line {number} repeats the header row cell,value")
             header_seen = True

@@ -56,7 +56,9 @@ def read_json(data: bytes) -> CanonicalReturn:
     narrative_in = doc.get("narrative") or {}
     if not isinstance(narrative_in, dict):
         raise WrongLayout("\"narrative\" must be an object with overview/problems/other texts", unit_id)
-    narrative = {k: v.strip() for k, v in narrative_in.items() if k in NARRATIVE_KEYS and isinstance(v, str) and v.strip()}
+    narrative = {
+        k: v.strip() for k, v in narrative_in.items() if k in NARRATIVE_KEYS and isinstance(v, str) and v.strip()
+    }
     return from_raw_cells(unit_id, _scalar_text(doc.get("unit_name")), doc.get("year"), cells, narrative)
 
 

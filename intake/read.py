@@ -80,7 +80,8 @@ def read_submission(path: Path) -> ReadOutcome:
         outcome.size = size
         if size > MAX_FILE_BYTES:
             outcome.sha256 = _hash_file(path)
-            return refuse(UnreadableFile(f"the file is {size:,} bytes (limit {MAX_FILE_BYTES:,}); no return is this big"))
+            too_big = f"the file is {size:,} bytes (limit {MAX_FILE_BYTES:,}); no return is this big"
+            return refuse(UnreadableFile(too_big))
         data = path.read_bytes()
     except OSError as exc:
         return refuse(UnreadableFile(f"the file cannot be opened ({exc.strerror or exc})"))

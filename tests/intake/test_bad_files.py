@@ -1,0 +1,180 @@
+"""Bad files come back as a ReadOutcome naming the file and the rule, never as an exception."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import struct
+import sys
+import types
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from intake import read as read_module
+from intake.read import MAX_FILE_BYTES, read_submission
+from intake.template import write_form
+from intake.xlsx import MAX_UNCOMPRESSED_BYTES
+from sampledata.lianyun import lianyun_cells, lianyun_return
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def only_failure(path: Path, rule: str):
+    outcome = read_submission(path)
+    assert outcome.ret is None and outcome.reader == "unreadable"
+    assert len(outcome.failures) == 1, outcome.failures
+    failure = outcome.failures[0]
+    assert failure.rule == rule, failure
+    assert failure.file == path.name
+    assert path.name in failure.to_dict()["file"]
+    return outcome, failure
+
+
+def form_bytes(tmp_path: Path) -> bytes:
+    return write_form(tmp_path / "good.xlsx", "1", "x", 2023, lianyun_cells()).read_bytes()
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    (tmp_path / "empty.xlsx").write_bytes(b"")
+    outcome, failure = only_failure(tmp_path / "empty.xlsx", "I1")
+    assert "empty" in failure.detail
+    assert outcome.sha256 == hashlib.sha256(b"").hexdigest() and outcome.size == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [(PNG, "PNG image"), ("unit,1007\n".encode(), "plain text"), (b"\xd0\xcf\x11\xe0" + b"\0" * 100, ".xls")],
+)
+def test_not_a_spreadsheet(tmp_path: Path, content: bytes, says: str) -> None:
+    (tmp_path / "renamed.xlsx").write_bytes(content)
+    _, failure = only_failure(tmp_path / "renamed.xlsx", "I1")
+    assert says in failure.detail and "not an XLSX" in failure.detail
+
+
+def test_truncated_xlsx(tmp_path: Path) -> None:
+    data = form_bytes(tmp_path)
+    (tmp_path / "cut.xlsx").write_bytes(data[: len(data) // 2])
+    _, failure = only_failure(tmp_path / "cut.xlsx", "I1")
+    assert "corrupt or truncated" in failure.detail
+
+
+def test_corrupt_member_fails_its_check(tmp_path: Path) -> None:
+    data = bytearray(form_bytes(tmp_path))
+    info = next(i for i in zipfile.ZipFile(io.BytesIO(bytes(data))).infolist() if i.filename.endswith("sheet1.xml"))
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    for i in range(start + 20, start + 40):
+        data[i] ^= 0x55
+    (tmp_path / "flipped.xlsx").write_bytes(bytes(data))
+    _, failure = only_failure(tmp_path / "flipped.xlsx", "I1")
+    assert "sheet1.xml" in failure.detail
+
+
+def test_zip_bomb_by_declared_size_is_refused_before_expanding(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (MAX_UNCOMPRESSED_BYTES + 1))
+    (tmp_path / "bomb.xlsx").write_bytes(buffer.getvalue())
+    assert len(buffer.getvalue()) < 100_000
+    _, failure = only_failure(tmp_path / "bomb.xlsx", "I1")
+    assert "zip bomb" in failure.detail and f"{MAX_UNCOMPRESSED_BYTES:,}" in failure.detail
+
+
+def test_zip_bomb_by_compression_ratio(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", b"\0" * (5 * 1024 * 1024))
+    (tmp_path / "ratio.xlsx").write_bytes(buffer.getvalue())
+    _, failure = only_failure(tmp_path / "ratio.xlsx", "I1")
+    assert "expands" in failure.detail and "zip bomb" in failure.detail
+
+
+def test_zip_directory_that_lies_about_sizes(tmp_path: Path) -> None:
+    """The directory says 1 000 bytes with a matching CRC, but the deflate stream goes on for 2 MB."""
+    payload = b"<x/>" * (512 * 1024)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", payload)
+    data = bytearray(buffer.getvalue())
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).infolist()[0]
+    fake_size, fake_crc = 1000, zlib.crc32(payload[:1000])
+    struct.pack_into("<III", data, info.header_offset + 14, fake_crc, info.compress_size, fake_size)  # local header
+    central = data.index(b"PK\x01\x02")
+    struct.pack_into("<III", data, central + 16, fake_crc, info.compress_size, fake_size)  # central directory
+    (tmp_path / "liar.xlsx").write_bytes(bytes(data))
+    _, failure = only_failure(tmp_path / "liar.xlsx", "I1")
+    assert "declared size" in failure.detail
+
+
+def test_file_too_big_is_hashed_but_not_read(tmp_path: Path) -> None:
+    path = tmp_path / "huge.csv"
+    with open(path, "wb") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)
+    outcome, failure = only_failure(path, "I1")
+    assert "limit" in failure.detail and outcome.size == MAX_FILE_BYTES + 1 and len(outcome.sha256) == 64
+
+
+@pytest.mark.parametrize("name", ["return.pdf", "return", "return.xls", "return.docx"])
+def test_unknown_extension(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_bytes(b"something")
+    _, failure = only_failure(tmp_path / name, "I1")
+    assert "unknown file type" in failure.detail
+
+
+def test_missing_file_is_a_failure_not_an_exception(tmp_path: Path) -> None:
+    outcome, failure = only_failure(tmp_path / "gone.json", "I1")
+    assert "cannot be opened" in failure.detail and outcome.sha256 == ""
+
+
+def test_a_folder_given_as_a_file(tmp_path: Path) -> None:
+    (tmp_path / "dir.json").mkdir()
+    only_failure(tmp_path / "dir.json", "I1")
+
+
+# --- published reports go to intake.published when it is there --------------------------------------------------
+
+
+def test_published_report_without_the_parser_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "intake.published", None)  # makes the import fail
+    (tmp_path / "report.txt").write_text("2022年政府信息公开工作年度报告", encoding="utf-8")
+    _, failure = only_failure(tmp_path / "report.txt", "I1")
+    assert "published reports not supported yet" in failure.detail
+
+
+def test_published_report_errors_map_to_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class ParseError(Exception):
+        pass
+
+    class OldFormatError(ParseError):
+        pass
+
+    def parse_published_file(path: Path):
+        text = Path(path).read_text(encoding="utf-8")
+        if "old" in text:
+            raise OldFormatError("2019 trial format: 本年新制作数量")
+        if "bad" in text:
+            raise ParseError("section 三, row '（七）总计': found 2 values")
+        return lianyun_return()
+
+    fake = types.ModuleType("intake.published")
+    fake.ParseError, fake.OldFormatError, fake.parse_published_file = ParseError, OldFormatError, parse_published_file
+    monkeypatch.setitem(sys.modules, "intake.published", fake)
+    for name, text in (("old.html", "old"), ("bad.txt", "bad"), ("good.htm", "good")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    assert only_failure(tmp_path / "old.html", "S1")[1].detail.endswith("本年新制作数量")
+    assert "（七）总计" in only_failure(tmp_path / "bad.txt", "I1")[1].detail
+    good = read_submission(tmp_path / "good.htm")
+    assert good.reader == "published-html" and good.ret.cells == lianyun_cells() and good.failures == []
+
+
+def test_an_unexpected_reader_error_still_returns(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(data: bytes):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(read_module, "read_json", broken)
+    (tmp_path / "x.json").write_text("{}", encoding="utf-8")
+    _, failure = only_failure(tmp_path / "x.json", "I1")
+    assert "RuntimeError: boom" in failure.detail
