@@ -20,6 +20,8 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact  #
 from prefect.cache_policies import NONE  # noqa: E402
 from pydantic import Field  # noqa: E402
 
+from flows.notify import notify_on_failure  # noqa: E402
+from flows.operations import arm_crash_test_pause, confine_run_paths, one_run_at_a_time  # noqa: E402
 from intake.read import ReadOutcome  # noqa: E402
 from intake.roster import Roster, read_roster  # noqa: E402
 from pipeline import steps  # noqa: E402
@@ -73,7 +75,7 @@ def publish_task(
     return steps.publish_report(consolidation, roster, district, warehouse, out, key, result)
 
 
-@flow(name="consolidate-district", log_prints=False, validate_parameters=True)
+@flow(name="consolidate-district", log_prints=False, validate_parameters=True, on_failure=[notify_on_failure])
 def consolidate_district(
     district: str,
     submissions: str,
@@ -85,8 +87,12 @@ def consolidate_district(
     """Validate every return in the submissions folder, load them, consolidate the district and publish its
     report, or refuse to publish and say why (the run then ends Failed)."""
     logger = get_run_logger()
+    # UI-supplied paths must stay inside NIANBAO_ALLOWED_ROOTS; refused here, before any work (flows/operations.py)
+    confine_run_paths(submissions=submissions, roster=roster, warehouse=warehouse, out=out)
     submissions_dir, out_dir = Path(submissions), Path(out)
-    with Warehouse(Path(warehouse)) as wh:  # opened first: a second writer is refused before any work
+    # one run per district and year (Prefect concurrency limit), then the warehouse: a second writer is refused
+    with one_run_at_a_time(district, year), Warehouse(Path(warehouse)) as wh:
+        arm_crash_test_pause(wh)  # inert unless NIANBAO_TEST_PAUSE_AT is set (crash tests)
         paths, roster_ = collect_task(submissions_dir, Path(roster), district)
         outcomes: list[ReadOutcome] = []
         for batch in steps.batches(paths):
