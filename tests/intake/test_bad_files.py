@@ -178,3 +178,14 @@ def test_an_unexpected_reader_error_still_returns(tmp_path: Path, monkeypatch: p
     (tmp_path / "x.json").write_text("{}", encoding="utf-8")
     _, failure = only_failure(tmp_path / "x.json", "I1")
     assert "RuntimeError: boom" in failure.detail
+
+
+def test_the_sample_published_report_goes_through_intake_published(tmp_path: Path) -> None:
+    pytest.importorskip("intake.published")
+    from sampledata.lianyun import sample_report_text
+
+    path = tmp_path / "连云区 2022 年报.txt"
+    path.write_text(sample_report_text(), encoding="utf-8")
+    outcome = read_submission(path)
+    assert outcome.reader == "published-text" and outcome.failures == []
+    assert outcome.ret.cells == lianyun_cells() and outcome.ret.year == 2022
