@@ -36,101 +36,154 @@ def key(text: str) -> str:
 
 _HTML_HINT = re.compile(r"<\s*(html|body|table|tr|td|th|p|div|br|h[1-6])\b", re.IGNORECASE)
 _BLOCK_TAGS = frozenset(
-    "p div br h1 h2 h3 h4 h5 h6 li ul ol section article header footer hr table tbody thead tfoot title pre".split()
+    "p div br h1 h2 h3 h4 h5 h6 li ul ol dl dt dd section article header footer hr blockquote title pre center form"
+    .split()
 )
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
+_VOID_TAGS = frozenset("br img meta link input hr col area base wbr source embed param".split())
+_CELL_TAGS = frozenset({"td", "th"})
 
 
 def looks_like_html(text: str) -> bool:
     return bool(_HTML_HINT.search(text[:200_000]))
 
 
-class _HtmlToLines(HTMLParser):
-    """Paragraph-like elements become lines; each ``<tr>`` becomes one pipe row ``| a | b | … |``.
+@dataclass
+class _Node:
+    tag: str
+    children: list["_Node | str"] = field(default_factory=list)
 
-    Row/column spans are not expanded: each cell's text is emitted once, which is what the label-anchored
-    section parsers want. Line breaks inside a cell become spaces (a header split by ``<br>`` stays one cell).
-    """
+
+class _TreeBuilder(HTMLParser):
+    """A forgiving element tree: unclosed <p>/<td>/<tr> are closed by their next sibling, stray end tags ignored."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.lines: list[str] = []
-        self._buf: list[str] = []  # text outside cells
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-        self._skip = 0
+        self.root = _Node("#root")
+        self.stack = [self.root]
 
-    def _flush(self) -> None:
-        text = " ".join("".join(self._buf).split())
-        if text:
-            self.lines.append(text)
-        self._buf = []
+    def _close(self, tag: str, stop: frozenset[str] = frozenset()) -> None:
+        for i in range(len(self.stack) - 1, 0, -1):
+            if self.stack[i].tag in stop:
+                return
+            if self.stack[i].tag == tag:
+                del self.stack[i:]
+                return
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip += 1
+        if tag in _CELL_TAGS:
+            for t in _CELL_TAGS:
+                self._close(t, stop=frozenset({"table", "tr"}))
         elif tag == "tr":
-            self._end_row()
-            self._flush()
-            self._row = []
-        elif tag in ("td", "th"):
-            self._end_cell()
-            if self._row is None:
-                self._flush()
-                self._row = []
-            self._cell = []
-        elif tag in _BLOCK_TAGS:
-            if self._cell is not None:
-                self._cell.append(" ")
-            elif self._row is None:
-                self._flush()
+            self._close("tr", stop=frozenset({"table"}))
+        elif tag == "p":
+            self._close("p", stop=frozenset({"table", "td", "th", "div"}))
+        node = _Node(tag)
+        self.stack[-1].children.append(node)
+        if tag not in _VOID_TAGS:
+            self.stack.append(node)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.handle_starttag(tag, attrs)
+        self.stack[-1].children.append(_Node(tag))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip = max(0, self._skip - 1)
-        elif tag in ("td", "th"):
-            self._end_cell()
-        elif tag == "tr":
-            self._end_row()
-        elif tag in ("table", "tbody", "thead", "tfoot"):
-            self._end_row()
-        elif tag in _BLOCK_TAGS and self._cell is None and self._row is None:
-            self._flush()
+        if tag in _CELL_TAGS or tag == "tr":
+            self._close(tag, stop=frozenset({"table"}))
+        else:
+            self._close(tag)
 
     def handle_data(self, data: str) -> None:
-        if self._skip:
-            return
-        if self._cell is not None:
-            self._cell.append(data)
-        elif self._row is None:
-            self._buf.append(data)
+        self.stack[-1].children.append(data)
 
-    def _end_cell(self) -> None:
-        if self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-        self._cell = None
 
-    def _end_row(self) -> None:
-        self._end_cell()
-        if self._row is not None:
-            if self._row:
-                self.lines.append("| " + " | ".join(self._row) + " |")
-            self._row = None
+def _text(node: _Node | str) -> str:
+    """All text under a node on one line (block breaks inside become spaces)."""
+    if isinstance(node, str):
+        return node
+    if node.tag in _SKIP_TAGS:
+        return ""
+    sep = " " if node.tag in _BLOCK_TAGS or node.tag in _CELL_TAGS else ""
+    return sep + "".join(_text(c) for c in node.children) + sep
 
-    def close(self) -> None:
-        super().close()
-        self._end_row()
-        self._flush()
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _has(node: _Node, tags: frozenset[str]) -> bool:
+    return any(isinstance(c, _Node) and (c.tag in tags or _has(c, tags)) for c in node.children)
+
+
+def _rows(table: _Node) -> list[list[_Node]]:
+    """The rows of this table (not of tables nested in its cells)."""
+    rows: list[list[_Node]] = []
+    for child in table.children:
+        if not isinstance(child, _Node):
+            continue
+        if child.tag in ("thead", "tbody", "tfoot"):
+            rows += _rows(child)
+        elif child.tag == "tr":
+            rows.append([c for c in child.children if isinstance(c, _Node) and c.tag in _CELL_TAGS])
+        elif child.tag in _CELL_TAGS:
+            rows.append([child])
+    return rows
+
+
+def _is_container(cell: _Node) -> bool:
+    """A layout cell (holds a whole article, or a nested table), not a data cell."""
+    if _has(cell, frozenset({"table"})):
+        return True
+    blocks = [c for c in cell.children if isinstance(c, _Node) and c.tag in _BLOCK_TAGS - {"br"} and _text(c).strip()]
+    return len(blocks) >= 3 or (len(blocks) >= 2 and len(_one_line(_text(cell))) > 120)
+
+
+def _lines(node: _Node, out: list[str]) -> None:
+    """Block-level rendering: paragraphs become lines, data tables become pipe rows."""
+    buf: list[str] = []
+
+    def flush() -> None:
+        line = _one_line("".join(buf))
+        if line:
+            out.append(line)
+        buf.clear()
+
+    for child in node.children:
+        if isinstance(child, str):
+            buf.append(child)
+        elif child.tag in _SKIP_TAGS:
+            continue
+        elif child.tag == "table":
+            flush()
+            rows = _rows(child)
+            if any(_is_container(cell) for row in rows for cell in row):
+                for row in rows:
+                    for cell in row:
+                        _lines(cell, out)
+            else:
+                for row in rows:
+                    if row:
+                        out.append("| " + " | ".join(_one_line(_text(cell)) for cell in row) + " |")
+        elif child.tag in _BLOCK_TAGS or child.tag in _CELL_TAGS or _has(child, _BLOCK_TAGS | {"table"}):
+            flush()
+            _lines(child, out)
+            flush()
+        else:
+            buf.append(_text(child))
+    flush()
 
 
 def html_to_lines(html: str) -> list[str]:
-    parser = _HtmlToLines()
-    parser.feed(html)
-    parser.close()
-    return parser.lines
+    """Lines of an HTML page: paragraph-like elements become lines; each row of a data table becomes one pipe row
+    ``| a | b | … |`` (row/column spans are not expanded: each cell once, which is what the label-anchored
+    parsers want; a ``<br>`` or ``<p>`` inside a cell becomes a space). Tables used for page layout (a cell
+    holding a nested table or several paragraphs) are read as ordinary blocks.
+    """
+    builder = _TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    out: list[str] = []
+    _lines(builder.root, out)
+    return out
 
 
 def text_to_lines(text: str) -> list[str]:

@@ -275,6 +275,18 @@ def render(rep: Report, layout: str, tables: dict[str, Table] | None = None,
     return "\n".join(lines) + "\n"
 
 
+def layout_page(html: str) -> str:
+    """A portal page: navigation, the article inside a layout table cell, sloppy tags (unclosed </p>, </td>,
+    </tr>), entities, a footer with numbers."""
+    head, _, rest = html.partition("<body>")
+    body, _, _ = rest.partition("</body>")
+    body = body.replace("</p>", "").replace("</td>", "").replace("</tr>", "").replace("，", "&#65292;")
+    nav = '<div class="nav"><a href="/">首页</a> &gt; <a href="/xxgk">政府信息公开</a> &gt; 年度报告</div>'
+    footer = '<div class="foot">网站标识码 3207030001 | 苏ICP备 12345678号 | 访问量 1024</div>'
+    return (head + "<body>" + nav + '<table width="100%"><tr><td class="left">栏目导航<br>规划计划<br>年度报告</td>'
+            '<td class="article">' + body + "</td></tr></table>" + footer + "</body></html>\n")
+
+
 # --- script and character-width variants ---------------------------------------------------------------
 
 
@@ -474,6 +486,7 @@ def corpus() -> list[Fixture]:
     add("ok_tab_rows.tsv.txt", render(dist, "tab"), exact(dist))
     add("ok_space_rows.txt", render(dist, "space"), exact(dist))
     add("ok_html_rowspan_colspan.html", render(dist, "html"), exact(dist))
+    add("ok_html_layout_table_sloppy.html", layout_page(render(dist, "html")), exact(dist))
     add("ok_html_traditional_gb18030.html",
         traditional(render(ly, "html")).replace('charset="utf-8"', 'charset="gb18030"'), exact(ly),
         encoding="gb18030")
