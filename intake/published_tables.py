@@ -154,7 +154,6 @@ _S2_VOCAB: tuple[Entry, ...] = (
       if item.key != "normative_docs"),
 )
 _S2_ITEM = {item.key: item for item in C.S2_ITEMS}
-_CAPTION_OF_ITEM = {item.key: item.subtable for item in C.S2_ITEMS}
 
 
 def parse_s2(blocks: list[Block], year: int | None) -> RawCells:
