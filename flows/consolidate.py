@@ -161,3 +161,73 @@ def _artifacts(run: RunResult) -> None:
     ]
     if rows:
         create_table_artifact(rows, key="validation-failures", description="Every rule that failed in this run")
+
+
+class SubmissionsInvalid(Exception):
+    """A validate-only run found returns with blocking failures (the run ends Failed, so the UI shows it red)."""
+
+
+@flow(name="validate-submissions", log_prints=False, validate_parameters=True)
+def validate_submissions(
+    district: str,
+    submissions: str,
+    roster: str,
+    year: Annotated[int, Field(ge=2021, le=2100)] = 2024,
+) -> dict[str, Any]:
+    """Read and validate every return in the submissions folder against the roster, and say what a consolidation
+    would reject or miss. Records nothing: no warehouse, nothing under the publish folder; only the run's
+    artifacts. Ends Failed when any return has a blocking (HARD or HARD-W) failure."""
+    logger = get_run_logger()
+    confine_run_paths(submissions=submissions, roster=roster)
+    submissions_dir = Path(submissions)
+    paths, roster_ = collect_task(submissions_dir, Path(roster), district)
+    outcomes: list[ReadOutcome] = []
+    for batch in steps.batches(paths):
+        outcomes.extend(read_task(batch))
+    judged = judge_task(outcomes, roster_, district, year, submissions_dir)
+    accepted_units = {s.unit_id for s in judged.accepted}
+    failures = [f for _, f in judged.failures]
+    blocking = [f for f in failures if f.blocking]
+    summary: dict[str, Any] = {
+        "district": district,
+        "year": year,
+        "files": len(outcomes),
+        "accepted": sorted(s.original_name for s in judged.accepted),
+        "rejected": sorted(s.original_name for s in judged.rejected),
+        "missing": [u.unit_id for u in roster_.below(district) if u.unit_id not in accepted_units],
+        "failing_rules": sorted({f.rule for f in blocking}),
+        "warnings": len(failures) - len(blocking),
+    }
+    lines = [
+        f"# {district} {year}: validation only — {'OK' if not blocking else 'returns REJECTED'}",
+        "",
+        f"- files read: {summary['files']}",
+        f"- accepted: {len(summary['accepted'])}",
+        f"- rejected: {len(summary['rejected'])}"
+        + (f" ({', '.join(summary['rejected'][:20])})" if summary["rejected"] else ""),
+        f"- roster units without an accepted return: {len(summary['missing'])}"
+        + (f" ({', '.join(summary['missing'][:20])})" if summary["missing"] else ""),
+        f"- blocking rules failed: {', '.join(summary['failing_rules']) or 'none'}; warnings: {summary['warnings']}",
+        "- nothing was recorded or published by this run",
+    ]
+    create_markdown_artifact("\n".join(lines), key="validation-summary", description="nianbao validate-only run")
+    if failures:
+        create_table_artifact(
+            [
+                {"file": f.file, "unit_id": f.unit_id, "rule": f.rule, "severity": f.severity.value, "cell": f.cell,
+                 "expected": f.expected, "actual": f.actual, "message": f.message_zh}
+                for f in failures
+            ],
+            key="validation-failures",
+            description="Every rule that failed in this validate-only run",
+        )
+    if blocking:
+        detail = "\n".join(f"  [{f.rule}] {f.file} cell {f.cell or '-'} expected={f.expected} actual={f.actual}"
+                           for f in blocking[:50])
+        logger.error("Returns rejected:\n%s", detail)
+        raise SubmissionsInvalid(
+            f"{len(summary['rejected'])} of {len(outcomes)} return(s) for {district} {year} would be rejected "
+            f"(rules {', '.join(summary['failing_rules'])}):\n{detail}"
+        )
+    logger.info("All %d return(s) for %s %s pass validation", len(outcomes), district, year)
+    return summary
