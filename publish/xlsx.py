@@ -173,6 +173,11 @@ class _FixedTimeZip(ZipFile):
             zinfo_or_arcname = info
         super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
 
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # type: ignore[no-untyped-def, override]
+        """openpyxl streams each worksheet through a temporary file; store it like writestr (fixed time, mode)."""
+        data = Path(filename).read_bytes()
+        self.writestr(arcname or Path(filename).name, data, compress_type, compresslevel)
+
 
 def render_xlsx(report: DistrictReport, path: Path) -> None:
     """Write the workbook to ``path`` (deterministic bytes; see the module docstring)."""
