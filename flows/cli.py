@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -10,10 +11,11 @@ from typing import Annotated, Optional
 from flows.settings import DEFAULT_DEMO_OUT, DEFAULT_OUT, DEFAULT_WAREHOUSE, apply_offline_settings
 
 apply_offline_settings()
+# The CLI prints its own summary; Prefect's console log lines would repeat it (they still reach the API and UI).
+os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 import typer  # noqa: E402
 from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
 
 from schemas.failures import Failure  # noqa: E402
 
@@ -50,12 +52,14 @@ def _failure_rows(failures: list[Failure]) -> list[dict]:
 
 
 def _print_failures(failures: list[Failure], title: str) -> None:
-    table = Table(title=title, show_lines=False)
-    for col in ("file", "unit", "rule", "severity", "cell", "expected", "actual", "message"):
-        table.add_column(col, overflow="fold")
+    """One finding per line (readable on a narrow terminal): where, which rule, expected vs actual, then why."""
+    console.print(f"[bold]{title}[/bold]")
     for f in failures:
-        table.add_row(f.file, f.unit_id, f.rule, f.severity.value, f.cell, f.expected, f.actual, f.message_zh)
-    console.print(table)
+        colour = "red" if f.blocking else "yellow"
+        where = " · ".join(x for x in (f.file, f.unit_id, f.cell) if x)
+        values = f" expected {f.expected} found {f.actual}" if (f.expected or f.actual) else ""
+        console.print(f"  [{colour}]{f.rule} {f.severity.value}[/{colour}] {where}{values}")
+        console.print(f"      {f.message_zh}", style="dim")
 
 
 @app.command()

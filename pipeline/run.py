@@ -38,7 +38,7 @@ class RunResult:
             if not o.success
         ]
         for f in self.checkpoint.failures:
-            lines.append(f"  [{f.rule}] {f.unit_id or ''} {f.cell} expected={f.expected} actual={f.actual}".rstrip())
+            lines.append(f"  [{f.rule}] {f.message_en}")
         for entry in self.why_missing:
             if entry.get("file"):
                 lines.append(
