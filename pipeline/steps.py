@@ -26,8 +26,13 @@ from publish.model import DistrictReport, UnitFigures
 from schemas.cells import CELL_KEYS, FEE_KEY
 from schemas.failures import Failure, make
 from schemas.validate import validate_returns
+from schemas.crossyear import check_cross_year, wide_from_long
+from schemas.frame import stack
 from warehouse.archive import keep_original, quarantine
+from audit.report import run_audit, write_audit
+from audit.waivers import waiver_records
 from warehouse.store import Submission, Warehouse
+from warehouse.evidence import status_of, waivers_for_year
 
 READ_BATCH = 2000  # files per read task: large enough that orchestration cost is negligible
 
@@ -154,6 +159,42 @@ def _with_file(f: Failure, name: str) -> Failure:
     )
 
 
+def cross_year(warehouse: Warehouse, judged: Judged, roster: Roster, year: int) -> Judged:
+    """Check each readable return for ``year`` against its unit's accepted return for ``year - 1`` in the warehouse
+    (Y1 HARD-W; P2, P3, P5, P6 SOFT; N1 notes a unit with no prior return). A new Y1 failure rejects the file,
+    unless an auditor waives it later (``nianbao waive``)."""
+    names = {s.sha256: s.original_name for s in judged.submissions}
+    now = [s for s in judged.submissions if s.ret is not None and s.unit_id and s.year == year]
+    if not now:
+        return judged
+    ids = sorted({s.unit_id for s in now})
+    prior = warehouse.latest_accepted(ids, year - 1)
+    prior = prior[prior["sha256"].notna()]
+    long = warehouse.cells_of(prior["sha256"].tolist())
+    unit_of = dict(zip(prior["sha256"], prior["unit_id"]))
+    long.insert(0, "unit_id", [unit_of[sha] for sha in long["sha256"]])
+    kinds = {u.unit_id: u.kind for u in roster.units}
+    found = check_cross_year(stack([s.ret for s in now], [names[s.sha256] for s in now]), wide_from_long(long), year, kinds)
+    sha_of = {(s.unit_id, names[s.sha256]): s.sha256 for s in now}
+    failures = list(judged.failures) + [(sha_of[(f.unit_id, f.file)], f) for f in found]
+    blocked = {sha for sha, f in failures if sha is not None and f.blocking}
+    for sub in judged.submissions:
+        if sub.sha256 in blocked:
+            sub.status = "rejected"
+    return Judged(submissions=judged.submissions, failures=failures, outcomes=judged.outcomes)
+
+
+def run_evidence(warehouse: Warehouse, year: int, unit_ids: Sequence[str]) -> list[str]:
+    """What a run's verdicts depend on besides its files: the waivers recorded for ``year`` (revocations too) and
+    last year's accepted returns (cross-year rules). Part of the run key, so a new waiver makes a new run."""
+    waivers = waivers_for_year(warehouse, year)
+    ids = [f"waiver:{int(i)}" for i in waivers["waiver_id"]] + [
+        f"revoked:{int(i)}" for i in waivers["revoked_by_id"].dropna()
+    ]
+    prior = warehouse.latest_accepted(list(unit_ids), year - 1)
+    return sorted(ids) + sorted(f"prior:{sha}" for sha in prior["sha256"].dropna())
+
+
 # --- keep and load -------------------------------------------------------------------------------------------
 
 
@@ -173,9 +214,15 @@ def keep(judged: Judged, warehouse_path: Path) -> None:
             quarantine(outcome.path, root, sub.sha256, sub.original_name, reasons)
 
 
-def run_key(district_id: str, year: int, roster_sha256: str, sha256s: Sequence[str]) -> str:
-    """The run's identity: a hash of its inputs, so rerunning the same inputs is the same run."""
-    payload = json.dumps([district_id, year, roster_sha256, sorted(set(sha256s))])
+def run_key(
+    district_id: str, year: int, roster_sha256: str, sha256s: Sequence[str], evidence: Sequence[str] = ()
+) -> str:
+    """The run's identity: a hash of its inputs, so rerunning the same inputs is the same run. ``evidence``
+    (see :func:`run_evidence`) adds waivers and last year's returns when there are any."""
+    inputs: list[Any] = [district_id, year, roster_sha256, sorted(set(sha256s))]
+    if evidence:
+        inputs.append(sorted(evidence))
+    payload = json.dumps(inputs)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
@@ -236,12 +283,19 @@ def consolidate(warehouse: Warehouse, roster: Roster, node_id: str, year: int) -
     return Consolidation(node_id, year, latest, district, long.drop(columns=["sha256"]))
 
 
-def check(consolidation: Consolidation) -> CheckpointResult:
+def check(consolidation: Consolidation, data_docs_dir: Path | None = None) -> CheckpointResult:
     """The Great Expectations checkpoint on the consolidated data (G1, G3, G4)."""
     roster = consolidation.units.rename(columns={"sha256": "accepted_submission_id"})[
         ["unit_id", "unit_name", "kind", "accepted_submission_id"]
     ]
-    return run_checkpoint(roster, consolidation.unit_cells, consolidation.district_cells, consolidation.year)
+    result = run_checkpoint(
+        roster, consolidation.unit_cells, consolidation.district_cells, consolidation.year, data_docs_dir=data_docs_dir
+    )
+    if data_docs_dir is not None:
+        from checkpoint.datadocs import make_offline
+
+        make_offline(Path(data_docs_dir))
+    return result
 
 
 def why_missing(warehouse: Warehouse, consolidation: Consolidation) -> list[dict[str, Any]]:
@@ -276,10 +330,13 @@ def unit_figures(consolidation: Consolidation, roster: Roster, warehouse: Wareho
     cells = consolidation.cells_by_unit()
     latest_any = warehouse.latest_submissions(consolidation.units["unit_id"].tolist(), consolidation.year)
     any_status = dict(zip(latest_any["unit_id"], latest_any["status"]))
+    waived = {sha for sha, st in status_of(warehouse, consolidation.units["sha256"].dropna().tolist()).items() if st["waived"]}
     figures = []
     for row in consolidation.units.itertuples(index=False):
         accepted = isinstance(row.sha256, str)
-        status = "accepted" if accepted else ("rejected" if row.unit_id in any_status else "missing")
+        status = ("waived" if row.sha256 in waived else "accepted") if accepted else (
+            "rejected" if row.unit_id in any_status else "missing"
+        )
         figures.append(
             UnitFigures(
                 unit_id=row.unit_id,
@@ -333,6 +390,8 @@ def manifest(
         "run": key,
         "roster": {"file": roster.path.name, "sha256": roster.sha256, "units": len(roster.units)},
         "units": units,
+        # every waiver / acknowledgement in force on the returns the report was built from: who, when, why
+        "waivers": waiver_records(warehouse, year, shas),
         "checkpoint": {
             "success": result.success,
             "statistics": result.statistics,
@@ -374,3 +433,23 @@ def checkpoint_rows(result: CheckpointResult) -> list[tuple[str, str, bool, list
 
 def all_cells_present(cells: dict[str, Any]) -> bool:
     return all(k in cells for k in CELL_KEYS)
+
+
+# --- audit ---------------------------------------------------------------------------------------------------
+
+
+def run_folder(out_root: Path, key: str) -> Path:
+    """Where a run's audit report and Data Docs go: ``OUT/runs/<run key>/`` (never inside a publish folder)."""
+    return Path(out_root) / "runs" / key
+
+
+def write_audit_report(warehouse: Warehouse, key: str, out_root: Path, result: CheckpointResult | None = None) -> Path:
+    """Write ``OUT/runs/<run key>/audit.html`` (every run, blocked or not), linking the run's Data Docs page."""
+    folder = run_folder(out_root, key)
+    docs = None
+    if result is not None and result.data_docs_page is not None:
+        try:
+            docs = Path(result.data_docs_page).resolve().relative_to(folder.resolve()).as_posix()
+        except ValueError:
+            docs = Path(result.data_docs_page).resolve().as_uri()
+    return write_audit(run_audit(warehouse, key, data_docs=docs), folder)

@@ -1,0 +1,392 @@
+"""What the warehouse says about a district and year, for the auditor: units, versions, findings, waivers, and
+what each publication was built from (lineage), with every published file re-hashed on disk.
+
+Everything here is read from the warehouse (and, for lineage, from the published files), so an audit can be
+redone at any time without the original run. Nothing is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from audit.waivers import waiver_records
+from intake.roster import Roster
+from schemas.cells import CELL_BY_KEY, FEE_KEY
+from schemas.crossyear import INFO_RULES
+from schemas.roster import RosterUnit
+from schemas.rules import RULE_BY_ID
+from warehouse.evidence import has_evidence_tables
+from warehouse.store import Warehouse
+
+UNIT_STATUSES = ("accepted", "waived", "rejected", "missing")
+
+
+class AuditQueryError(Exception):
+    """The warehouse does not hold what the audit asks about (unknown run, district or year)."""
+
+
+# --- records ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Finding:
+    """One validation result as the auditor reads it, with the waiver or acknowledgement that covers it."""
+
+    rule: str
+    severity: str
+    unit_id: str
+    cell: str
+    expected: str
+    actual: str
+    message: str
+    detail: str = ""
+    file: str = ""
+    covered_by: dict[str, Any] | None = None  # the waiver/acknowledgement in force, if any
+
+    @property
+    def info(self) -> bool:
+        return self.rule in INFO_RULES
+
+    @property
+    def formula(self) -> str:
+        found = RULE_BY_ID.get(self.rule)
+        return found.formula if found else ""
+
+    @property
+    def title(self) -> str:
+        found = RULE_BY_ID.get(self.rule)
+        return found.title if found else ""
+
+    @property
+    def difference(self) -> str:
+        """actual − expected when both are numbers, else ""."""
+        try:
+            diff = Decimal(self.actual) - Decimal(self.expected)
+        except Exception:  # noqa: BLE001 - text on either side: no difference to show
+            return ""
+        return f"{diff:+}" if diff else "0"
+
+    @property
+    def cell_label(self) -> str:
+        cell = CELL_BY_KEY.get(self.cell)
+        if cell is None:
+            return ""
+        group = f"{cell.group_label.zh} " if cell.group_label is not None and cell.section == 3 else ""
+        return f"{group}{cell.row_label.zh} / {cell.col_label.zh}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule, "severity": self.severity, "unit_id": self.unit_id, "cell": self.cell,
+            "expected": self.expected, "actual": self.actual, "difference": self.difference,
+            "formula": self.formula, "message": self.message, "detail": self.detail, "file": self.file,
+            "info": self.info, "covered_by": self.covered_by,
+        }
+
+
+@dataclass
+class Version:
+    version: int | None
+    sha256: str
+    file: str
+    reader: str
+    received_at: str
+    status: str  # now (waivers applied)
+    status_at_receipt: str
+    waived: bool
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version, "sha256": self.sha256, "file": self.file, "reader": self.reader,
+            "received_at": self.received_at, "status": self.status, "status_at_receipt": self.status_at_receipt,
+            "waived": self.waived, "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass
+class UnitAudit:
+    unit_id: str
+    unit_name: str
+    kind: str
+    status: str  # accepted | waived | rejected | missing
+    consolidated_version: int | None
+    versions: list[Version]  # oldest first
+    waivers: list[dict[str, Any]]  # every waiver/acknowledgement for the unit and year (revoked ones too)
+    cells: dict[str, Any] = field(default_factory=dict)  # of the latest version (what the tables show)
+
+    @property
+    def latest(self) -> Version | None:
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.latest.findings if self.latest else []
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity and not f.info)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "unit_id": self.unit_id, "unit_name": self.unit_name, "kind": self.kind, "status": self.status,
+            "consolidated_version": self.consolidated_version,
+            "versions": [v.to_dict() for v in self.versions], "waivers": self.waivers,
+        }
+
+
+@dataclass
+class PublishedFile:
+    name: str
+    recorded_sha256: str
+    actual_sha256: str | None  # None when the file is gone
+
+    @property
+    def ok(self) -> bool:
+        return self.actual_sha256 == self.recorded_sha256
+
+    @property
+    def problem(self) -> str:
+        if self.actual_sha256 is None:
+            return "missing"
+        return "" if self.ok else "hash mismatch"
+
+
+@dataclass
+class Publication:
+    run_key: str
+    folder: str
+    published_at: str
+    manifest_sha256: str
+    roster_sha256: str | None
+    checkpoint_success: bool | None
+    expectations: list[dict[str, Any]]
+    units: list[dict[str, Any]]  # unit_id, version, sha256 the report was built from (from the manifest)
+    waivers: list[dict[str, Any]]  # as listed in the manifest
+    files: list[PublishedFile]
+    manifest_problem: str = ""  # why the manifest's unit list could not be read, if so
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.files) and not self.manifest_problem
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_key": self.run_key, "folder": self.folder, "published_at": self.published_at,
+            "manifest_sha256": self.manifest_sha256, "roster_sha256": self.roster_sha256,
+            "checkpoint": {"success": self.checkpoint_success, "expectations": self.expectations},
+            "units": self.units, "waivers": self.waivers,
+            "files": [
+                {"name": f.name, "recorded_sha256": f.recorded_sha256, "actual_sha256": f.actual_sha256,
+                 "ok": f.ok, "problem": f.problem}
+                for f in self.files
+            ],
+            "manifest_problem": self.manifest_problem, "ok": self.ok,
+        }
+
+
+@dataclass
+class DistrictAudit:
+    district_id: str
+    district_name: str
+    year: int
+    roster_sha256: str
+    units: list[UnitAudit]
+    publications: list[Publication]
+    unattributed: list[Finding] = field(default_factory=list)  # files that named no roster unit
+
+    @property
+    def integrity_ok(self) -> bool:
+        return all(p.ok for p in self.publications)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": "nianbao.audit/1", "district_id": self.district_id, "district_name": self.district_name,
+            "year": self.year, "roster_sha256": self.roster_sha256, "integrity_ok": self.integrity_ok,
+            "units": [u.to_dict() for u in self.units], "publications": [p.to_dict() for p in self.publications],
+            "unattributed": [f.to_dict() for f in self.unattributed],
+        }
+
+
+# --- queries ------------------------------------------------------------------------------------------------
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def roster_of(warehouse: Warehouse, roster_sha256: str) -> Roster:
+    """The roster as recorded in the warehouse (same order as the file)."""
+    rows = warehouse.con.execute(
+        "SELECT u.unit_id, u.unit_name, u.kind, u.parent_id, r.source_name FROM roster_units u "
+        "JOIN rosters r USING (roster_sha256) WHERE roster_sha256 = ? ORDER BY u.position",
+        [roster_sha256],
+    ).fetchall()
+    if not rows:
+        raise AuditQueryError(f"The warehouse {warehouse.path} holds no roster with sha256 {roster_sha256}.")
+    units = tuple(RosterUnit(r[0], r[1], r[2], r[3]) for r in rows)
+    return Roster(path=Path(rows[0][4]), sha256=roster_sha256, units=units)
+
+
+def latest_roster_sha(warehouse: Warehouse, district_id: str, year: int) -> str:
+    sha = warehouse.scalar(
+        "SELECT roster_sha256 FROM runs WHERE district_id = ? AND year = ? ORDER BY started_at DESC LIMIT 1",
+        [district_id, year],
+    )
+    if sha is None:
+        raise AuditQueryError(
+            f"The warehouse {warehouse.path} has no run for district {district_id} and year {year}; "
+            "run `nianbao consolidate` first, or check --warehouse."
+        )
+    return sha
+
+
+def _ts(value: Any) -> str:
+    return "" if value is None or value is pd.NaT else pd.Timestamp(value).isoformat()
+
+
+def _versions(warehouse: Warehouse, unit_ids: list[str], year: int) -> dict[str, list[Version]]:
+    view = "submission_status" if has_evidence_tables(warehouse) else "(SELECT *, false AS waived, status AS status_at_receipt FROM submissions)"
+    rows = warehouse.con.execute(
+        f"SELECT unit_id, version, sha256, original_name, reader, received_at, status, status_at_receipt, waived "
+        f"FROM {view} WHERE year = ? AND list_contains(?, unit_id) ORDER BY unit_id, version",
+        [year, unit_ids],
+    ).fetchall()
+    out: dict[str, list[Version]] = {}
+    for unit_id, version, sha, name, reader, at, status, at_receipt, waived in rows:
+        out.setdefault(unit_id, []).append(Version(version, sha, name, reader, _ts(at), status, at_receipt, bool(waived)))
+    return out
+
+
+def findings_of(warehouse: Warehouse, sha256s: list[str]) -> dict[str, list[Finding]]:
+    """The validation results of each submission, from the run that first received it (the verdict it got)."""
+    if not sha256s:
+        return {}
+    frame = warehouse.failures_of_submissions(sha256s)
+    out: dict[str, list[Finding]] = {}
+    for r in frame.itertuples(index=False):
+        out.setdefault(r.sha256, []).append(_finding(r))
+    return out
+
+
+def _finding(r: Any) -> Finding:
+    def text(v: Any) -> str:
+        return "" if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v)
+
+    return Finding(
+        rule=r.rule, severity=r.severity, unit_id=text(r.unit_id), cell=text(r.cell), expected=text(r.expected),
+        actual=text(r.actual), message=text(r.message), detail=text(r.detail), file=text(r.file),
+    )
+
+
+def cells_with_raw(warehouse: Warehouse, sha256: str) -> dict[str, Any]:
+    """One submission's cells as read: int, Decimal, the raw text of a value that was not a number, or None."""
+    out: dict[str, Any] = {}
+    for key, vi, vd, raw in warehouse.con.execute(
+        "SELECT cell_key, value_int, value_dec, raw_text FROM cells WHERE sha256 = ?", [sha256]
+    ).fetchall():
+        out[key] = vd if key == FEE_KEY and vd is not None else (vi if vi is not None else raw)
+    return out
+
+
+def _cover(findings: list[Finding], waivers: list[dict[str, Any]], sha256: str) -> None:
+    in_force = {w["rule"]: w for w in waivers if w["sha256"] == sha256 and w["revoked"] is None}
+    for f in findings:
+        f.covered_by = in_force.get(f.rule)
+
+
+def audit_units(
+    warehouse: Warehouse, units: tuple[RosterUnit, ...] | list[RosterUnit], year: int, with_cells: bool = False
+) -> list[UnitAudit]:
+    """Status, versions, findings and waivers of each unit for ``year`` (roster order)."""
+    ids = [u.unit_id for u in units]
+    versions = _versions(warehouse, ids, year)
+    accepted = warehouse.latest_accepted(ids, year)
+    used = {r.unit_id: (r.sha256, r.version) for r in accepted.itertuples(index=False) if isinstance(r.sha256, str)}
+    all_shas = [v.sha256 for vs in versions.values() for v in vs]
+    findings = findings_of(warehouse, all_shas)
+    waivers = waiver_records(warehouse, year, in_force_only=False)
+    out = []
+    for unit in units:
+        mine = versions.get(unit.unit_id, [])
+        unit_waivers = [w for w in waivers if w["unit_id"] == unit.unit_id]
+        for v in mine:
+            v.findings = findings.get(v.sha256, [])
+            _cover(v.findings, unit_waivers, v.sha256)
+        if unit.unit_id in used:
+            sha, version = used[unit.unit_id]
+            waived = any(v.sha256 == sha and v.waived for v in mine)
+            status, consolidated = ("waived" if waived else "accepted"), int(version)
+        else:
+            status, consolidated = ("rejected" if mine else "missing"), None
+        cells = cells_with_raw(warehouse, mine[-1].sha256) if with_cells and mine else {}
+        out.append(UnitAudit(unit.unit_id, unit.unit_name, unit.kind, status, consolidated, mine, unit_waivers, cells))
+    return out
+
+
+def publications(warehouse: Warehouse, district_id: str, year: int) -> list[Publication]:
+    """Every publication of the district and year, its lineage, and each file re-hashed on disk."""
+    rows = warehouse.con.execute(
+        "SELECT p.run_key, p.folder, p.published_at, p.manifest_sha256, p.files, r.roster_sha256 "
+        "FROM publications p LEFT JOIN runs r USING (run_key) WHERE p.district_id = ? AND p.year = ? "
+        "ORDER BY p.published_at",
+        [district_id, year],
+    ).fetchall()
+    out = []
+    for run_key, folder, at, manifest_sha, files_json, roster_sha in rows:
+        recorded: dict[str, str] = json.loads(files_json)
+        recorded.setdefault("manifest.json", manifest_sha)
+        files = []
+        for name, sha in sorted(recorded.items()):
+            path = Path(folder) / name
+            files.append(PublishedFile(name, sha, sha256_file(path) if path.is_file() else None))
+        checks = warehouse.con.execute(
+            "SELECT expectation, rule, success FROM checkpoint_results WHERE run_key = ? ORDER BY seq", [run_key]
+        ).fetchall()
+        units, waivers, problem = [], [], ""
+        manifest_path = Path(folder) / "manifest.json"
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            units = [{k: u.get(k) for k in ("unit_id", "version", "sha256")} for u in manifest.get("units", [])]
+            waivers = manifest.get("waivers", [])
+        except (OSError, ValueError) as exc:
+            problem = f"manifest.json cannot be read: {exc}"
+        out.append(
+            Publication(
+                run_key=run_key, folder=folder, published_at=_ts(at), manifest_sha256=manifest_sha,
+                roster_sha256=roster_sha,
+                checkpoint_success=all(c[2] for c in checks) if checks else None,
+                expectations=[{"name": c[0], "rule": c[1], "success": bool(c[2])} for c in checks],
+                units=units, waivers=waivers, files=files, manifest_problem=problem,
+            )
+        )
+    return out
+
+
+def audit_district(warehouse: Warehouse, district_id: str, year: int, unit_id: str | None = None) -> DistrictAudit:
+    """Everything ``nianbao audit`` shows, for one district and year (optionally one unit)."""
+    roster_sha = latest_roster_sha(warehouse, district_id, year)
+    roster = roster_of(warehouse, roster_sha)
+    units = roster.below(district_id)
+    if unit_id is not None:
+        units = tuple(u for u in units if u.unit_id == unit_id)
+        if not units:
+            raise AuditQueryError(f"Unit {unit_id} is not on district {district_id}'s roster ({roster.path.name}).")
+    district = roster.unit(district_id)
+    return DistrictAudit(
+        district_id=district_id,
+        district_name=district.unit_name if district else district_id,
+        year=year,
+        roster_sha256=roster_sha,
+        units=audit_units(warehouse, units, year),
+        publications=publications(warehouse, district_id, year),
+    )

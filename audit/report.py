@@ -1,0 +1,212 @@
+"""The audit report of one run (``audit.html``): what was checked, what failed, where in the official tables,
+why it matters, and who decided what.
+
+Self-contained: one HTML file with inline CSS, no scripts, fonts or external resources (it opens from a USB
+stick on a machine without network). Autoescaped; control characters are shown as visible ``\\x..`` escapes,
+so unit names, file names and reasons are always text, never markup.
+
+Layout: a summary by rule and by unit, the checkpoint's expectations, then each unit's three tables in the
+official layout (``publish.layout`` grids, the same ones the published report uses) with every failing cell
+highlighted and explained (rule, formula, expected, actual, difference) and the unit's status.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from audit.lineage import Finding, UnitAudit, _ts, audit_units, roster_of
+from publish.layout import s2_grid, s3_grid, s4_grid
+from schemas.rules import RULE_BY_ID, RULES
+from warehouse.store import Warehouse
+
+TEMPLATE = "audit.html.j2"
+AUDIT_FILE = "audit.html"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+@dataclass
+class RuleSummary:
+    rule: str
+    severity: str
+    title: str
+    formula: str
+    findings: int = 0
+    units: set[str] = field(default_factory=set)
+    covered: int = 0  # waived or acknowledged
+
+
+@dataclass
+class RunAudit:
+    run_key: str
+    district_id: str
+    district_name: str
+    year: int
+    roster_sha256: str
+    started_at: str
+    outcome: str  # published | blocked | checked
+    units: list[UnitAudit]
+    checkpoint: list[dict[str, Any]]  # name, rule, success, unexpected rows
+    unattributed: list[Finding]  # this run's findings on files that named no roster unit
+    publication_folder: str | None = None
+    data_docs: str | None = None  # link to the run's Data Docs page, relative to audit.html
+
+    def by_rule(self) -> list[RuleSummary]:
+        order = {r.id: i for i, r in enumerate(RULES)}
+        table: dict[str, RuleSummary] = {}
+        for unit in self.units:
+            for f in unit.findings:
+                entry = table.get(f.rule)
+                if entry is None:
+                    found = RULE_BY_ID.get(f.rule)
+                    entry = table[f.rule] = RuleSummary(
+                        f.rule, f.severity, found.title if found else "", found.formula if found else ""
+                    )
+                entry.findings += 1
+                entry.units.add(unit.unit_id)
+                entry.covered += f.covered_by is not None
+        for row in self.checkpoint:
+            if not row["success"]:
+                entry = table.setdefault(
+                    row["rule"],
+                    RuleSummary(row["rule"], "HARD", RULE_BY_ID[row["rule"]].title, RULE_BY_ID[row["rule"]].formula),
+                )
+                entry.findings += len(row["unexpected"])
+                entry.units.update(str(u.get("unit_id") or "") for u in row["unexpected"])
+        return sorted(table.values(), key=lambda e: order.get(e.rule, 999))
+
+    def status_counts(self) -> dict[str, int]:
+        counts = {s: 0 for s in ("accepted", "waived", "rejected", "missing")}
+        for unit in self.units:
+            counts[unit.status] += 1
+        return counts
+
+
+def run_audit(warehouse: Warehouse, run_key: str, data_docs: str | None = None) -> RunAudit:
+    """Collect the audit of run ``run_key`` from the warehouse (statuses as they stand now, waivers included)."""
+    rows = warehouse.con.execute(
+        "SELECT district_id, year, roster_sha256, started_at FROM runs WHERE run_key = ?", [run_key]
+    ).fetchall()
+    if not rows:
+        raise KeyError(f"run {run_key} is not in the warehouse {warehouse.path}")
+    district_id, year, roster_sha, started = rows[0]
+    roster = roster_of(warehouse, roster_sha)
+    units = roster.below(district_id)
+    district = roster.unit(district_id)
+    checks = [
+        {"name": name, "rule": rule_id, "success": bool(ok), "unexpected": json.loads(unexpected)}
+        for name, rule_id, ok, unexpected in warehouse.con.execute(
+            "SELECT expectation, rule, success, unexpected FROM checkpoint_results WHERE run_key = ? ORDER BY seq",
+            [run_key],
+        ).fetchall()
+    ]
+    folder = warehouse.scalar("SELECT folder FROM publications WHERE run_key = ?", [run_key])
+    outcome = "published" if folder else ("blocked" if any(not c["success"] for c in checks) else "checked")
+    ids = {u.unit_id for u in units}
+    run_findings = warehouse.failures_of_run(run_key)
+    unattributed = [
+        Finding(r.rule, r.severity, r.unit_id or "", r.cell or "", r.expected or "", r.actual or "", r.message,
+                r.detail or "", r.file or "")
+        for r in run_findings.itertuples(index=False)
+        if (r.unit_id or "") not in ids
+    ]
+    return RunAudit(
+        run_key=run_key,
+        district_id=district_id,
+        district_name=district.unit_name if district else district_id,
+        year=int(year),
+        roster_sha256=roster_sha,
+        started_at=_ts(started),
+        outcome=outcome,
+        units=audit_units(warehouse, units, int(year), with_cells=True),
+        checkpoint=checks,
+        unattributed=unattributed,
+        publication_folder=folder,
+        data_docs=data_docs,
+    )
+
+
+# --- rendering ----------------------------------------------------------------------------------------------
+
+
+def visible(value: Any) -> Markup:
+    """Escape for HTML and make control characters visible (``\\x07``), so that nothing in the data can act as
+    markup, hide text or reorder it (bidi overrides)."""
+    text = "" if value is None else str(value)
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+    return escape(text)
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(resources.files("audit").joinpath("templates"))),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["v"] = visible
+    return env
+
+
+def _unit_view(unit: UnitAudit) -> dict[str, Any]:
+    """The unit's tables and the numbered explanations of its findings (number = anchor in the tables)."""
+    marks: dict[str, list[tuple[int, Finding]]] = {}
+    notes = []
+    for n, f in enumerate(unit.findings, start=1):
+        notes.append((n, f))
+        if f.cell:
+            marks.setdefault(f.cell, []).append((n, f))
+    return {
+        "unit": unit,
+        "grids": [("二、主动公开政府信息情况", s2_grid(unit.cells)), ("三、收到和处理政府信息公开申请情况", s3_grid(unit.cells)),
+                  ("四、政府信息公开行政复议、行政诉讼情况", s4_grid(unit.cells))] if unit.versions else [],
+        "marks": marks,
+        "notes": notes,
+    }
+
+
+def render_audit(audit: RunAudit) -> str:
+    """The complete audit page as a string."""
+    return environment().get_template(TEMPLATE).render(
+        a=audit,
+        by_rule=audit.by_rule(),
+        counts=audit.status_counts(),
+        units=[_unit_view(u) for u in audit.units],
+        cell_class=cell_class,
+    )
+
+
+def cell_class(marks: list[tuple[int, Finding]]) -> str:
+    """The highlight of a table cell: a blocking failure outranks a covered one, which outranks a SOFT note."""
+    if any(f.severity != "SOFT" and f.covered_by is None for _, f in marks):
+        return "fail"
+    if any(f.covered_by is not None and f.severity != "SOFT" for _, f in marks):
+        return "waived"
+    return "soft"
+
+
+def write_audit(audit: RunAudit, folder: Path) -> Path:
+    """Write ``folder/audit.html`` atomically (a reader never sees half a page)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / AUDIT_FILE
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".audit-", suffix=".html")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(render_audit(audit).encode("utf-8"))
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
