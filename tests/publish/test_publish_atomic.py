@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import DISTRICT_ID, YEAR, make_report
+from publish_fixtures import DISTRICT_ID, YEAR, make_report
 
 import publish.atomic as atomic
 from publish.atomic import PublicationExists, PublishedFiles, PublishError, publish

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 import pytest
-from conftest import DISTRICT_FEE, FORMULA_NAME, SCRIPT_NAME, assert_in_order, make_report, page
+from publish_fixtures import DISTRICT_FEE, FORMULA_NAME, SCRIPT_NAME, assert_in_order, make_report, page
 
 from publish.errors import ReportDataError
 from publish.layout import annex_grid, place, s2_grid, s3_grid, s4_grid, show

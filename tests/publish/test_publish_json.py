@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from conftest import DISTRICT_FEE, DISTRICT_ID, make_report
+from publish_fixtures import DISTRICT_FEE, DISTRICT_ID, make_report
 
 from publish.render import json_bytes, report_json
 from schemas.cells import CELL_KEYS, FEE_KEY, NARRATIVE_KEYS

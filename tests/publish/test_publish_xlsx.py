@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import DISTRICT_FEE, FORMULA_NAME, SCRIPT_NAME, make_report
+from publish_fixtures import DISTRICT_FEE, FORMULA_NAME, SCRIPT_NAME, make_report
 
 from publish.errors import ReportDataError
 from publish.render import render_xlsx
