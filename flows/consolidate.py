@@ -16,7 +16,7 @@ from flows.settings import DEFAULT_OUT, DEFAULT_WAREHOUSE, apply_offline_setting
 apply_offline_settings()
 
 from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.artifacts import create_markdown_artifact, create_table_artifact  # noqa: E402
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact  # noqa: E402
 from prefect.cache_policies import NONE  # noqa: E402
 from pydantic import Field  # noqa: E402
 
@@ -50,6 +50,11 @@ def judge_task(
     return steps.judge(outcomes, roster, district, year, root)
 
 
+@task(name="cross-year", **PLAIN)
+def cross_year_task(warehouse: Warehouse, judged: steps.Judged, roster: Roster, year: int) -> steps.Judged:
+    return steps.cross_year(warehouse, judged, roster, year)
+
+
 @task(name="load", **IO_RETRIES, **PLAIN)
 def load_task(warehouse: Warehouse, key: str, district: str, year: int, roster: Roster, judged: steps.Judged) -> dict:
     steps.keep(judged, warehouse.path)
@@ -62,8 +67,8 @@ def consolidate_task(warehouse: Warehouse, roster: Roster, district: str, year: 
 
 
 @task(name="checkpoint", **PLAIN)
-def checkpoint_task(warehouse: Warehouse, key: str, consolidation: steps.Consolidation):
-    result = steps.check(consolidation)
+def checkpoint_task(warehouse: Warehouse, key: str, consolidation: steps.Consolidation, docs: Path | None = None):
+    result = steps.check(consolidation, data_docs_dir=docs)
     warehouse.record_outcome(key, consolidation.district_cells, steps.checkpoint_rows(result))
     return result
 
@@ -73,6 +78,11 @@ def publish_task(
     warehouse: Warehouse, consolidation: steps.Consolidation, roster: Roster, district: str, out: Path, key: str, result
 ):
     return steps.publish_report(consolidation, roster, district, warehouse, out, key, result)
+
+
+@task(name="audit-report", **IO_RETRIES, **PLAIN)
+def audit_task(warehouse: Warehouse, key: str, out: Path, result) -> Path:
+    return steps.write_audit_report(warehouse, key, out, result)
 
 
 @flow(name="consolidate-district", log_prints=False, validate_parameters=True, on_failure=[notify_on_failure])
@@ -98,10 +108,12 @@ def consolidate_district(
         for batch in steps.batches(paths):
             outcomes.extend(read_task(batch))
         judged = judge_task(outcomes, roster_, district, year, submissions_dir)
-        key = steps.run_key(district, year, roster_.sha256, [o.sha256 for o in outcomes])
+        judged = cross_year_task(wh, judged, roster_, year)  # Y1, P2, P3, P5, P6 against last year's returns
+        evidence = steps.run_evidence(wh, year, [u.unit_id for u in roster_.below(district)])  # waivers, last year
+        key = steps.run_key(district, year, roster_.sha256, [o.sha256 for o in outcomes], evidence)
         loaded = load_task(wh, key, district, year, roster_, judged)
         consolidation = consolidate_task(wh, roster_, district, year)
-        result = checkpoint_task(wh, key, consolidation)
+        result = checkpoint_task(wh, key, consolidation, steps.run_folder(out_dir, key) / "data-docs")
         run = RunResult(
             run_key=key,
             district_id=district,
@@ -119,7 +131,8 @@ def consolidate_district(
         else:
             published = publish_task(wh, consolidation, roster_, district, out_dir, key, result)
             run.folder, run.files = published.folder, published.files
-    _artifacts(run)
+        audit_path = audit_task(wh, key, out_dir, result)  # every run, blocked or not: OUT/runs/<key>/audit.html
+    _artifacts(run, audit_path)
     if not run.published:
         logger.error("Publication blocked:\n%s", "\n".join(run.blocking_reasons()))
         raise PublicationBlocked(run)
@@ -127,7 +140,7 @@ def consolidate_district(
     return run
 
 
-def _artifacts(run: RunResult) -> None:
+def _artifacts(run: RunResult, audit_path: Path | None = None) -> None:
     """A markdown summary of the run and a table of every failure, for the Prefect UI."""
     failing_rules = sorted({f.rule for f in run.failures if f.blocking} | {f.rule for f in run.checkpoint.failures})
     lines = [
@@ -141,11 +154,16 @@ def _artifacts(run: RunResult) -> None:
         f"- rules failed: {', '.join(failing_rules) or 'none'}",
         f"- checkpoint: {'passed' if run.checkpoint.success else 'FAILED'}",
     ]
+    if audit_path is not None:
+        lines.append(f"- audit report: `{audit_path.resolve()}` (with the Data Docs in `data-docs/` beside it)")
     if run.folder:
         lines.append(f"- published to: `{run.folder}`")
     else:
         lines += ["", "## Why publication was blocked", "", *[f"    {line}" for line in run.blocking_reasons()]]
     create_markdown_artifact("\n".join(lines), key="consolidation-summary", description="nianbao run summary")
+    if audit_path is not None:
+        create_link_artifact(audit_path.resolve().as_uri(), link_text="audit.html", key="audit-report",
+                             description="The run's audit report: every finding, highlighted in the official tables")
     rows: list[dict[str, Any]] = [
         {
             "file": f.file,
