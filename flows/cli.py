@@ -188,6 +188,11 @@ def demo(
     raise typer.Exit(run_demo(out, console, run_consolidation))
 
 
+from flows.cli_audit import register as _register_audit  # noqa: E402
+
+_register_audit(app)  # waive, audit
+
+
 def main() -> None:
     app()
 
