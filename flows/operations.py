@@ -46,6 +46,15 @@ class RunInProgress(RuntimeError):
 # --- paths ------------------------------------------------------------------------------------------------
 
 
+# how each path parameter is named in a refusal (the run form shows the parameter names in brackets)
+PATH_LABELS = {
+    "submissions": "submissions folder ('submissions')",
+    "roster": "roster file ('roster')",
+    "warehouse": "warehouse file ('warehouse')",
+    "out": "publish folder ('out')",
+}
+
+
 def started_from_deployment() -> bool:
     """True inside a run created from a deployment (UI form, schedule, CLI ``prefect deployment run``)."""
     from prefect.runtime import deployment
@@ -59,12 +68,13 @@ def started_from_deployment() -> bool:
 def confine_run_paths(**paths: str | os.PathLike[str]) -> dict[str, Path] | None:
     """Check every named path parameter against the allowed roots; raise ``PathNotAllowed`` naming each bad one.
 
-    Keyword names become the field names in the message (``out`` → "out"), matching the run form's labels.
+    Each keyword is named in the message by its label and parameter name, e.g. "publish folder ('out')".
     Returns the resolved paths when the check applied, None when it did not (a direct, non-deployment call).
     """
     if not (os.environ.get(ROOTS_ENV, "").strip() or started_from_deployment()):
         return None
-    return confine_all({f"parameter '{name}'": value for name, value in paths.items()}, allowed_roots())
+    return confine_all({PATH_LABELS.get(name, f"parameter '{name}'"): value for name, value in paths.items()},
+                       allowed_roots())
 
 
 # --- one run at a time --------------------------------------------------------------------------------------
