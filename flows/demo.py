@@ -62,7 +62,8 @@ def prepare(out: Path) -> tuple[Path, Path, Path, str]:
     """Write the demo's roster and both years' submissions; returns (roster, 2024 folder, 2025 folder, broken unit)."""
     data = out / "data"
     roster, returns_now = build_district(DISTRICT_ID, DISTRICT_NAME, PUBLISHED_YEAR, seed=7)
-    _, returns_next = build_district(DISTRICT_ID, DISTRICT_NAME, BLOCKED_YEAR, seed=7)  # same seed: carry-overs agree across years (Y1)
+    # same seed and lianyun_year: every unit's carried-in equals its carried-out of the year before (Y1)
+    _, returns_next = build_district(DISTRICT_ID, DISTRICT_NAME, BLOCKED_YEAR, seed=7, lianyun_year=PUBLISHED_YEAR)
     roster_path = write_roster_csv(roster, data / "roster.csv")
     broken_index = 4
     broken_unit = returns_next[broken_index].unit_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from publish.atomic import PublishedFiles, publish
 from publish.model import DistrictReport, UnitFigures
 from schemas.cells import CELL_KEYS, FEE_KEY
 from schemas.failures import Failure, make
+from schemas.narrative import check_narrative, to_simplified
+from schemas.returns import CanonicalReturn
 from schemas.validate import validate_returns
 from schemas.crossyear import check_cross_year, wide_from_long
 from schemas.frame import stack
@@ -109,6 +112,10 @@ def judge(
         failures.extend((o.sha256, _with_file(f, name)) for f in o.failures)
 
     readable = [(n, o) for n, o in zip(names, outcomes) if o.ret is not None]
+    _resolve_unit_ids([o.ret for _, o in readable], roster)
+    for name, o in readable:
+        if o.ret.narrative:  # X1–X3: the figures the text quotes must be the table's
+            failures.extend((o.sha256, _with_file(f, name)) for f in check_narrative(o.ret))
     for f in validate_returns([o.ret for _, o in readable], files=[n for n, _ in readable], year=year):
         failures.append((sha_by_name.get(f.file), f))
 
@@ -142,6 +149,23 @@ def judge(
             )
         )
     return Judged(submissions=submissions, failures=failures, outcomes=list(outcomes))
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"\s+", "", to_simplified(name or ""))
+
+
+def _resolve_unit_ids(returns: Sequence[CanonicalReturn], roster: Roster) -> None:
+    """A published report names its unit but carries no id: take the id of the one roster unit of that exact name.
+    No match, or two, leaves it empty (rule I2 then says so); a name is never guessed."""
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for u in roster.units:
+        by_name[_name_key(u.unit_name)].append(u.unit_id)
+    for ret in returns:
+        if not ret.unit_id and ret.unit_name:
+            ids = by_name.get(_name_key(ret.unit_name), [])
+            if len(ids) == 1:
+                ret.unit_id = ids[0]
 
 
 def _with_file(f: Failure, name: str) -> Failure:
@@ -366,8 +390,7 @@ def manifest(
     info = warehouse.known(shas)
     names = dict(
         warehouse.con.execute(
-            "SELECT sha256, original_name || ' [' || reader || ']' FROM submissions WHERE list_contains(?, sha256)",
-            [shas],
+            "SELECT sha256, [original_name, reader] FROM submissions WHERE list_contains(?, sha256)", [shas]
         ).fetchall()
     )
     units = []
@@ -380,7 +403,8 @@ def manifest(
                 "kind": row.kind,
                 "version": info[sha]["version"] if sha else None,
                 "sha256": sha,
-                "file": names.get(sha) if sha else None,
+                "file": names[sha][0] if sha else None,
+                "reader": names[sha][1] if sha else None,
             }
         )
     return {

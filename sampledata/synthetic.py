@@ -343,11 +343,14 @@ def build_district(
     year: int = 2024,
     seed: int = 7,
     lianyun_unit: bool = True,
+    lianyun_year: int | None = None,
 ) -> tuple[list[RosterUnit], list[CanonicalReturn]]:
     """The default district roster and one return per non-district unit.
 
     With ``lianyun_unit`` the government office is renamed 连云区人民政府办公室 and carries exactly the published
-    连云区 2022 figures (:func:`sampledata.lianyun.lianyun_cells`), whatever ``year`` is asked, with no narrative.
+    连云区 2022 figures (:func:`sampledata.lianyun.lianyun_cells`), whatever ``year`` is asked, with no narrative —
+    except the year after ``lianyun_year``: then the office sends a synthetic return that carries in the requests
+    the 连云区 figures carried out, so the cross-year rule Y1 holds for every unit.
     """
     roster = district_roster(district_id, district_name)
     if lianyun_unit:
@@ -357,7 +360,11 @@ def build_district(
     for unit in roster:
         if unit.kind in AGGREGATE_KINDS:
             continue
-        if lianyun_unit and unit.kind == "office":
+        if lianyun_unit and unit.kind == "office" and lianyun_year is not None and year == lianyun_year + 1:
+            carried = {c: int(lianyun_cells()[f"s3.carried_out.{c}"]) for c in S3_APPLICANT_COLS}
+            rng = unit_rng(seed, unit.unit_id, year)
+            returns.append(synthetic_return(unit, year, rng, carried_in=carried))
+        elif lianyun_unit and unit.kind == "office":
             returns.append(CanonicalReturn(unit.unit_id, unit.unit_name, year, dict(lianyun_cells())))
         else:
             returns.append(unit_return(unit, year, seed))

@@ -91,8 +91,8 @@ def test_rerunning_the_same_inputs_adds_nothing_and_publishes_identical_bytes(di
 def test_a_return_breaking_a3_blocks_publication_and_leaves_the_publish_folder_untouched(district) -> None:
     run(district, district["subs"])  # 2024 published
     out = district["tmp"] / "out"
-    before = folder_digest(out)
-    roster, returns = build_district(DISTRICT, "示范区", 2025, seed=4)
+    before = folder_digest(out / DISTRICT)  # the publish folders (run evidence lives apart, under out/runs/)
+    roster, returns = build_district(DISTRICT, "示范区", 2025, seed=3, lianyun_year=2024)
     broken_unit = returns[5].unit_id
     returns[5] = break_a3(returns[5])
     subs = district["tmp"] / "subs-2025"
@@ -101,7 +101,7 @@ def test_a_return_breaking_a3_blocks_publication_and_leaves_the_publish_folder_u
     assert state.is_failed()
     blocked = state.result(raise_on_failure=False)
     assert isinstance(blocked, PublicationBlocked)
-    assert folder_digest(out) == before  # nothing written, nothing changed
+    assert folder_digest(out / DISTRICT) == before  # nothing published, nothing changed
     assert not (out / DISTRICT / "2025").exists()
     result = blocked.result
     assert result.missing == [broken_unit]
