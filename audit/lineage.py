@@ -299,7 +299,9 @@ def cells_with_raw(warehouse: Warehouse, sha256: str) -> dict[str, Any]:
 
 
 def _cover(findings: list[Finding], waivers: list[dict[str, Any]], sha256: str) -> None:
-    in_force = {w["rule"]: w for w in waivers if w["sha256"] == sha256 and w["revoked"] is None}
+    in_force = {
+        w["rule"]: w for w in waivers if w["sha256"] == sha256 and w["revoked"] is None and w["void_by_version"] is None
+    }
     for f in findings:
         f.covered_by = in_force.get(f.rule)
 

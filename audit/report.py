@@ -66,6 +66,8 @@ class RunAudit:
         table: dict[str, RuleSummary] = {}
         for unit in self.units:
             for f in unit.findings:
+                if f.info:  # N1 notes are listed per unit, never counted as failures
+                    continue
                 entry = table.get(f.rule)
                 if entry is None:
                     found = RULE_BY_ID.get(f.rule)

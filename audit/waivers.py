@@ -118,6 +118,7 @@ def waiver_records(warehouse: Warehouse, year: int, sha256s: list[str] | None = 
                 "reason": row.reason,
                 "by": row.recorded_by,
                 "at": pd.Timestamp(row.recorded_at).isoformat(),
+                "void_by_version": None if pd.isna(row.superseded_by_version) else int(row.superseded_by_version),
                 "revoked": None if pd.isna(row.revoked_by_id) else {
                     "id": int(row.revoked_by_id), "by": row.revoked_by,
                     "at": pd.Timestamp(row.revoked_at).isoformat(), "reason": row.revoke_reason,

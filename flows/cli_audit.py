@@ -92,7 +92,8 @@ def _csv_rows(report: Any) -> list[dict[str, Any]]:
         for w in u.waivers:
             rows.append({"record": w["kind"], "unit_id": u.unit_id, "version": w["version"], "sha256": w["sha256"],
                          "rule": w["rule"], "severity": w["severity"], "by": w["by"], "at": w["at"],
-                         "detail": w["reason"], "status": "revoked" if w["revoked"] else "in force", "id": w["id"]})
+                         "detail": w["reason"], "id": w["id"],
+                         "status": "revoked" if w["revoked"] else "void" if w["void_by_version"] else "in force"})
     for p in report.publications:
         rows.append({"record": "publication", "run_key": p.run_key, "file": p.folder, "sha256": p.manifest_sha256,
                      "at": p.published_at, "status": "ok" if p.ok else "TAMPERED",
@@ -130,6 +131,7 @@ def _print_tables(report: Any) -> None:
         waivers = "; ".join(
             f"#{w['id']} {w['kind']} {w['rule']} v{w['version']} by {w['by']}: {w['reason']}"
             + (" (revoked)" if w["revoked"] else "")
+            + (f" (void: v{w['void_by_version']} received)" if w["void_by_version"] else "")
             for w in u.waivers
         )
         versions = " ".join(f"v{v.version}:{v.status_at_receipt[:3]}{'→acc' if v.waived else ''}" for v in u.versions)

@@ -92,19 +92,20 @@ def has_evidence_tables(warehouse: Warehouse) -> bool:
 
 
 def waivers_for_year(warehouse: Warehouse, year: int) -> pd.DataFrame:
-    """Every waiver and acknowledgement for ``year`` with its revocation columns (``revoked_by_id`` NULL when in
-    force). Empty frame (same columns) when the warehouse has no evidence tables yet."""
+    """Every waiver and acknowledgement for ``year`` with its revocation columns (``revoked_by_id`` NULL when not
+    revoked) and ``superseded_by_version`` (NULL while the waived return is still the latest version). Empty frame (same columns) when the warehouse has no evidence tables yet."""
     if not has_evidence_tables(warehouse):
         return pd.DataFrame(
             columns=["waiver_id", "kind", "rule", "severity", "unit_id", "year", "sha256", "version", "reason",
-                     "recorded_by", "recorded_at", "revoked_by_id", "revoked_by", "revoked_at", "revoke_reason"]
+                     "recorded_by", "recorded_at", "revoked_by_id", "revoked_by", "revoked_at", "revoke_reason",
+                     "superseded_by_version"]
         )
     return warehouse.frame(sql("waivers_list"), {"year": year})
 
 
 def active(frame: pd.DataFrame) -> pd.DataFrame:
-    """The rows of a :func:`waivers_for_year` frame that have not been revoked."""
-    return frame[frame["revoked_by_id"].isna()]
+    """The rows of a :func:`waivers_for_year` frame in force: not revoked, and not voided by a newer version."""
+    return frame[frame["revoked_by_id"].isna() & frame["superseded_by_version"].isna()]
 
 
 def status_of(warehouse: Warehouse, sha256s: list[str]) -> dict[str, dict[str, Any]]:

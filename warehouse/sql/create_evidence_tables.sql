@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS waivers (
 );
 
 -- Each submission's status now: the status it got on receipt, unless every blocking failure it had then is a
--- HARD-W failure covered by a waiver that has not been revoked; such a submission counts as accepted ("waived").
+-- HARD-W failure covered by a waiver that has not been revoked nor voided by a newer version of the return; such a
+-- submission counts as accepted ("waived").
 CREATE OR REPLACE VIEW submission_status AS
 WITH blocking AS (
     SELECT v.sha256, v.rule, v.severity
@@ -31,9 +32,13 @@ WITH blocking AS (
 revoked AS (
     SELECT refers_to AS waiver_id FROM waivers WHERE kind = 'revocation' AND refers_to IS NOT NULL
 ),
+latest AS (  -- a waiver counts only while its submission is the unit's latest version: a new version voids it
+    SELECT unit_id, year, max(version) AS version FROM submissions WHERE unit_id IS NOT NULL GROUP BY ALL
+),
 active AS (
-    SELECT DISTINCT sha256, rule FROM waivers
-    WHERE kind = 'waiver' AND waiver_id NOT IN (SELECT waiver_id FROM revoked)
+    SELECT DISTINCT w.sha256, w.rule FROM waivers w
+    JOIN latest l ON l.unit_id = w.unit_id AND l.year = w.year AND l.version = w.version
+    WHERE w.kind = 'waiver' AND w.waiver_id NOT IN (SELECT waiver_id FROM revoked)
 ),
 verdict AS (
     SELECT b.sha256, bool_and(b.severity = 'HARD-W' AND a.rule IS NOT NULL) AS all_waived
