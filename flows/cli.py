@@ -47,7 +47,7 @@ def template(
 
 
 def _failure_rows(failures: list[Failure]) -> list[dict]:
-    keys = ("file", "unit_id", "rule", "severity", "cell", "expected", "actual", "message")
+    keys = ("file", "unit_id", "rule", "severity", "cell", "location", "expected", "actual", "message")
     return [{k: f.to_dict()[k] for k in keys} for f in failures]
 
 
@@ -59,6 +59,8 @@ def _print_failures(failures: list[Failure], title: str) -> None:
         where = " · ".join(x for x in (f.file, f.unit_id, f.cell) if x)
         values = f" expected {f.expected} found {f.actual}" if (f.expected or f.actual) else ""
         console.print(f"  [{colour}]{f.rule} {f.severity.value}[/{colour}] {where}{values}")
+        if f.location:
+            console.print(f"      {f.location}", style="dim")
         console.print(f"      {f.message_zh}", style="dim")
 
 

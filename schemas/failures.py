@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from schemas.cells import CELL_BY_KEY
 from schemas.rules import Severity, rule
+
+SECTION_NUMERALS = {2: "二", 3: "三", 4: "四"}
 
 
 def _text(value: Any) -> str:
@@ -43,6 +46,15 @@ class Failure:
         )
 
     @property
+    def location(self) -> str:
+        """Where the cell sits in the official table: section, row and column labels (empty for non-cells)."""
+        cell = CELL_BY_KEY.get(self.cell)
+        if cell is None:
+            return ""
+        group = f"{cell.group_label.zh} " if cell.group_label and cell.section == 3 else ""
+        return f"{SECTION_NUMERALS[cell.section]} · {group}{cell.row_label.zh} · {cell.col_label.zh}"
+
+    @property
     def message_zh(self) -> str:
         return self._fill(rule(self.rule).message_zh)
 
@@ -59,6 +71,7 @@ class Failure:
         d = asdict(self)
         d["cells"] = list(self.cells)
         d["severity"] = self.severity.value
+        d["location"] = self.location
         d["message"] = self.message
         d["message_zh"] = self.message_zh
         d["message_en"] = self.message_en
