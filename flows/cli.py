@@ -193,6 +193,8 @@ def demo(
 from flows.cli_audit import register as _register_audit  # noqa: E402
 
 _register_audit(app)  # waive, audit
+from flows.cli_diff import register as _register_diff  # noqa: E402
+_register_diff(app)  # diff
 
 
 def main() -> None:

@@ -1,0 +1,281 @@
+"""Versions of a unit's return, and what changed between two of them (``nianbao diff``).
+
+A unit that sends a corrected return sends a new file: new bytes, a new sha256, so a new row in ``submissions``
+with the next ``version`` for its unit and year (see ``Warehouse._next_versions``). Nothing is overwritten: every
+version keeps its cells, its original bytes and the validation results of the run that first received it.
+
+This module only reads. :func:`diff_versions` answers "what did the unit change, and did it fix what failed?":
+
+* the cells whose value differs, in the official order, with the old and new value (counts as integers, the fee
+  as an exact decimal in 万元, text that was not a clean number as the text read, a blank as ``None``);
+* for each of the two versions, the rules it failed (``validation_results`` of the submission's ``first_run``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from schemas.cells import CELL_BY_KEY, FEE_KEY
+from schemas.values import fee_text
+from warehouse.evidence import has_evidence_tables
+from warehouse.store import Warehouse, WarehouseError, sql
+
+SECTION_NUMERALS = {2: "二", 3: "三", 4: "四"}
+Value = int | Decimal | str | None
+
+
+class VersionNotFound(WarehouseError):
+    """The unit, year or version asked for is not in the warehouse; the message says what is there instead."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One validation result recorded for a version."""
+
+    rule: str
+    severity: str
+    cell: str
+    expected: str
+    actual: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "cell": self.cell,
+            "expected": self.expected,
+            "actual": self.actual,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class Version:
+    """One received version of a unit's return for a year."""
+
+    version: int
+    sha256: str
+    file: str  # the name it was received under
+    reader: str  # which reader produced the return (xlsx-form, json, csv, published-text, published-html)
+    received_at: str  # ISO 8601, UTC
+    status: str  # now: accepted | rejected (a waived return counts as accepted)
+    status_at_receipt: str
+    waived: bool
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def blocking(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity != "SOFT")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "sha256": self.sha256,
+            "file": self.file,
+            "reader": self.reader,
+            "received_at": self.received_at,
+            "status": self.status,
+            "status_at_receipt": self.status_at_receipt,
+            "waived": self.waived,
+            "failures": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """One cell whose value differs between the two versions."""
+
+    cell: str
+    old: Value
+    new: Value
+
+    @property
+    def location(self) -> str:
+        """Where the cell sits in the official table: section · (group) · row · column."""
+        return cell_location(self.cell)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"cell": self.cell, "location": self.location, "old": json_value(self.old), "new": json_value(self.new)}
+
+
+@dataclass
+class VersionDiff:
+    """What changed from version ``old`` to version ``new`` of one unit's return for one year."""
+
+    unit_id: str
+    year: int
+    versions: list[Version]  # every version, oldest first (without findings)
+    old: Version | None  # None when there is no earlier version to compare with
+    new: Version
+    changes: list[CellChange] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "unit_id": self.unit_id,
+            "year": self.year,
+            "versions": [
+                {k: v for k, v in ver.to_dict().items() if k != "failures"} for ver in self.versions
+            ],
+            "from": self.old.to_dict() if self.old else None,
+            "to": self.new.to_dict(),
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+
+def cell_location(key: str) -> str:
+    cell = CELL_BY_KEY.get(key)
+    if cell is None:
+        return ""
+    parts = [SECTION_NUMERALS.get(cell.section, str(cell.section))]
+    if cell.group_label is not None:
+        parts.append(cell.group_label.zh)
+    parts += [cell.row_label.zh, cell.col_label.zh]
+    return " · ".join(parts)
+
+
+def json_value(value: Value) -> int | str | None:
+    """Counts stay integers; the fee becomes its exact decimal text (never a float); text stays text."""
+    if isinstance(value, Decimal):
+        return fee_text(value)
+    return value
+
+
+def display_value(value: Value) -> str:
+    """For a terminal: a blank is shown as such, text that is not a number is quoted."""
+    if value is None:
+        return "(blank)"
+    if isinstance(value, Decimal):
+        return fee_text(value)
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+# --- queries ----------------------------------------------------------------------------------------------------
+
+
+def versions_of(warehouse: Warehouse, unit_id: str, year: int) -> list[Version]:
+    """Every version of ``unit_id``'s return for ``year``, oldest first (empty when there is none)."""
+    if has_evidence_tables(warehouse):
+        frame = warehouse.frame(sql("versions_of_unit"), {"unit_id": unit_id, "year": year})
+    else:  # a warehouse written before waivers existed, opened read-only: the status on receipt is the status
+        frame = warehouse.frame(
+            "SELECT version, sha256, original_name, reader, size_bytes, received_at, first_run, status, "
+            "status AS status_at_receipt, false AS waived FROM submissions "
+            "WHERE unit_id = $unit_id AND year = $year AND version IS NOT NULL ORDER BY version",
+            {"unit_id": unit_id, "year": year},
+        )
+    return [
+        Version(
+            version=int(r.version),
+            sha256=r.sha256,
+            file=r.original_name,
+            reader=r.reader,
+            received_at=pd.Timestamp(r.received_at).isoformat(),
+            status=r.status,
+            status_at_receipt=r.status_at_receipt,
+            waived=bool(r.waived),
+        )
+        for r in frame.itertuples(index=False)
+    ]
+
+
+def findings_of(warehouse: Warehouse, sha256: str) -> tuple[Finding, ...]:
+    """The validation results recorded for one submission by the run that first received it."""
+    frame = warehouse.failures_of_submissions([sha256])
+    return tuple(
+        Finding(r.rule, r.severity, r.cell or "", r.expected or "", r.actual or "", r.message)
+        for r in frame.itertuples(index=False)
+    )
+
+
+def cell_changes(warehouse: Warehouse, old_sha256: str, new_sha256: str) -> list[CellChange]:
+    """The cells that differ between two submissions, in the official order (one SQL statement)."""
+    frame = warehouse.frame(sql("cell_changes"), {"old": old_sha256, "new": new_sha256})
+    return [
+        CellChange(
+            cell=r.cell_key,
+            old=_value(r.cell_key, r.old_int, r.old_dec, r.old_text),
+            new=_value(r.cell_key, r.new_int, r.new_dec, r.new_text),
+        )
+        for r in frame.itertuples(index=False)
+    ]
+
+
+def _value(key: str, value_int: Any, value_dec: Any, text: Any) -> Value:
+    if key == FEE_KEY and _present(value_dec):
+        return Decimal(str(value_dec))
+    if _present(value_int):
+        return int(value_int)
+    if _present(text):
+        return str(text)
+    return None
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value is not pd.NA and not (isinstance(value, float) and value != value)
+
+
+def diff_versions(
+    warehouse: Warehouse,
+    unit_id: str,
+    year: int,
+    from_version: int | None = None,
+    to_version: int | None = None,
+) -> VersionDiff:
+    """Compare two versions of a unit's return for a year. By default ``to`` is the latest version and ``from`` the
+    one before ``to`` (None when ``to`` is version 1: nothing to compare, only its findings).
+
+    Raises :class:`VersionNotFound` naming what exists when the unit, the year or a version is not there.
+    """
+    versions = versions_of(warehouse, unit_id, year)
+    if not versions:
+        raise VersionNotFound(_nothing_for(warehouse, unit_id, year))
+    by_number = {v.version: v for v in versions}
+    known = ", ".join(str(v) for v in by_number)
+    for label, asked in (("--to", to_version), ("--from", from_version)):
+        if asked is not None and asked not in by_number:
+            raise VersionNotFound(
+                f"Unit {unit_id} has no version {asked} for {year} ({label}); its versions for {year} are: {known}."
+            )
+    new = by_number[to_version] if to_version is not None else versions[-1]
+    if from_version is not None:
+        old: Version | None = by_number[from_version]
+    else:
+        old = by_number.get(new.version - 1)
+    new = _with_findings(warehouse, new)
+    changes: list[CellChange] = []
+    if old is not None:
+        old = _with_findings(warehouse, old)
+        changes = cell_changes(warehouse, old.sha256, new.sha256)
+    return VersionDiff(unit_id=unit_id, year=year, versions=versions, old=old, new=new, changes=changes)
+
+
+def _with_findings(warehouse: Warehouse, version: Version) -> Version:
+    return replace(version, findings=findings_of(warehouse, version.sha256))
+
+
+def _nothing_for(warehouse: Warehouse, unit_id: str, year: int) -> str:
+    """Why there is no version: an unknown unit, or a unit without a return for that year (and which it has)."""
+    years = [
+        int(r[0])
+        for r in warehouse.con.execute(
+            "SELECT DISTINCT year FROM submissions WHERE unit_id = ? AND year IS NOT NULL ORDER BY 1", [unit_id]
+        ).fetchall()
+    ]
+    if years:
+        return (
+            f"Unit {unit_id} has no return for {year} in the warehouse {warehouse.path}; "
+            f"it has returns for {', '.join(map(str, years))}."
+        )
+    on_roster = warehouse.scalar("SELECT count(*) FROM roster_units WHERE unit_id = ?", [unit_id])
+    where = "it is on a roster but has sent nothing" if on_roster else "no roster loaded there lists it either"
+    return (
+        f"No return from unit {unit_id} in the warehouse {warehouse.path} ({where}). "
+        "Check the unit id, or pass --warehouse for another warehouse file."
+    )
