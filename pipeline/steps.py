@@ -232,6 +232,8 @@ def keep(judged: Judged, warehouse_path: Path) -> None:
     """Keep every original byte for byte; copy rejected ones to quarantine with their reasons."""
     root = files_root(warehouse_path)
     for sub, outcome in zip(judged.submissions, judged.outcomes):
+        if not sub.sha256:  # the file could not be opened (gone, no permission): no bytes to keep; its I1 says why
+            continue
         sub.stored_path = str(keep_original(outcome.path, root, sub.sha256))
         if sub.status == "rejected":
             reasons = [f for f in judged.failures_for(sub.sha256) if f.blocking]

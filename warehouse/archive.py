@@ -18,6 +18,7 @@ from pathlib import Path
 from schemas.failures import Failure
 
 _UNSAFE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def sha256_of(path: Path) -> str:
@@ -47,8 +48,15 @@ def _copy_atomically(src: Path, dest: Path) -> None:
             os.unlink(tmp)
 
 
+def _check_sha256(sha256: str) -> None:
+    """Paths below are built from the hash: it must be one (never empty, never a name)."""
+    if not _SHA256.fullmatch(sha256):
+        raise ValueError(f"not a sha256 hex digest: {sha256!r}; a file that could not be read has no bytes to keep")
+
+
 def keep_original(src: Path, files_root: Path, sha256: str) -> Path:
     """Store the file's bytes under its sha256 (once); return where they are."""
+    _check_sha256(sha256)
     dest = files_root / "originals" / sha256[:2] / sha256
     if not dest.exists():
         _copy_atomically(src, dest)
@@ -57,6 +65,7 @@ def keep_original(src: Path, files_root: Path, sha256: str) -> Path:
 
 def quarantine(src: Path, files_root: Path, sha256: str, original_name: str, failures: Sequence[Failure]) -> Path:
     """Copy a rejected file to quarantine/ with a reason file naming every blocking rule, cell and value."""
+    _check_sha256(sha256)
     dest = files_root / "quarantine" / f"{sha256[:12]}-{safe_name(original_name)}"
     if not dest.exists():
         _copy_atomically(src, dest)
