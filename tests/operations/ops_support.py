@@ -1,0 +1,157 @@
+"""Helpers for the operations tests: the Prefect server handle, sample districts written with ``sampledata``,
+and running the ``nianbao`` CLI in a subprocess against the server (a module name of its own: several test
+folders have a conftest.py)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from flows.demo import write_returns
+from sampledata.roster import district_roster, write_roster_csv
+from sampledata.synthetic import break_a3, returns_for
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+NIANBAO = str(VENV_BIN / "nianbao")
+DISTRICT = "320799"
+OFFLINE = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_http(url: str, timeout: float, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def stop(proc: subprocess.Popen, grace: float = 10) -> None:
+    """End a process we started (and its children: each is started in its own session) by its id."""
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(5)
+
+
+@dataclass
+class PrefectServer:
+    port: int
+    home: Path
+    log: Path
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api"
+
+    @property
+    def ui_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """Environment for a client process (CLI, serve script, worker) of this server."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("NIANBAO_", "PYTEST_"))}
+        env.update(OFFLINE)
+        env.update(
+            PREFECT_HOME=str(self.home),
+            PREFECT_API_URL=self.api_url,
+            PREFECT_SERVER_API_PORT=str(self.port),
+            PREFECT_LOGGING_LEVEL="INFO",
+        )
+        env.update(extra)
+        return env
+
+
+# --- sample data ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class District:
+    root: Path  # the data folder: roster.csv, returns/<year>/, warehouse.duckdb, published/
+    roster: Path
+    units: int
+
+    def submissions(self, year: int) -> Path:
+        return self.root / "returns" / str(year)
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def out(self) -> Path:
+        return self.root / "published"
+
+    def publication(self, year: int) -> Path:
+        return self.out / DISTRICT / str(year)
+
+
+def make_district(root: Path, year: int, departments: int = 4, townships: int = 2, broken_year: int | None = None,
+                  seed: int = 7) -> District:
+    """A roster of 1 + 1 + departments + townships rows (all but the district report) and one return per unit for
+    ``year`` (XLSX forms, one JSON, one CSV), under ``root/returns/<year>/``. With ``broken_year``, also writes that
+    year's returns with one breaking A3."""
+    units = district_roster(DISTRICT, "示范区", n_departments=departments, n_townships=townships)
+    roster = write_roster_csv(units, root / "roster.csv")
+    write_returns(returns_for(units, year, seed), root / "returns" / str(year))
+    if broken_year is not None:
+        returns = returns_for(units, broken_year, seed)
+        returns[3] = break_a3(returns[3])
+        write_returns(returns, root / "returns" / str(broken_year))
+    return District(root=root, roster=roster, units=len(units) - 1)
+
+
+def consolidate_cmd(district: District, year: int, submissions: Path | None = None) -> list[str]:
+    return [
+        NIANBAO, "consolidate", "--district", DISTRICT, "--year", str(year),
+        "--submissions", str(submissions or district.submissions(year)), "--roster", str(district.roster),
+        "--warehouse", str(district.warehouse), "--out", str(district.out),
+    ]
+
+
+def start(cmd: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start ``cmd`` in its own session (so a test can signal it and its children), output to ``log``."""
+    with open(log, "wb") as fh:
+        return subprocess.Popen(cmd, env=env, stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT, start_new_session=True)
+
+
+def wait_for_file(path: Path, timeout: float, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"process exited with {proc.returncode} before creating {path}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} did not appear within {timeout} s")
+        time.sleep(0.1)
