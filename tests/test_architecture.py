@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-IO_PACKAGES = ("intake", "warehouse", "checkpoint", "publish")
+IO_PACKAGES = ("intake", "warehouse", "checkpoint", "publish", "audit")
 # what each layer may NOT import
 FORBIDDEN = {
     "schemas": {"prefect", "duckdb", "great_expectations", "openpyxl", "python_calamine", "intake", "warehouse",
