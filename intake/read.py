@@ -9,6 +9,7 @@ extension          reader               module
 ``.csv``           ``csv``              :mod:`intake.csvfile` (``cell,value``)
 ``.txt``           ``published-text``   ``intake.published.parse_published_file`` (a published report)
 ``.html`` ``.htm`` ``published-html``   the same
+``.parquet``       ``parquet``          :mod:`intake.parquet`: many returns, one per row (one outcome per row)
 =================  ===================  ==============================================================
 
 ``ReadOutcome.reader`` is ``"unreadable"`` whenever no return could be read (``ret`` is None); the failure says
@@ -36,6 +37,7 @@ from schemas.failures import Failure, make
 from schemas.returns import CanonicalReturn
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # no return comes near this; bigger files are refused unread (but hashed)
+MAX_PARQUET_BYTES = 4 * 1024**3  # a Parquet file holds many returns: 150,000 of them take ~40 MB
 
 READERS = {
     ".xlsx": "xlsx-form",
@@ -44,6 +46,7 @@ READERS = {
     ".txt": "published-text",
     ".html": "published-html",
     ".htm": "published-html",
+    ".parquet": "parquet",
 }
 UNREADABLE = "unreadable"
 
@@ -58,11 +61,47 @@ class ReadOutcome:
     ret: CanonicalReturn | None  # None when the file could not be read at all
     failures: list[Failure] = field(default_factory=list)  # reading failures (I1, S1), each naming the file
     encoding: str = ""  # text files: the encoding the bytes were decoded with ("utf-8", "utf-8-sig", "gb18030")
+    # A file holding many returns (Parquet): the row (1-based) and the sha256 of the whole file; ``sha256`` is then
+    # the row's own content hash (intake.parquet.row_digests) and ``size`` is 0.
+    row: int | None = None
+    container_sha256: str = ""
+    # X1–X3 failures when the narrative was already checked where the batch was read (None: not checked yet)
+    narrative_failures: list[Failure] | None = None
 
 
 def read_submissions(paths: Iterable[Path]) -> list[ReadOutcome]:
-    """Read every file, in the order given."""
-    return [read_submission(Path(p)) for p in paths]
+    """Read every file, in the order given; a Parquet file gives one outcome per row."""
+    out: list[ReadOutcome] = []
+    for p in paths:
+        p = Path(p)
+        if p.suffix.lower() == ".parquet":
+            out.extend(read_parquet_submissions(p))
+        else:
+            out.append(read_submission(p))
+    return out
+
+
+def read_parquet_submissions(path: Path) -> list[ReadOutcome]:
+    """Every row of a Parquet file of returns (:mod:`intake.parquet`) as its own outcome; a file that cannot be
+    read, or is another layout, is one unreadable outcome. Never raises for bad input."""
+    from intake.parquet import read_table, returns_from_table, row_digests
+
+    path = Path(path)
+    whole = read_submission(path)  # size limit, hashing, refusals; a Parquet file is not parsed there
+    if whole.failures:
+        return [whole]
+    try:
+        table = read_table(path)
+        digests = row_digests(table)
+        returns = returns_from_table(table)
+    except IntakeError as exc:
+        whole.failures.append(make(exc.rule, exc.unit_id, detail=exc.detail, file=whole.original_name))
+        return [whole]
+    return [
+        ReadOutcome(path=path, original_name=f"{path.name}#{i}", sha256=sha, size=0, reader="parquet", ret=ret,
+                    row=i, container_sha256=whole.sha256)
+        for i, (sha, ret) in enumerate(zip(digests, returns), start=1)
+    ]
 
 
 def read_submission(path: Path) -> ReadOutcome:
@@ -78,7 +117,7 @@ def read_submission(path: Path) -> ReadOutcome:
     try:
         size = path.stat().st_size
         outcome.size = size
-        if size > MAX_FILE_BYTES:
+        if size > (MAX_PARQUET_BYTES if path.suffix.lower() == ".parquet" else MAX_FILE_BYTES):
             outcome.sha256 = _hash_file(path)
             too_big = f"the file is {size:,} bytes (limit {MAX_FILE_BYTES:,}); no return is this big"
             return refuse(UnreadableFile(too_big))
@@ -108,6 +147,9 @@ def read_submission(path: Path) -> ReadOutcome:
             ret = read_json(data)
         elif reader == "csv":
             ret, outcome.encoding = read_csv(data)
+        elif reader == "parquet":  # many returns: read_submissions reads it row by row (read_parquet_submissions)
+            outcome.reader = reader
+            return outcome
         else:
             ret = _read_published(path)
     except IntakeError as exc:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from concurrent.futures import ThreadPoolExecutor
 
 from checkpoint.suite import CheckpointResult, run_checkpoint
 from intake.read import ReadOutcome, read_submissions
@@ -28,9 +29,9 @@ from schemas.cells import CELL_KEYS, FEE_KEY
 from schemas.failures import Failure, make
 from schemas.narrative import check_narrative, to_simplified
 from schemas.returns import CanonicalReturn
-from schemas.validate import validate_returns
+from schemas.validate import validate_frame
 from schemas.crossyear import check_cross_year, wide_from_long
-from schemas.frame import stack
+from schemas.frame import FEE_NOTE_COLUMN, stack, stack_with_notes
 from warehouse.archive import keep_original, quarantine
 from audit.report import run_audit, write_audit
 from audit.waivers import waiver_records
@@ -64,6 +65,17 @@ def read(paths: Sequence[Path]) -> list[ReadOutcome]:
     return read_submissions(paths)
 
 
+def read_checked(paths: Sequence[Path]) -> list[ReadOutcome]:
+    """:func:`read`, plus the narrative checks X1–X3 of every return that names its unit: the only per-return work
+    of validation, so it runs where the batch is read (in parallel on a Dask cluster); :func:`judge` then only runs
+    the stacked, vectorised checks. A published report names no unit id: judge checks it after resolving its name."""
+    outcomes = read_submissions(paths)
+    for o in outcomes:
+        if o.ret is not None and o.ret.unit_id:
+            o.narrative_failures = check_narrative(o.ret) if o.ret.narrative else []
+    return outcomes
+
+
 # --- judge: validate a batch and decide each file's status -----------------------------------------------------
 
 
@@ -74,6 +86,9 @@ class Judged:
     submissions: list[Submission]
     failures: list[tuple[str | None, Failure]]
     outcomes: list[ReadOutcome] = field(repr=False, default_factory=list)
+    # the readable returns stacked one per row (schemas.frame.stack), index = sha256: what validation ran on,
+    # reused by cross_year and by the warehouse load (cells inserted from it column-wise, not return by return)
+    frame: pd.DataFrame | None = field(repr=False, default=None)
 
     def failures_for(self, sha256: str) -> list[Failure]:
         return [f for sha, f in self.failures if sha == sha256]
@@ -91,7 +106,8 @@ def display_name(outcome: ReadOutcome, root: Path | None) -> str:
     """The name a person recognises: the path inside the submissions folder."""
     if root is not None:
         try:
-            return outcome.path.relative_to(root).as_posix()
+            name = outcome.path.relative_to(root).as_posix()
+            return name if outcome.row is None else f"{name}#{outcome.row}"  # one row of a Parquet file
         except ValueError:
             pass
     return outcome.original_name
@@ -113,10 +129,14 @@ def judge(
 
     readable = [(n, o) for n, o in zip(names, outcomes) if o.ret is not None]
     _resolve_unit_ids([o.ret for _, o in readable], roster)
-    for name, o in readable:
-        if o.ret.narrative:  # X1–X3: the figures the text quotes must be the table's
-            failures.extend((o.sha256, _with_file(f, name)) for f in check_narrative(o.ret))
-    for f in validate_returns([o.ret for _, o in readable], files=[n for n, _ in readable], year=year):
+    for name, o in readable:  # X1–X3: the figures the text quotes must be the table's (read_checked may have run them)
+        found = o.narrative_failures
+        if found is None:
+            found = check_narrative(o.ret) if o.ret.narrative else []
+        failures.extend((o.sha256, _with_file(f, name)) for f in found)
+    frame, notes = stack_with_notes([o.ret for _, o in readable], [n for n, _ in readable])
+    frame.index = pd.Index([o.sha256 for _, o in readable], name="sha256")
+    for f in validate_frame(frame.assign(**{FEE_NOTE_COLUMN: notes.to_numpy()}), year=year):  # one pandera pass
         failures.append((sha_by_name.get(f.file), f))
 
     expected_units = {u.unit_id for u in roster.below(district_id)}
@@ -148,7 +168,7 @@ def judge(
                 ret=ret,
             )
         )
-    return Judged(submissions=submissions, failures=failures, outcomes=list(outcomes))
+    return Judged(submissions=submissions, failures=failures, outcomes=list(outcomes), frame=frame)
 
 
 def _name_key(name: str) -> str:
@@ -198,14 +218,21 @@ def cross_year(warehouse: Warehouse, judged: Judged, roster: Roster, year: int) 
     unit_of = dict(zip(prior["sha256"], prior["unit_id"]))
     long.insert(0, "unit_id", [unit_of[sha] for sha in long["sha256"]])
     kinds = {u.unit_id: u.kind for u in roster.units}
-    found = check_cross_year(stack([s.ret for s in now], [names[s.sha256] for s in now]), wide_from_long(long), year, kinds)
-    sha_of = {(s.unit_id, names[s.sha256]): s.sha256 for s in now}
+    if judged.frame is not None:  # the rows validation stacked (same order as the readable submissions)
+        readable = [s for s in judged.submissions if s.ret is not None]
+        current = judged.frame[[bool(s.unit_id) and s.year == year for s in readable]]
+        sha_of = dict(zip(zip(current["unit_id"], current["file"]), current.index))
+        current = current.reset_index(drop=True)
+    else:
+        current = stack([s.ret for s in now], [names[s.sha256] for s in now])
+        sha_of = {(s.unit_id, names[s.sha256]): s.sha256 for s in now}
+    found = check_cross_year(current, wide_from_long(long), year, kinds)
     failures = list(judged.failures) + [(sha_of[(f.unit_id, f.file)], f) for f in found]
     blocked = {sha for sha, f in failures if sha is not None and f.blocking}
     for sub in judged.submissions:
         if sub.sha256 in blocked:
             sub.status = "rejected"
-    return Judged(submissions=judged.submissions, failures=failures, outcomes=judged.outcomes)
+    return Judged(submissions=judged.submissions, failures=failures, outcomes=judged.outcomes, frame=judged.frame)
 
 
 def run_evidence(warehouse: Warehouse, year: int, unit_ids: Sequence[str]) -> list[str]:
@@ -228,16 +255,48 @@ def files_root(warehouse_path: Path) -> Path:
     return p.with_name(p.stem + ".files")
 
 
+KEEP_THREADS = 8  # copying files is system calls, which release the GIL: threads overlap them
+
+
 def keep(judged: Judged, warehouse_path: Path) -> None:
-    """Keep every original byte for byte; copy rejected ones to quarantine with their reasons."""
+    """Keep every original byte for byte; copy rejected ones to quarantine with their reasons.
+
+    A Parquet file holding many returns is kept once; each row's ``stored_path`` is ``<kept file>#row=<n>``, and a
+    rejected row is quarantined as the canonical JSON of what was read from it (not a copy of the whole file).
+    A file that could not be opened (gone, no permission) has no bytes to keep; its I1 says why."""
     root = files_root(warehouse_path)
-    for sub, outcome in zip(judged.submissions, judged.outcomes):
-        if not sub.sha256:  # the file could not be opened (gone, no permission): no bytes to keep; its I1 says why
-            continue
-        sub.stored_path = str(keep_original(outcome.path, root, sub.sha256))
+    pairs = [(s, o) for s, o in zip(judged.submissions, judged.outcomes) if s.sha256]
+    containers = {o.container_sha256: o.path for _, o in pairs if o.row is not None}
+    singles = {s.sha256: o.path for s, o in pairs if o.row is None}
+    with ThreadPoolExecutor(KEEP_THREADS) as pool:
+        kept = dict(pool.map(lambda item: (item[0], keep_original(item[1], root, item[0])),
+                             [*containers.items(), *singles.items()]))
+    for sub, outcome in pairs:
+        if outcome.row is None:
+            sub.stored_path = str(kept[sub.sha256])
+        else:
+            sub.stored_path = f"{kept[outcome.container_sha256]}#row={outcome.row}"
+    blocking: dict[str, list[Failure]] = defaultdict(list)
+    for sha, f in judged.failures:
+        if sha is not None and f.blocking:
+            blocking[sha].append(f)
+    for sub, outcome in pairs:
         if sub.status == "rejected":
-            reasons = [f for f in judged.failures_for(sub.sha256) if f.blocking]
-            quarantine(outcome.path, root, sub.sha256, sub.original_name, reasons)
+            if outcome.row is None:
+                quarantine(outcome.path, root, sub.sha256, sub.original_name, blocking[sub.sha256])
+            else:
+                _quarantine_row(outcome, root, sub, blocking[sub.sha256])
+
+
+def _quarantine_row(outcome: ReadOutcome, root: Path, sub: Submission, reasons: list[Failure]) -> None:
+    """A rejected row of a many-returns file, set aside as the canonical JSON of what was read from it."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "row.json"
+        copy.write_text(json.dumps(outcome.ret.to_json() if outcome.ret else {}, ensure_ascii=False, indent=1),
+                        encoding="utf-8")
+        quarantine(copy, root, sub.sha256, sub.original_name + ".json", reasons)
 
 
 def run_key(
@@ -256,7 +315,9 @@ def load(
     warehouse: Warehouse, key: str, district_id: str, year: int, roster: Roster, judged: Judged
 ) -> dict[str, int]:
     warehouse.record_roster(district_id, roster.sha256, roster.path.name, roster.units)
-    summary = warehouse.load_run(key, district_id, year, roster.sha256, judged.submissions, judged.failures)
+    summary = warehouse.load_run(
+        key, district_id, year, roster.sha256, judged.submissions, judged.failures, cells=judged.frame
+    )
     return {"new": summary.new, "known": summary.known}
 
 

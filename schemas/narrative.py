@@ -198,9 +198,15 @@ class Quote:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    return list(_sentences(text))
 
 
+@lru_cache(maxsize=256)  # check_narrative asks once per quantity: split each text once
+def _sentences(text: str) -> tuple[str, ...]:
+    return tuple(s.strip() for s in _SENTENCE_END.split(text) if s.strip())
+
+
+@lru_cache(maxsize=4096)  # each sentence is looked at once per quantity: normalise it once (OpenCC is the cost)
 def _clean(sentence: str) -> str:
     return re.sub(r"\s+", "", to_simplified(sentence))
 

@@ -64,6 +64,8 @@ def from_raw_cells(
             cells[key], note = normalize_fee(raw)
             if note:
                 notes[key] = note
+        elif type(raw) is int:  # the usual case (canonical JSON, Parquet): already a count, nothing to clean
+            cells[key] = raw
         else:
             cells[key] = normalize_count(raw)
     extra = tuple(k for k in raw_cells if k not in CELL_BY_KEY)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -186,12 +187,15 @@ class Warehouse:
         roster_sha256: str,
         submissions: Sequence[Submission],
         failures: Sequence[tuple[str | None, Failure]],
+        cells: pd.DataFrame | None = None,
     ) -> LoadSummary:
         """Record a run, its new submissions with their cells, and its validation results in ONE transaction.
 
         ``failures`` pairs each failure with the sha256 of the file it is about (None for run-level ones).
         Submissions already in the warehouse (same bytes) are not added again, and a run already recorded
-        (same inputs) adds nothing at all.
+        (same inputs) adds nothing at all. ``cells``, when given, is the stacked frame validation ran on (index
+        sha256, one column per cell key): the cells are then inserted from it column-wise (:func:`cells_table`)
+        instead of return by return — what makes 30 million cells of 150,000 returns one fast statement.
         """
         if self.run_exists(run_key):
             return LoadSummary(new=0, known=len(submissions))
@@ -207,7 +211,11 @@ class Warehouse:
             )
             if fresh:
                 self._insert_submissions(fresh, versions, received, run_key)
-                self._insert_cells(fresh)
+                readable = [s.sha256 for s in fresh if s.ret is not None]
+                if cells is not None and set(readable) <= set(cells.index):
+                    self._insert_cell_table(cells_table(cells, readable))
+                else:
+                    self._insert_cells(fresh)
             self._insert_failures(run_key, failures)
         return LoadSummary(new=len(fresh), known=len(submissions) - len(fresh))
 
@@ -288,6 +296,21 @@ class Warehouse:
             "FROM new_cells"
         )
         self.con.unregister("new_cells")
+
+    def _insert_cell_table(self, tables: dict[str, pa.Table]) -> None:
+        """The tables of :func:`cells_table` in ONE statement."""
+        for name, table in tables.items():
+            self.con.register(name, table)
+        try:
+            self.con.execute(
+                "INSERT INTO cells "
+                "SELECT sha256, cell_key, value_int, NULL, NULL FROM new_counts UNION ALL "
+                "SELECT sha256, cell_key, NULL, NULL, raw_text FROM new_odd UNION ALL "
+                "SELECT sha256, cell_key, NULL, CAST(value_dec AS DECIMAL(18, 6)), raw_text FROM new_fees"
+            )
+        finally:
+            for name in tables:
+                self.con.unregister(name)
 
     def _insert_failures(self, run_key: str, failures: Sequence[tuple[str | None, Failure]]) -> None:
         if not failures:
@@ -417,6 +440,78 @@ class Warehouse:
                 [run_key, district_id, year, folder, now(), manifest_sha256, json.dumps(files, sort_keys=True)],
             )
         return True
+
+
+def cells_table(frame: pd.DataFrame, sha256s: Sequence[str]) -> dict[str, pa.Table]:
+    """The long-form cells of the rows ``sha256s`` of a stacked frame (index sha256, object columns as
+    :func:`schemas.frame.stack` leaves them), as three Arrow tables for one INSERT … UNION ALL:
+
+    * ``new_counts``: every count cell that is a clean integer or missing (NULL), built from one int64 matrix —
+      no Python loop over the 199 × n cells; the unit and key columns are dictionary-encoded (indices, not text);
+    * ``new_odd``: count cells that are neither (text such as "abc", a number beyond int64): ``raw_text``;
+    * ``new_fees``: the fee, as exact decimal text, or ``raw_text`` when it is not an amount.
+
+    Same rows and values as :meth:`Warehouse._insert_cells` builds from the returns one by one.
+    """
+    rows = frame[~frame.index.duplicated()]
+    rows = rows.loc[list(dict.fromkeys(sha256s))]
+    n = len(rows)
+    shas = pa.array(rows.index.to_numpy(dtype=object), pa.string())
+    count_keys = [k for k in CELL_KEYS if k != FEE_KEY]
+    values = np.zeros((n, len(count_keys)), dtype=np.int64)
+    present = np.zeros((n, len(count_keys)), dtype=bool)
+    odd_rows: list[int] = []
+    odd_keys: list[int] = []
+    odd_text: list[str] = []
+    for j, key in enumerate(count_keys):
+        column = rows[key].to_numpy(dtype=object)
+        try:
+            values[:, j] = column.astype(np.int64)  # the usual case: every value a Python int
+            present[:, j] = True
+            continue
+        except (TypeError, ValueError, OverflowError):
+            pass
+        for i, v in enumerate(column):  # a column with blanks or text: look at each value
+            if v is None:
+                continue
+            if type(v) is int and -(2**63) <= v < 2**63:
+                values[i, j], present[i, j] = v, True
+            else:
+                odd_rows.append(i)
+                odd_keys.append(j)
+                odd_text.append(str(v))
+    keep = np.ones(values.shape, dtype=bool)
+    keep[odd_rows, odd_keys] = False  # an odd value goes to new_odd, not to new_counts as NULL
+    flat = keep.ravel()
+    row_index = np.repeat(np.arange(n, dtype=np.int32), len(count_keys))[flat]
+    key_index = np.tile(np.arange(len(count_keys), dtype=np.int32), n)[flat]
+    keys = pa.array(count_keys, pa.string())
+    counts = pa.table(
+        {
+            "sha256": pa.DictionaryArray.from_arrays(pa.array(row_index), shas),
+            "cell_key": pa.DictionaryArray.from_arrays(pa.array(key_index), keys),
+            "value_int": pa.array(values.ravel()[flat], pa.int64(), mask=~present.ravel()[flat]),
+        }
+    )
+    odd = pa.table(
+        {
+            "sha256": pa.array([shas[i].as_py() for i in odd_rows], pa.string()),
+            "cell_key": pa.array([count_keys[j] for j in odd_keys], pa.string()),
+            "raw_text": pa.array(odd_text, pa.string()),
+        }
+    )
+    fees = rows[FEE_KEY].to_numpy(dtype=object)
+    dec = [fee_text(v) if isinstance(v, Decimal) and v.is_finite() else None for v in fees]
+    raw = [None if v is None or d is not None else str(v) for v, d in zip(fees, dec)]
+    fee_table = pa.table(
+        {
+            "sha256": shas,
+            "cell_key": pa.array([FEE_KEY] * n, pa.string()),
+            "value_dec": pa.array(dec, pa.string()),
+            "raw_text": pa.array(raw, pa.string()),
+        }
+    )
+    return {"new_counts": counts, "new_odd": odd, "new_fees": fee_table}
 
 
 def _int_or_none(v: Any) -> int | None:
