@@ -34,13 +34,15 @@ CREATE TABLE IF NOT EXISTS submissions (
 );
 
 -- The cells of every readable submission in long form: counts as integers, the fee as an exact decimal.
+-- (sha256, cell_key) is unique, but deliberately not a PRIMARY KEY: the loader inserts a submission's cells once,
+-- in the transaction that records the submission (whose sha256 IS a key), and an index over 30 million cells
+-- (150,000 returns) costs ~35 s and ~3 GB of memory to build on load (measured in benchmarks/README.md).
 CREATE TABLE IF NOT EXISTS cells (
     sha256    VARCHAR NOT NULL,
     cell_key  VARCHAR NOT NULL,
     value_int BIGINT,
     value_dec DECIMAL(18, 6),
-    raw_text  VARCHAR,               -- the text as read when it was not a clean number (evidence)
-    PRIMARY KEY (sha256, cell_key)
+    raw_text  VARCHAR                -- the text as read when it was not a clean number (evidence)
 );
 
 -- One row per distinct run: its key is a hash of its inputs, so a rerun of the same inputs is the same run.
