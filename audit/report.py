@@ -27,12 +27,12 @@ from markupsafe import Markup, escape
 
 from audit.lineage import Finding, UnitAudit, _ts, audit_units, roster_of
 from publish.layout import s2_grid, s3_grid, s4_grid
+from schemas.text import visible_text
 from schemas.rules import RULE_BY_ID, RULES
 from warehouse.store import Warehouse
 
 TEMPLATE = "audit.html.j2"
 AUDIT_FILE = "audit.html"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass
@@ -144,9 +144,7 @@ def run_audit(warehouse: Warehouse, run_key: str, data_docs: str | None = None) 
 def visible(value: Any) -> Markup:
     """Escape for HTML and make control characters visible (``\\x07``), so that nothing in the data can act as
     markup, hide text or reorder it (bidi overrides)."""
-    text = "" if value is None else str(value)
-    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
-    return escape(text)
+    return escape(visible_text("" if value is None else str(value)))
 
 
 @lru_cache(maxsize=1)

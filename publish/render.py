@@ -13,11 +13,13 @@ from pathlib import PurePath
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from publish.layout import annex_grid, s2_grid, s3_grid, s4_grid
 from publish.model import DistrictReport, check_report
 from publish.narrative import TEMPLATES, narrative_texts, paragraphs
 from publish.xlsx import render_xlsx
+from schemas.text import visible_text
 from schemas.cells import FEE_KEY, SECTION_HEADINGS
 from schemas.returns import CanonicalReturn
 from schemas.values import fee_text
@@ -35,6 +37,9 @@ def html_environment() -> jinja2.Environment:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        # every printed string: control and bidi characters shown as escapes, then HTML-escaped by autoescape
+        # (Markup is already-rendered HTML from this same environment: left alone)
+        finalize=lambda v: visible_text(v) if isinstance(v, str) and not isinstance(v, Markup) else v,
     )
 
 

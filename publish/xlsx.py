@@ -19,7 +19,6 @@ from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -28,6 +27,7 @@ from openpyxl.writer.excel import ExcelWriter
 from publish.layout import S4_WIDTH, Grid, GridCell, annex_grid, place, s2_grid, s3_grid, s4_grid
 from publish.model import DistrictReport, check_report
 from publish.narrative import narrative_texts, paragraphs
+from schemas.text import visible_text
 from schemas.cells import SECTION_HEADINGS
 from schemas.values import fee_text
 
@@ -55,7 +55,7 @@ def publication_instant(year: int) -> datetime:
 def set_text(ws: Worksheet, row: int, col: int, text: str):  # type: ignore[no-untyped-def]
     """Write ``text`` as a string cell, never a formula (openpyxl treats a leading '=' as a formula)."""
     cell = ws.cell(row=row, column=col)
-    cell.value = ILLEGAL_CHARACTERS_RE.sub("", text)  # control characters cannot be stored in XLSX
+    cell.value = visible_text(text)  # control and bidi characters shown as escapes (XLSX cannot store most of them)
     cell.data_type = "s"
     return cell
 

@@ -87,8 +87,6 @@ def test_report_html_escapes_narrative_text() -> None:
     assert "&lt;i&gt;x&lt;/i&gt;" in html
 
 
-@pytest.mark.xfail(strict=True, reason="publish: control characters reach report.html raw (BEL, RLO); "
-                   "escape them visibly, e.g. like audit.report.visible")
 def test_report_html_makes_control_characters_visible(hostile) -> None:
     html = (hostile["first"].folder / "report.html").read_text(encoding="utf-8")
     assert "\x07" not in html and "\u202e" not in html
@@ -108,8 +106,6 @@ def test_report_xlsx_stores_formula_like_names_as_text(hostile) -> None:
     assert not any("\x07" in t for t in texts)  # XLSX cannot store C0 control characters: publish drops them
 
 
-@pytest.mark.xfail(strict=True, reason="publish: bidi overrides (U+202E) reach report.xlsx and reorder the name on "
-                   "screen; replace them visibly (e.g. '\\u202e') as audit.report.visible does")
 def test_report_xlsx_shows_bidi_overrides_as_text(hostile) -> None:
     wb = openpyxl.load_workbook(hostile["first"].folder / "report.xlsx")
     assert not any(isinstance(c.value, str) and "\u202e" in c.value
