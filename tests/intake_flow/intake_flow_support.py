@@ -106,9 +106,11 @@ def run_batch(
     warehouse_path: Path | None = None,
     batch_name: str = "submissions",
     paths: list[Path] | None = None,
+    extra_paths: list[Path] = (),
 ) -> Batch:
     """Write ``files`` (name inside the submissions folder → bytes), then collect → read → judge → cross-year →
-    keep → load them into the warehouse (``tmp_path/w.duckdb`` unless given). ``paths`` replaces collect."""
+    keep → load them into the warehouse (``tmp_path/w.duckdb`` unless given). ``paths`` replaces collect;
+    ``extra_paths`` are read after the collected files (paths collect would never produce)."""
     units = units if units is not None else roster_units()
     roster_path = tmp_path / "roster.csv"
     if not roster_path.exists():
@@ -121,7 +123,7 @@ def run_batch(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     warehouse_path = warehouse_path or tmp_path / "w.duckdb"
-    collected = paths if paths is not None else steps.collect(subs)
+    collected = (paths if paths is not None else steps.collect(subs)) + list(extra_paths)
     outcomes = steps.read(collected)
     judged = steps.judge(outcomes, roster, DISTRICT, year, subs)
     with Warehouse(warehouse_path) as wh:
