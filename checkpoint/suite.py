@@ -147,9 +147,21 @@ def _gx_checkpoint(context: Any, year: int, with_docs: bool) -> Any:
     )
 
 
+def _node(row: pd.Series) -> str:
+    """The node a stacked row is about ("" in a one-district frame, which has no node columns)."""
+    return str(row.get("node_id", "") or "")
+
+
+def g1_line(unit_id: str, unit_name: str, node_id: str, node_name: str) -> str:
+    """How a blocked node is named with the unit that blocks it."""
+    return f"{node_id} {node_name} blocked: unit {unit_id} {unit_name} has no accepted return"
+
+
 def _failure(row: pd.Series, year: int) -> Failure:
     if row["rule"] == "G1":
-        return make("G1", row["unit_id"], expected=year, actual="", detail=row["unit_name"])
+        # a node check names the blocked node in the detail (unit_id stays the unit that has no return)
+        detail = g1_line(row["unit_id"], row["unit_name"], _node(row), row["node_name"]) if _node(row) else row["unit_name"]
+        return make("G1", row["unit_id"], expected=year, actual="", detail=detail)
     return make(
         row["rule"],
         row["unit_id"],
@@ -162,14 +174,16 @@ def _failure(row: pd.Series, year: int) -> Failure:
 
 
 def _unexpected(row: pd.Series) -> dict[str, Any]:
+    node = {"node_id": _node(row), "node_name": row["node_name"]} if _node(row) else {}
     if row["rule"] == "G1":
-        return {"unit_id": row["unit_id"], "unit_name": row["unit_name"]}
+        return {"unit_id": row["unit_id"], "unit_name": row["unit_name"], **node}
     return {
         "unit_id": row["unit_id"],
         "cell": row["cell"],
         "expected": value_text(row["cell"], row["expected"]),
         "actual": value_text(row["cell"], row["actual"]),
         "detail": row["detail"],
+        **node,
     }
 
 
@@ -192,11 +206,25 @@ def run_checkpoint(
     ``data_docs_dir``: when given, GX Data Docs for this run are built into that folder (see CheckpointResult).
     """
     checks = build_checks(roster, unit_cells, district_cells)
+    district_id, _ = district_unit(roster)
+    return evaluate(checks, year, f"{district_id or 'district'}_{year}", data_docs_dir)
+
+
+def run_node_checkpoint(checks: pd.DataFrame, year: int, run_name: str, data_docs_dir: Path | None = None) -> CheckpointResult:
+    """The same checkpoint on the stacked frame of every node of a tree (checkpoint.nodes.build_node_checks), in
+    ONE GX run whatever the number of nodes. Each failure and unexpected row names its node: for G1 the failure's
+    ``unit_id`` is the unit without an accepted return and its ``detail`` reads "<node_id> <node_name> blocked:
+    unit <unit_id> <unit_name> has no accepted return"; for G3/G4 ``unit_id`` is the node. Unexpected rows carry
+    ``node_id`` and ``node_name``."""
+    return evaluate(checks, year, run_name, data_docs_dir)
+
+
+def evaluate(checks: pd.DataFrame, year: int, run_name: str, data_docs_dir: Path | None = None) -> CheckpointResult:
+    """Run the suite once on a prepared ``checks`` frame and turn GX's answer into a CheckpointResult."""
     data_docs_dir = data_docs_dir.resolve() if data_docs_dir is not None else None
     context = _context(data_docs_dir)
     checkpoint = _gx_checkpoint(context, year, with_docs=data_docs_dir is not None)
-    district_id, _ = district_unit(roster)
-    run_id = RunIdentifier(run_name=f"{district_id or 'district'}_{year}")  # names the Data Docs folder of the run
+    run_id = RunIdentifier(run_name=run_name)  # names the Data Docs folder of the run
     run = checkpoint.run(batch_parameters={"dataframe": checks}, run_id=run_id)
     ((validation_id, validation),) = run.run_results.items()
 

@@ -35,7 +35,9 @@ PLAIN = {"cache_policy": NONE, "persist_result": False}
 
 @task(name="collect", **IO_RETRIES, **PLAIN)
 def collect_task(submissions: Path, roster_file: Path, district: str) -> tuple[list[Path], Roster]:
-    return steps.collect(submissions), read_roster(roster_file, district)
+    roster = read_roster(roster_file, district)
+    steps.check_node(roster, district)  # a district, city, province or country row: refused before any work
+    return steps.collect(submissions), roster
 
 
 @task(name="read-batch", **IO_RETRIES, **PLAIN)
@@ -69,7 +71,7 @@ def consolidate_task(warehouse: Warehouse, roster: Roster, district: str, year: 
 @task(name="checkpoint", **PLAIN)
 def checkpoint_task(warehouse: Warehouse, key: str, consolidation: steps.Consolidation, docs: Path | None = None):
     result = steps.check(consolidation, data_docs_dir=docs)
-    warehouse.record_outcome(key, consolidation.district_cells, steps.checkpoint_rows(result))
+    warehouse.record_outcome(key, consolidation.district_cells, steps.checkpoint_rows(result), consolidation.node_cells)
     return result
 
 
@@ -77,7 +79,7 @@ def checkpoint_task(warehouse: Warehouse, key: str, consolidation: steps.Consoli
 def publish_task(
     warehouse: Warehouse, consolidation: steps.Consolidation, roster: Roster, district: str, out: Path, key: str, result
 ):
-    return steps.publish_report(consolidation, roster, district, warehouse, out, key, result)
+    return steps.publish_all(consolidation, roster, warehouse, out, key, result)  # every node of the run
 
 
 @task(name="audit-report", **IO_RETRIES, **PLAIN)
@@ -130,7 +132,8 @@ def consolidate_district(
             run.why_missing = steps.why_missing(wh, consolidation)
         else:
             published = publish_task(wh, consolidation, roster_, district, out_dir, key, result)
-            run.folder, run.files = published.folder, published.files
+            run.folder, run.files = published[district].folder, published[district].files
+            run.published_nodes = {node: p.folder for node, p in published.items()}
         audit_path = audit_task(wh, key, out_dir, result)  # every run, blocked or not: OUT/runs/<key>/audit.html
     _artifacts(run, audit_path)
     if not run.published:

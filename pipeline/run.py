@@ -25,6 +25,8 @@ class RunResult:
     folder: Path | None = None  # the publication folder, when published
     files: dict[str, str] = field(default_factory=dict)  # published file -> sha256
     loaded: dict[str, int] = field(default_factory=dict)  # new / known submissions
+    # every node the run published (a city run publishes the city and each district below it): node -> folder
+    published_nodes: dict[str, Path] = field(default_factory=dict)
 
     @property
     def published(self) -> bool:
@@ -38,7 +40,8 @@ class RunResult:
             if not o.success
         ]
         for f in self.checkpoint.failures:
-            lines.append(f"  [{f.rule}] {f.message_en}")
+            # G1 of a node check says which node the unit blocks: "<node> <name> blocked: unit <id> <name> ..."
+            lines.append(f"  [{f.rule}] {f.detail if f.rule == 'G1' and ' blocked: ' in f.detail else f.message_en}")
         for entry in self.why_missing:
             if entry.get("file"):
                 lines.append(

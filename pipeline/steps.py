@@ -20,15 +20,19 @@ from typing import Any
 import pandas as pd
 from concurrent.futures import ThreadPoolExecutor
 
-from checkpoint.suite import CheckpointResult, run_checkpoint
+from checkpoint.nodes import build_node_checks
+from checkpoint.suite import CheckpointResult, run_node_checkpoint
 from intake.read import ReadOutcome, read_submissions
 from intake.roster import Roster
 from publish.atomic import PublishedFiles, publish
-from publish.model import DistrictReport, UnitFigures
+from pipeline.hierarchy import SCOPE_BY_KIND, NotANode, Tree, build_tree  # noqa: F401 (NotANode: for callers)
+from publish.layout import ANNEX_KEYS
+from publish.model import DistrictReport, UnitFigures, check_report
 from schemas.cells import CELL_KEYS, FEE_KEY
 from schemas.failures import Failure, make
 from schemas.narrative import check_narrative, to_simplified
 from schemas.returns import CanonicalReturn
+from schemas.roster import AGGREGATE_KINDS
 from schemas.validate import validate_frame
 from schemas.crossyear import check_cross_year, wide_from_long
 from schemas.frame import FEE_NOTE_COLUMN, stack, stack_with_notes
@@ -36,7 +40,7 @@ from warehouse.archive import keep_original, quarantine
 from audit.report import run_audit, write_audit
 from audit.waivers import waiver_records
 from warehouse.store import Submission, Warehouse
-from warehouse.evidence import status_of, waivers_for_year
+from warehouse.evidence import waivers_for_year
 
 READ_BATCH = 2000  # files per read task: large enough that orchestration cost is negligible
 
@@ -322,21 +326,36 @@ def load(
 
 
 # --- consolidate and check -----------------------------------------------------------------------------------
+#
+# A run consolidates the node it names (a district, a city, a province, the country) and every node below it
+# (pipeline/hierarchy.py): one SQL statement sums every node, one GX run checks every node. Publication is all or
+# nothing at the level of the run: see publish_all.
 
 
 @dataclass
 class Consolidation:
-    """The district report of one run and what it was built from."""
+    """The reports of one run — its node and every node below it — and what they were built from."""
 
-    node_id: str
+    node_id: str  # the node the run was asked for (the tree's root)
     year: int
     units: pd.DataFrame  # position, unit_id, unit_name, kind, sha256/version of the latest accepted return
-    district_cells: pd.DataFrame  # cell_key, value_int, value_dec
-    unit_cells: pd.DataFrame  # unit_id, cell_key, value_int, value_dec
+    district_cells: pd.DataFrame  # cell_key, value_int, value_dec of ``node_id`` (the run's own report)
+    # unit_id, cell_key, value_int, value_dec of each unit's latest accepted return: only the cells the annex
+    # shows (publish.layout.ANNEX_KEYS), so a 150,000-unit tree does not pull 30 million cells into pandas
+    unit_cells: pd.DataFrame
+    tree: Tree | None = None
+    nodes: pd.DataFrame = field(default_factory=pd.DataFrame)  # node_id, node_name, kind, home, depth
+    node_cells: pd.DataFrame = field(default_factory=pd.DataFrame)  # node_id, cell_key, value_int, value_dec
+    direct_sums: pd.DataFrame = field(default_factory=pd.DataFrame)  # for the checkpoint (G3): see checkpoint.nodes
 
-    def cells(self) -> dict[str, int | Decimal]:
+    def cells(self, node_id: str | None = None) -> dict[str, int | Decimal]:
+        """The 200 cells of a node's report (the run's own node by default)."""
+        if node_id is None or node_id == self.node_id:
+            frame = self.district_cells
+        else:
+            frame = self.node_cells[self.node_cells["node_id"] == node_id]
         out: dict[str, int | Decimal] = {}
-        for key, vi, vd in self.district_cells[["cell_key", "value_int", "value_dec"]].itertuples(index=False):
+        for key, vi, vd in frame[["cell_key", "value_int", "value_dec"]].itertuples(index=False):
             out[key] = Decimal(str(vd)) if key == FEE_KEY else int(vi)
         return out
 
@@ -353,36 +372,78 @@ class Consolidation:
             out.setdefault(unit_id, {})[key] = value
         return out
 
+    def closure(self) -> pd.DataFrame:
+        """node_id, unit_id, unit_name, accepted_submission_id: each unit under each node above it (G1 rows)."""
+        assert self.tree is not None
+        node_ids, unit_ids = self.tree.unit_closure()
+        frame = pd.DataFrame({"node_id": node_ids, "unit_id": unit_ids})
+        frame["unit_name"] = frame["unit_id"].map(dict(zip(self.units["unit_id"], self.units["unit_name"])))
+        sha = frame["unit_id"].map(dict(zip(self.units["unit_id"], self.units["sha256"])))
+        frame["accepted_submission_id"] = sha.astype(object).where(sha.notna(), None)
+        return frame
+
+
+def check_node(roster: Roster, node_id: str) -> Tree:
+    """The tree below ``node_id``; raises :class:`NotANode` before any work when the run names a reporting unit."""
+    return build_tree(roster, node_id)
+
 
 def consolidate(warehouse: Warehouse, roster: Roster, node_id: str, year: int) -> Consolidation:
-    """Sum, in SQL, the latest accepted return of every reporting unit below ``node_id``."""
-    scope = roster.below(node_id)
-    ids = [u.unit_id for u in scope]
+    """Sum, in ONE SQL statement, the latest accepted return of every reporting unit below ``node_id`` into that
+    node and into every node below it (each unit counts in every node above it: the closure of the tree)."""
+    tree = build_tree(roster, node_id)
+    ids = [u.unit_id for u in tree.units]
     latest = warehouse.latest_accepted(ids, year)
-    by_id = {u.unit_id: u for u in scope}
+    by_id = {u.unit_id: u for u in tree.units}
     latest["unit_name"] = [by_id[i].unit_name for i in latest["unit_id"]]
     latest["kind"] = [by_id[i].kind for i in latest["unit_id"]]
-    district = warehouse.consolidate(ids, year)
-    shas = [s for s in latest["sha256"].dropna().tolist()]
-    long = warehouse.cells_of(shas)
+    node_ids = [n.unit_id for n in tree.nodes]
+    closure_nodes, closure_units = tree.unit_closure()
+    node_cells = warehouse.consolidate_nodes(node_ids, closure_nodes, closure_units, year)
+    direct = warehouse.direct_sums(ids, [tree.home[i] for i in ids], year)
+    own = node_cells[node_cells["node_id"] == node_id][["cell_key", "value_int", "value_dec"]].reset_index(drop=True)
+    nodes = pd.DataFrame(
+        {
+            "node_id": node_ids,
+            "node_name": [n.unit_name for n in tree.nodes],
+            "kind": [n.kind for n in tree.nodes],
+            "home": [tree.home[n] for n in node_ids],
+            "depth": [tree.depth[n] for n in node_ids],
+        }
+    )
+    long = warehouse.cells_of(latest["sha256"].dropna().tolist(), ANNEX_KEYS)
     unit_of = dict(zip(latest["sha256"], latest["unit_id"]))
     long.insert(0, "unit_id", [unit_of[s] for s in long["sha256"]])
-    return Consolidation(node_id, year, latest, district, long.drop(columns=["sha256"]))
+    return Consolidation(
+        node_id, year, latest, own, long.drop(columns=["sha256"]), tree=tree, nodes=nodes, node_cells=node_cells,
+        direct_sums=direct,
+    )
 
 
 def check(consolidation: Consolidation, data_docs_dir: Path | None = None) -> CheckpointResult:
-    """The Great Expectations checkpoint on the consolidated data (G1, G3, G4)."""
-    roster = consolidation.units.rename(columns={"sha256": "accepted_submission_id"})[
-        ["unit_id", "unit_name", "kind", "accepted_submission_id"]
-    ]
-    result = run_checkpoint(
-        roster, consolidation.unit_cells, consolidation.district_cells, consolidation.year, data_docs_dir=data_docs_dir
+    """The Great Expectations checkpoint (G1, G3, G4) on every node of the run, in ONE GX run on a stacked frame
+    (checkpoint.nodes). A failure names its node: see checkpoint.suite.run_node_checkpoint."""
+    checks = build_node_checks(
+        consolidation.nodes, consolidation.closure(), consolidation.node_cells, consolidation.direct_sums
+    )
+    result = run_node_checkpoint(
+        checks, consolidation.year, f"{consolidation.node_id}_{consolidation.year}", data_docs_dir=data_docs_dir
     )
     if data_docs_dir is not None:
         from checkpoint.datadocs import make_offline
 
         make_offline(Path(data_docs_dir))
     return result
+
+
+def blocked_nodes(result: CheckpointResult) -> dict[str, list[str]]:
+    """node_id -> the units below it without an accepted return (from the checkpoint's G1 rows)."""
+    out: dict[str, list[str]] = {}
+    for outcome in result.outcomes:
+        if outcome.rule == "G1":
+            for row in outcome.unexpected:
+                out.setdefault(row.get("node_id", ""), []).append(row["unit_id"])
+    return out
 
 
 def why_missing(warehouse: Warehouse, consolidation: Consolidation) -> list[dict[str, Any]]:
@@ -411,28 +472,95 @@ def why_missing(warehouse: Warehouse, consolidation: Consolidation) -> list[dict
 
 
 # --- publish -------------------------------------------------------------------------------------------------
+#
+# All or nothing per run. A run publishes only when the checkpoint passes for EVERY node of it: one blocked node
+# (a district, and so its city, province and country, because one township has no accepted return) blocks the
+# publication of every node of the run, its passing sibling districts included. Publishing the passing nodes
+# alone is not safe: a sibling district would be republished with this run's figures while its (blocked) city
+# keeps an older run's publication, and the published reports would no longer add up. Run the blocked sibling
+# districts on their own (``--district``) to publish them meanwhile.
+#
+# Each node's report goes atomically into OUT/<node_id>/<year>/ (publish.atomic). Every report is built and
+# checked before the first one is written, then nodes are written children first. A crash between two nodes
+# leaves some at this run and others at the previous one (each manifest names its run); rerunning the same
+# inputs republishes them all, byte for byte.
 
 
-def unit_figures(consolidation: Consolidation, roster: Roster, warehouse: Warehouse) -> list[UnitFigures]:
-    cells = consolidation.cells_by_unit()
-    latest_any = warehouse.latest_submissions(consolidation.units["unit_id"].tolist(), consolidation.year)
-    any_status = dict(zip(latest_any["unit_id"], latest_any["status"]))
-    waived = {sha for sha, st in status_of(warehouse, consolidation.units["sha256"].dropna().tolist()).items() if st["waived"]}
-    figures = []
-    for row in consolidation.units.itertuples(index=False):
-        accepted = isinstance(row.sha256, str)
-        status = ("waived" if row.sha256 in waived else "accepted") if accepted else (
-            "rejected" if row.unit_id in any_status else "missing"
+@dataclass
+class AnnexData:
+    """What every node's annex and manifest read, gathered once per run in a few bulk queries (not per node)."""
+
+    accepted: dict[str, tuple[str, int]]  # unit_id -> (sha256, version) of its latest accepted return
+    any_status: dict[str, str]  # unit_id -> status of its latest submission, whatever it is
+    waived: set[str]  # sha256 of returns accepted through a waiver
+    info: dict[str, tuple[int, str, str]]  # sha256 -> (version, original_name, reader)
+    waivers: list[dict[str, Any]]  # waiver records in force on the accepted returns
+    unit_cells: dict[str, dict[str, int | Decimal | None]]  # the annex cells of each unit
+    node_cells: dict[str, dict[str, int | Decimal]]  # every node's 200 cells
+
+    @classmethod
+    def gather(cls, consolidation: Consolidation, warehouse: Warehouse) -> AnnexData:
+        units = consolidation.units
+        accepted = units[units["sha256"].notna()]
+        shas = accepted["sha256"].tolist()
+        latest_any = warehouse.latest_submissions(units["unit_id"].tolist(), consolidation.year)
+        info = warehouse.submission_info(shas)
+        node_cells: dict[str, dict[str, int | Decimal]] = {}
+        frame = consolidation.node_cells
+        if len(frame):
+            for node_id, key, vi, vd in frame[["node_id", "cell_key", "value_int", "value_dec"]].itertuples(index=False):
+                node_cells.setdefault(node_id, {})[key] = Decimal(str(vd)) if key == FEE_KEY else int(vi)
+        else:  # a Consolidation built by hand with only its own report
+            node_cells[consolidation.node_id] = consolidation.cells()
+        return cls(
+            accepted={u: (sha, int(v)) for u, sha, v in accepted[["unit_id", "sha256", "version"]].itertuples(index=False)},
+            any_status=dict(zip(latest_any["unit_id"], latest_any["status"])),
+            waived=warehouse.waived_among(shas),
+            info={sha: (int(v), name, reader) for sha, v, name, reader in info.itertuples(index=False)},
+            waivers=waiver_records(warehouse, consolidation.year, shas),
+            unit_cells=consolidation.cells_by_unit(),
+            node_cells=node_cells,
         )
+
+
+def _tree(consolidation: Consolidation, roster: Roster) -> Tree:
+    return consolidation.tree if consolidation.tree is not None else build_tree(roster, consolidation.node_id)
+
+
+def unit_figures(
+    consolidation: Consolidation,
+    roster: Roster,
+    warehouse: Warehouse,
+    node_id: str | None = None,
+    data: AnnexData | None = None,
+) -> list[UnitFigures]:
+    """The annex of a node (the run's own by default): what reports to it directly, in roster order — for a
+    district its units; for a city its districts (and any unit of its own), each with its consolidated figures
+    and status ``consolidated``; and so on up to the country."""
+    data = data or AnnexData.gather(consolidation, warehouse)
+    tree = _tree(consolidation, roster)
+    figures = []
+    for child in tree.children(node_id or consolidation.node_id):
+        if child.kind in AGGREGATE_KINDS:  # a child node: published by the same run, so it passed the checkpoint
+            figures.append(
+                UnitFigures(child.unit_id, child.unit_name, child.kind, "consolidated", None, None,
+                            dict(data.node_cells.get(child.unit_id, {})))
+            )
+            continue
+        sha, version = data.accepted.get(child.unit_id, (None, None))
+        if sha is not None:
+            status = "waived" if sha in data.waived else "accepted"
+        else:
+            status = "rejected" if child.unit_id in data.any_status else "missing"
         figures.append(
             UnitFigures(
-                unit_id=row.unit_id,
-                unit_name=row.unit_name,
-                kind=row.kind,
+                unit_id=child.unit_id,
+                unit_name=child.unit_name,
+                kind=child.kind,
                 status=status,
-                version=int(row.version) if accepted else None,
-                sha256=row.sha256 if accepted else None,
-                cells=cells.get(row.unit_id, {}),
+                version=version,
+                sha256=sha,
+                cells=data.unit_cells.get(child.unit_id, {}),
             )
         )
     return figures
@@ -446,31 +574,25 @@ def manifest(
     consolidation: Consolidation,
     warehouse: Warehouse,
     result: CheckpointResult,
+    data: AnnexData | None = None,
 ) -> dict[str, Any]:
-    """What the report was built from: every unit's submission version and sha256, the roster's hash, the checkpoint.
-    No wall-clock time in it, so a rerun publishes identical bytes."""
-    shas = consolidation.units["sha256"].dropna().tolist()
-    info = warehouse.known(shas)
-    names = dict(
-        warehouse.con.execute(
-            "SELECT sha256, [original_name, reader] FROM submissions WHERE list_contains(?, sha256)", [shas]
-        ).fetchall()
-    )
+    """What a node's report was built from: every unit below it (at any depth) with its submission version and
+    sha256, the roster's hash, the checkpoint, and — for a node above districts — its child nodes. No wall-clock
+    time in it, so a rerun publishes identical bytes."""
+    data = data or AnnexData.gather(consolidation, warehouse)
+    tree = _tree(consolidation, roster)
     units = []
-    for row in consolidation.units.itertuples(index=False):
-        sha = row.sha256 if isinstance(row.sha256, str) else None
+    shas: set[str] = set()
+    for u in tree.units_below(district_id):
+        sha = data.accepted.get(u.unit_id, (None, None))[0]
+        version, file, reader = data.info[sha] if sha else (None, None, None)
+        if sha:
+            shas.add(sha)
         units.append(
-            {
-                "unit_id": row.unit_id,
-                "unit_name": row.unit_name,
-                "kind": row.kind,
-                "version": info[sha]["version"] if sha else None,
-                "sha256": sha,
-                "file": names[sha][0] if sha else None,
-                "reader": names[sha][1] if sha else None,
-            }
+            {"unit_id": u.unit_id, "unit_name": u.unit_name, "kind": u.kind, "version": version, "sha256": sha,
+             "file": file, "reader": reader}
         )
-    return {
+    out: dict[str, Any] = {
         "format": "nianbao.manifest/1",
         "district_id": district_id,
         "year": year,
@@ -478,18 +600,58 @@ def manifest(
         "roster": {"file": roster.path.name, "sha256": roster.sha256, "units": len(roster.units)},
         "units": units,
         # every waiver / acknowledgement in force on the returns the report was built from: who, when, why
-        "waivers": waiver_records(warehouse, year, shas),
+        "waivers": [w for w in data.waivers if w["sha256"] in shas],
         "checkpoint": {
             "success": result.success,
             "statistics": result.statistics,
             "expectations": [{"name": o.name, "rule": o.rule, "success": o.success} for o in result.outcomes],
         },
     }
+    child_nodes = [c for c in tree.children(district_id) if c.kind in AGGREGATE_KINDS]
+    if child_nodes:  # a city, province or country: the nodes whose reports this one adds up (same run)
+        out["children"] = [{"node_id": c.unit_id, "node_name": c.unit_name, "kind": c.kind} for c in child_nodes]
+    return out
 
 
 def district_name(roster: Roster, district_id: str) -> str:
     unit = roster.unit(district_id)
     return unit.unit_name if unit else district_id
+
+
+def node_report(
+    consolidation: Consolidation, roster: Roster, node_id: str, warehouse: Warehouse, data: AnnexData | None = None
+) -> DistrictReport:
+    """The report of one node of the run: its 200 cells, its scope (全区/全市/全省/全国) and its annex."""
+    data = data or AnnexData.gather(consolidation, warehouse)
+    node = _tree(consolidation, roster).node(node_id)
+    return DistrictReport(
+        district_id=node_id,
+        district_name=node.unit_name,
+        year=consolidation.year,
+        cells=dict(data.node_cells[node_id]),
+        units=unit_figures(consolidation, roster, warehouse, node_id, data),
+        scope=SCOPE_BY_KIND.get(node.kind, "全区"),
+        kind=node.kind,
+    )
+
+
+def _publish_node(
+    report: DistrictReport,
+    consolidation: Consolidation,
+    roster: Roster,
+    warehouse: Warehouse,
+    out_root: Path,
+    key: str,
+    result: CheckpointResult,
+    data: AnnexData,
+) -> PublishedFiles:
+    node_id = report.district_id
+    files = publish(report, out_root, manifest(key, node_id, consolidation.year, roster, consolidation, warehouse, result, data))
+    manifest_sha = hashlib.sha256((files.folder / "manifest.json").read_bytes()).hexdigest()
+    if node_id == consolidation.node_id:  # the run's own node: the `publications` row, as for a district run
+        warehouse.record_publication(key, node_id, consolidation.year, str(files.folder), manifest_sha, files.files)
+    warehouse.record_node_publication(key, node_id, consolidation.year, str(files.folder), manifest_sha, files.files)
+    return files
 
 
 def publish_report(
@@ -501,17 +663,40 @@ def publish_report(
     key: str,
     result: CheckpointResult,
 ) -> PublishedFiles:
-    report = DistrictReport(
-        district_id=district_id,
-        district_name=district_name(roster, district_id),
-        year=consolidation.year,
-        cells=consolidation.cells(),
-        units=unit_figures(consolidation, roster, warehouse),
-    )
-    files = publish(report, out_root, manifest(key, district_id, consolidation.year, roster, consolidation, warehouse, result))
-    manifest_sha = hashlib.sha256((files.folder / "manifest.json").read_bytes()).hexdigest()
-    warehouse.record_publication(key, district_id, consolidation.year, str(files.folder), manifest_sha, files.files)
-    return files
+    """Publish one node's report (any node of the run) into OUT/<node_id>/<year>/. Use publish_all for a run."""
+    data = AnnexData.gather(consolidation, warehouse)
+    report = node_report(consolidation, roster, district_id, warehouse, data)
+    return _publish_node(report, consolidation, roster, warehouse, out_root, key, result, data)
+
+
+class PublicationRefused(RuntimeError):
+    """publish_all was called for a run whose checkpoint failed (a programming error: the flow blocks first)."""
+
+
+def publish_all(
+    consolidation: Consolidation,
+    roster: Roster,
+    warehouse: Warehouse,
+    out_root: Path,
+    key: str,
+    result: CheckpointResult,
+) -> dict[str, PublishedFiles]:
+    """Publish every node of the run (children first), each into OUT/<node_id>/<year>/ — only when the
+    checkpoint passed for every node (see the note above). Returns node_id -> its published files."""
+    if not result.success:
+        raise PublicationRefused(
+            f"run {key}: the checkpoint failed for {', '.join(sorted(blocked_nodes(result))) or 'the run'}; "
+            "no node of the run may be published"
+        )
+    data = AnnexData.gather(consolidation, warehouse)
+    tree = _tree(consolidation, roster)
+    reports = [node_report(consolidation, roster, n.unit_id, warehouse, data) for n in tree.bottom_up()]
+    for report in reports:  # refuse before writing anything when any report cannot be rendered
+        check_report(report)
+    return {
+        report.district_id: _publish_node(report, consolidation, roster, warehouse, out_root, key, result, data)
+        for report in reports
+    }
 
 
 def checkpoint_rows(result: CheckpointResult) -> list[tuple[str, str, bool, list[dict[str, Any]]]]:

@@ -207,7 +207,11 @@ ANNEX_GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 )
 ANNEX_KEYS: tuple[str, ...] = tuple(key for _, cols in ANNEX_GROUPS for key, _ in cols)
 ANNEX_WIDTH = len(UNIT_COLUMNS) + len(ANNEX_KEYS)
-TOTAL_ROW_LABEL = "全区合计（纳入汇总单位）"
+TOTAL_ROW_LABEL = "全区合计（纳入汇总单位）"  # a district's; a city's reads 全市合计…, after DistrictReport.scope
+
+
+def total_row_label(report: DistrictReport) -> str:
+    return TOTAL_ROW_LABEL.replace("全区", report.scope, 1)
 
 
 def _unit_row(unit: UnitFigures) -> list[GridCell]:
@@ -228,7 +232,7 @@ def annex_grid(report: DistrictReport) -> Grid:
     )
     grid.rows.append([head(text) for _, cols in ANNEX_GROUPS for _, text in cols])
     grid.rows.extend(_unit_row(unit) for unit in report.units)
-    grid.rows.append([label(TOTAL_ROW_LABEL, colspan=len(UNIT_COLUMNS))] + [data(report.cells, k, keyed=False) for k in ANNEX_KEYS])
+    grid.rows.append([label(total_row_label(report), colspan=len(UNIT_COLUMNS))] + [data(report.cells, k, keyed=False) for k in ANNEX_KEYS])
     return grid
 
 

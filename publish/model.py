@@ -13,8 +13,10 @@ from decimal import Decimal
 from publish.errors import ReportDataError
 from schemas.cells import CELL_KEYS, FEE_KEY
 
-UNIT_STATUSES: tuple[str, ...] = ("accepted", "rejected", "missing", "waived")
-INCLUDED_STATUSES: frozenset[str] = frozenset({"accepted", "waived"})  # statuses whose return is in the sum
+# "consolidated": a child node in the annex of a city, province or country report (its figures are its own
+# consolidated report, published by the same run, so it passed the checkpoint).
+UNIT_STATUSES: tuple[str, ...] = ("accepted", "rejected", "missing", "waived", "consolidated")
+INCLUDED_STATUSES: frozenset[str] = frozenset({"accepted", "waived", "consolidated"})  # in the sum
 
 # How the annex names a unit's kind and status (codes stay in report.json).
 KIND_ZH: dict[str, str] = {
@@ -31,6 +33,7 @@ STATUS_ZH: dict[str, str] = {
     "rejected": "未通过校验",
     "missing": "未报送",
     "waived": "经豁免采用",
+    "consolidated": "已汇总",
 }
 
 
@@ -48,7 +51,9 @@ class UnitFigures:
 
     @property
     def included(self) -> bool:
-        """True when this unit's return is part of the consolidated figures."""
+        """True when this unit's return (or, for a child node, its consolidated report) is part of the figures."""
+        if self.status == "consolidated":
+            return True  # a child node has no single return, hence no sha256
         return self.status in INCLUDED_STATUSES and self.sha256 is not None
 
 
@@ -60,11 +65,15 @@ class DistrictReport:
     cells: dict[str, int | Decimal]  # the consolidated 200 cells (fee Decimal, exact)
     units: list[UnitFigures]  # every roster unit (annex), in roster order
     narrative: dict[str, str] | None = None  # optional overrides for 一/五/六; else the district narrative template
-    scope: str = "全区"  # declared scope (SPEC T3): 全区 aggregate of all roster units
+    scope: str = "全区"  # declared scope (SPEC T3): 全区 aggregate of all roster units (全市/全省/全国 above)
+    kind: str = "district"  # the roster kind of the node: district | city | province | country
 
     @property
     def title(self) -> str:
-        """``连云区人民政府2022年政府信息公开工作年度报告`` (adds 人民政府 when the roster gives a bare 区 name)."""
+        """``连云区人民政府2022年政府信息公开工作年度报告`` (adds 人民政府 when the roster gives a bare 区 name);
+        the country's is ``全国2024年政府信息公开工作年度报告（汇总）``."""
+        if self.kind == "country":
+            return f"{self.district_name}{self.year}年政府信息公开工作年度报告（汇总）"
         name = self.district_name if self.district_name.endswith("人民政府") else f"{self.district_name}人民政府"
         return f"{name}{self.year}年政府信息公开工作年度报告"
 

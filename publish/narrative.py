@@ -20,6 +20,8 @@ from schemas.values import fee_text
 
 TEMPLATES = Path(__file__).with_name("templates")
 NARRATIVE_TEMPLATE = "narrative.zh.j2"
+# Who compiles the consolidated report, by scope (a district's text is unchanged: 区政府办公室 / 全区).
+OFFICE_BY_SCOPE: dict[str, str] = {"全区": "区政府办公室", "全市": "市政府办公室", "全省": "省政府办公厅", "全国": "国务院办公厅"}
 
 
 @lru_cache(maxsize=1)
@@ -41,6 +43,7 @@ def figures(report: DistrictReport) -> dict[str, Any]:
         "year": report.year,
         "district": report.short_name,
         "scope": report.scope,
+        "office": OFFICE_BY_SCOPE.get(report.scope, "区政府办公室"),  # who compiles the report
         "roster_units": len(report.units),
         "unit_kinds": "、".join(dict.fromkeys(KIND_ZH.get(u.kind, u.kind) for u in report.units)) or "无",
         "included_units": len(report.included_units),

@@ -103,6 +103,7 @@ class Warehouse:
         with self.transaction():
             self.con.execute(sql("create_tables"))
             self.con.execute(sql("create_evidence_tables"))  # waivers + submission_status view
+            self.con.execute(sql("create_node_tables"))  # every node of a tree run: node_cells, node_publications
             keys = pa.table(
                 {
                     "cell_key": list(CELL_KEYS),
@@ -366,15 +367,66 @@ class Warehouse:
                 {"year": year},
             )
 
-    def cells_of(self, sha256s: Sequence[str]) -> pd.DataFrame:
-        """Long-form cells (sha256, cell_key, value_int, value_dec) of the given submissions."""
+    def cells_of(self, sha256s: Sequence[str], keys: Sequence[str] | None = None) -> pd.DataFrame:
+        """Long-form cells (sha256, cell_key, value_int, value_dec) of the given submissions; only ``keys`` when
+        given (the annex of a big tree needs a few cells of 150,000 returns, not all 200)."""
         self.con.register("wanted", pa.table({"sha256": list(sha256s)}))
+        wanted_keys = "" if keys is None else "WHERE list_contains($keys, c.cell_key) "
         out = self.frame(
             "SELECT c.sha256, c.cell_key, c.value_int, c.value_dec FROM cells c JOIN wanted USING (sha256) "
-            "JOIN cell_keys k USING (cell_key) ORDER BY c.sha256, k.position"
+            f"JOIN cell_keys k USING (cell_key) {wanted_keys}ORDER BY c.sha256, k.position",
+            None if keys is None else {"keys": list(keys)},
         )
         self.con.unregister("wanted")
         return out
+
+    # --- every level of a tree (pipeline/hierarchy.py) ------------------------------------------------------
+
+    @contextmanager
+    def _registered(self, **tables: pa.Table) -> Iterator[None]:
+        """Register Arrow tables under the given names for the duration of a query."""
+        for name, table in tables.items():
+            self.con.register(name, table)
+        try:
+            yield
+        finally:
+            for name in tables:
+                self.con.unregister(name)
+
+    def consolidate_nodes(
+        self, node_ids: Sequence[str], closure_nodes: Sequence[str], closure_units: Sequence[str], year: int
+    ) -> pd.DataFrame:
+        """Every node's report in ONE statement (sql/consolidate_nodes.sql): node_id, cell_key, value_int,
+        value_dec, 200 rows per node in ``node_ids`` order. ``closure_nodes[i]`` is a node above the reporting unit
+        ``closure_units[i]``."""
+        run_nodes = pa.table({"position": list(range(1, len(node_ids) + 1)), "node_id": list(node_ids)})
+        closure = pa.table({"node_id": list(closure_nodes), "unit_id": list(closure_units)})
+        with self._registered(run_nodes=run_nodes, closure=closure):
+            return self.frame(sql("consolidate_nodes"), {"year": year})
+
+    def direct_sums(self, unit_ids: Sequence[str], home_ids: Sequence[str], year: int) -> pd.DataFrame:
+        """Each node's cells summed over the units that report to it directly (``home_ids[i]`` for
+        ``unit_ids[i]``), with the count of blanks: node_id, cell_key, value_int, value_dec, blanks. For the
+        checkpoint (sql/direct_sums.sql); nodes without such units have no rows."""
+        homes = pa.table({"unit_id": list(unit_ids), "node_id": list(home_ids)})
+        with self._registered(homes=homes):
+            return self.frame(sql("direct_sums"), {"year": year})
+
+    def waived_among(self, sha256s: Sequence[str]) -> set[str]:
+        """Those of the given submissions that are accepted only through a waiver (``submission_status.waived``);
+        a join, so 150,000 ids cost one hash join rather than a list scan per row."""
+        with self._registered(wanted=pa.table({"sha256": list(sha256s)})):
+            rows = self.con.execute(
+                "SELECT s.sha256 FROM submission_status s JOIN wanted USING (sha256) WHERE s.waived"
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def submission_info(self, sha256s: Sequence[str]) -> pd.DataFrame:
+        """sha256, version, original_name, reader of the given submissions (what a manifest names)."""
+        with self._registered(wanted=pa.table({"sha256": list(sha256s)})):
+            return self.frame(
+                "SELECT s.sha256, s.version, s.original_name, s.reader FROM submissions s JOIN wanted USING (sha256)"
+            )
 
     def failures_of_run(self, run_key: str) -> pd.DataFrame:
         return self.frame("SELECT * FROM validation_results WHERE run_key = ? ORDER BY seq", [run_key])
@@ -394,8 +446,12 @@ class Warehouse:
         run_key: str,
         consolidated: pd.DataFrame,
         checkpoint_rows: Sequence[tuple[str, str, bool, list[dict[str, Any]]]],
+        node_cells: pd.DataFrame | None = None,
     ) -> None:
-        """Store the run's consolidated cells and checkpoint outcome once (a rerun adds nothing)."""
+        """Store the run's consolidated cells and checkpoint outcome once (a rerun adds nothing).
+
+        ``node_cells`` (node_id, cell_key, value_int, value_dec): every node of a tree run, into ``node_cells``.
+        """
         if self.scalar("SELECT count(*) FROM consolidated_cells WHERE run_key = ?", [run_key]):
             return
         table = pa.table(
@@ -427,6 +483,25 @@ class Warehouse:
                 self.con.register("new_checks", checks)
                 self.con.execute("INSERT INTO checkpoint_results SELECT * FROM new_checks")
                 self.con.unregister("new_checks")
+            if node_cells is not None and len(node_cells):
+                self._insert_node_cells(run_key, node_cells)
+
+    def _insert_node_cells(self, run_key: str, node_cells: pd.DataFrame) -> None:
+        """All nodes' cells in one statement; the fee goes through text so that it stays exact."""
+        table = pa.table(
+            {
+                "node_id": node_cells["node_id"].astype(str).tolist(),
+                "cell_key": node_cells["cell_key"].astype(str).tolist(),
+                "value_int": pa.array([_int_or_none(v) for v in node_cells["value_int"]], pa.int64()),
+                "value_dec": pa.array([_dec_text(v) for v in node_cells["value_dec"]], pa.string()),
+            }
+        )
+        with self._registered(new_node_cells=table):
+            self.con.execute(
+                "INSERT INTO node_cells SELECT ?, node_id, cell_key, value_int, CAST(value_dec AS DECIMAL(38, 6)) "
+                "FROM new_node_cells",
+                [run_key],
+            )
 
     def record_publication(
         self, run_key: str, district_id: str, year: int, folder: str, manifest_sha256: str, files: dict[str, str]
@@ -438,6 +513,19 @@ class Warehouse:
             self.con.execute(
                 "INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [run_key, district_id, year, folder, now(), manifest_sha256, json.dumps(files, sort_keys=True)],
+            )
+        return True
+
+    def record_node_publication(
+        self, run_key: str, node_id: str, year: int, folder: str, manifest_sha256: str, files: dict[str, str]
+    ) -> bool:
+        """Record one node's publication by a run once (``node_publications``); False when already recorded."""
+        if self.scalar("SELECT count(*) FROM node_publications WHERE run_key = ? AND node_id = ?", [run_key, node_id]):
+            return False
+        with self.transaction():
+            self.con.execute(
+                "INSERT INTO node_publications VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [run_key, node_id, year, folder, now(), manifest_sha256, json.dumps(files, sort_keys=True)],
             )
         return True
 

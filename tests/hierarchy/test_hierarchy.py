@@ -1,0 +1,221 @@
+"""Consolidation at every level of the roster tree (unit → district → city → province → country), through
+pipeline.steps with a real DuckDB file and real Great Expectations (no Prefect; one flow test at the end).
+
+The tree is hand-made and small: two provinces; province 11 has city 1101 with two districts and an office of its
+own (a unit reporting straight to the city); province 12 has city 1201 with one district."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from checkpoint.nodes import build_node_checks
+from checkpoint.suite import run_node_checkpoint
+from intake.roster import Roster, read_roster
+from pipeline import steps
+from pipeline.hierarchy import NotANode, build_tree
+from sampledata.roster import district_roster, write_roster_csv
+from sampledata.synthetic import returns_for, write_returns_json
+from schemas.cells import CELL_KEYS, FEE_KEY
+from schemas.returns import CanonicalReturn
+from schemas.roster import AGGREGATE_KINDS, RosterUnit
+from warehouse.store import Warehouse
+
+YEAR = 2024
+COUNTRY, P11, P12, C1101, C1201 = "000000", "110000", "120000", "110100", "120100"
+D1, D2, D3 = "110101", "110102", "120101"
+CITY_OFFICE = "110100001"
+MISSING_TOWNSHIP = "110101501"  # the first township of district 110101
+
+
+def tree_units() -> list[RosterUnit]:
+    units = [
+        RosterUnit(COUNTRY, "全国", "country", ""),
+        RosterUnit(P11, "东江省", "province", COUNTRY),
+        RosterUnit(C1101, "南湖市", "city", P11),
+        RosterUnit(CITY_OFFICE, "南湖市人民政府办公室", "office", C1101),
+    ]
+    units += district_roster(D1, "城东区", n_departments=3, n_townships=2, parent_id=C1101)
+    units += district_roster(D2, "城西区", n_departments=2, n_townships=2, parent_id=C1101)
+    units += [RosterUnit(P12, "西山省", "province", COUNTRY), RosterUnit(C1201, "北苑市", "city", P12)]
+    units += district_roster(D3, "青山区", n_departments=2, n_townships=1, parent_id=C1201)
+    return units
+
+
+def leaves_below(units: list[RosterUnit], node_id: str) -> list[str]:
+    """Written here independently of pipeline.hierarchy: walk each reporting unit's parent chain."""
+    parent = {u.unit_id: u.parent_id for u in units}
+    out = []
+    for u in units:
+        if u.kind in AGGREGATE_KINDS:
+            continue
+        p = u.parent_id
+        while p and p != node_id:
+            p = parent.get(p, "")
+        if p == node_id:
+            out.append(u.unit_id)
+    return out
+
+
+def expected_sums(returns: list[CanonicalReturn], unit_ids: list[str]) -> dict[str, int | Decimal]:
+    chosen = [r for r in returns if r.unit_id in set(unit_ids)]
+    return {
+        key: sum((r.cells[key] for r in chosen), Decimal(0) if key == FEE_KEY else 0) for key in CELL_KEYS
+    }
+
+
+@dataclass
+class Outcome:
+    consolidation: steps.Consolidation
+    result: object
+    published: dict
+    out: Path
+    warehouse: Path
+
+
+def run_steps(tmp: Path, root: str, returns: list[CanonicalReturn], publish: bool = True) -> Outcome:
+    """collect → read → judge → load → consolidate → check → publish_all, as flows/consolidate.py orders them."""
+    roster_path = write_roster_csv(tree_units(), tmp / "roster.csv")
+    subs = tmp / "subs"
+    write_returns_json(returns, subs)
+    roster = read_roster(roster_path, root)
+    out, warehouse = tmp / "out", tmp / "w.duckdb"
+    with Warehouse(warehouse) as wh:
+        outcomes = steps.read(steps.collect(subs))
+        judged = steps.judge(outcomes, roster, root, YEAR, subs)
+        key = steps.run_key(root, YEAR, roster.sha256, [o.sha256 for o in outcomes])
+        steps.load(wh, key, root, YEAR, roster, judged)
+        consolidation = steps.consolidate(wh, roster, root, YEAR)
+        result = steps.check(consolidation)
+        wh.record_outcome(key, consolidation.district_cells, steps.checkpoint_rows(result), consolidation.node_cells)
+        published = steps.publish_all(consolidation, roster, wh, out, key, result) if publish and result.success else {}
+    return Outcome(consolidation, result, published, out, warehouse)
+
+
+@pytest.fixture(scope="module")
+def returns() -> list[CanonicalReturn]:
+    return returns_for(tree_units(), YEAR, seed=11)
+
+
+@pytest.fixture(scope="module")
+def country(tmp_path_factory, returns) -> Outcome:
+    return run_steps(tmp_path_factory.mktemp("country"), COUNTRY, returns)
+
+
+# --- the tree itself (pure) -----------------------------------------------------------------------------------
+
+
+def test_the_tree_pairs_every_unit_with_every_node_above_it() -> None:
+    units = tree_units()
+    tree = build_tree(Roster(Path("roster.csv"), "x", tuple(units)), COUNTRY)
+    assert [n.unit_id for n in tree.nodes] == [COUNTRY, P11, C1101, D1, D2, P12, C1201, D3]
+    assert tree.ancestors(MISSING_TOWNSHIP) == [D1, C1101, P11, COUNTRY]
+    assert tree.ancestors(CITY_OFFICE) == [C1101, P11, COUNTRY]
+    nodes, unit_ids = tree.unit_closure()
+    for node in tree.nodes:
+        assert sorted(u for n, u in zip(nodes, unit_ids) if n == node.unit_id) == sorted(leaves_below(units, node.unit_id))
+    assert [c.unit_id for c in tree.children(C1101)] == [CITY_OFFICE, D1, D2]
+    assert [n.unit_id for n in tree.bottom_up()][-1] == COUNTRY
+    with pytest.raises(NotANode, match="files its own return"):
+        build_tree(Roster(Path("roster.csv"), "x", tuple(units)), CITY_OFFICE)
+
+
+# --- consolidation and checkpoint at every level ----------------------------------------------------------------
+
+
+def test_every_node_equals_the_sum_over_its_units(country, returns) -> None:
+    c = country.consolidation
+    assert country.result.success, [f.message_en for f in country.result.failures]
+    assert c.nodes["node_id"].tolist() == [COUNTRY, P11, C1101, D1, D2, P12, C1201, D3]
+    for node_id in c.nodes["node_id"]:
+        assert c.cells(node_id) == expected_sums(returns, leaves_below(tree_units(), node_id)), node_id
+    assert c.cells() == expected_sums(returns, [r.unit_id for r in returns])  # the run's own node: the country
+    assert len(c.node_cells) == 8 * len(CELL_KEYS)
+    with Warehouse(country.warehouse, read_only=True) as wh:  # every node recorded, fee exact
+        stored = wh.frame("SELECT node_id, value_dec FROM node_cells WHERE cell_key = ?", [FEE_KEY])
+    assert dict(zip(stored["node_id"], stored["value_dec"])) == {
+        n: expected_sums(returns, leaves_below(tree_units(), n))[FEE_KEY] for n in c.nodes["node_id"]
+    }
+
+
+def test_every_node_is_published_and_a_city_annex_lists_its_districts(country, returns) -> None:
+    assert set(country.published) == {COUNTRY, P11, C1101, D1, D2, P12, C1201, D3}
+    city = json.loads((country.out / C1101 / str(YEAR) / "report.json").read_text(encoding="utf-8"))
+    assert city["scope"] == "全市"
+    assert [(u["unit_id"], u["kind"], u["status"]) for u in city["units"]] == [
+        (CITY_OFFICE, "office", "accepted"), (D1, "district", "consolidated"), (D2, "district", "consolidated"),
+    ]
+    # the city = its office + its two districts' published figures
+    districts = [json.loads((country.out / d / str(YEAR) / "report.json").read_text(encoding="utf-8")) for d in (D1, D2)]
+    office = next(r for r in returns if r.unit_id == CITY_OFFICE)
+    for key in ("s3.new_received.total", "s2.admin_license.decisions", "s4.review.total"):
+        assert city["cells"][key] == office.cells[key] + sum(d["cells"][key] for d in districts)
+    assert Decimal(city["cells"][FEE_KEY]) == office.cells[FEE_KEY] + sum(Decimal(d["cells"][FEE_KEY]) for d in districts)
+    html = (country.out / C1101 / str(YEAR) / "report.html").read_text(encoding="utf-8")
+    assert "城东区人民政府" in html and "已汇总" in html and "全市合计" in html
+    district = json.loads((country.out / D1 / str(YEAR) / "report.json").read_text(encoding="utf-8"))
+    assert [u["unit_id"] for u in district["units"]] == leaves_below(tree_units(), D1)  # a district: its units
+    manifest = json.loads((country.out / COUNTRY / str(YEAR) / "manifest.json").read_text(encoding="utf-8"))
+    assert [c["node_id"] for c in manifest["children"]] == [P11, P12]
+    assert len(manifest["units"]) == len(returns) and all(u["sha256"] for u in manifest["units"])
+    with Warehouse(country.warehouse, read_only=True) as wh:
+        assert wh.scalar("SELECT count(*) FROM node_publications") == 8
+        assert wh.scalar("SELECT district_id FROM publications") == COUNTRY
+
+
+def test_one_missing_township_blocks_its_district_city_province_and_country(tmp_path, returns) -> None:
+    run = run_steps(tmp_path, COUNTRY, [r for r in returns if r.unit_id != MISSING_TOWNSHIP])
+    assert not run.result.success
+    assert steps.blocked_nodes(run.result) == {n: [MISSING_TOWNSHIP] for n in (COUNTRY, P11, C1101, D1)}
+    details = sorted(f.detail for f in run.result.failures if f.rule == "G1")
+    assert all(f.unit_id == MISSING_TOWNSHIP for f in run.result.failures)
+    assert "110101 城东区人民政府 blocked: unit 110101501 城东街道 has no accepted return" in details
+    assert any(d.startswith("110100 南湖市 blocked: unit 110101501") for d in details)
+    assert {o.rule for o in run.result.outcomes if not o.success} == {"G1"}  # the sums still add up
+    assert run.published == {} and not run.out.exists()  # all or nothing: D2, D3 pass but nothing is published
+    with pytest.raises(steps.PublicationRefused, match="000000, 110000, 110100, 110101"):
+        with Warehouse(run.warehouse) as wh:
+            roster = read_roster(tmp_path / "roster.csv", COUNTRY)
+            steps.publish_all(run.consolidation, roster, wh, run.out, "k", run.result)
+
+
+def test_a_city_run_consolidates_only_its_subtree(tmp_path, returns) -> None:
+    run = run_steps(tmp_path, C1101, returns)
+    c = run.consolidation
+    assert run.result.success
+    assert c.nodes["node_id"].tolist() == [C1101, D1, D2]
+    assert c.units["unit_id"].tolist() == leaves_below(tree_units(), C1101)
+    assert c.cells() == expected_sums(returns, leaves_below(tree_units(), C1101))
+    assert set(run.published) == {C1101, D1, D2}
+    assert sorted(p.name for p in run.out.iterdir()) == sorted([C1101, D1, D2])
+
+
+def test_g3_names_the_node_whose_figures_do_not_add_up(country) -> None:
+    """A node report that disagrees with its children (here the city, one cell off) fails G3 at that node only."""
+    c = country.consolidation
+    cells = c.node_cells.copy()
+    wrong = (cells["node_id"] == C1101) & (cells["cell_key"] == "s3.granted.natural_person")
+    cells.loc[wrong, "value_int"] = cells.loc[wrong, "value_int"] + 1
+    result = run_node_checkpoint(build_node_checks(c.nodes, c.closure(), cells, c.direct_sums), YEAR, "tampered")
+    g3 = [f for f in result.failures if f.rule == "G3"]
+    # the city is one off against its children, and the province one off against the (true) city it adds
+    assert [(f.unit_id, f.cell) for f in g3] == [(P11, "s3.granted.natural_person"), (C1101, "s3.granted.natural_person")]
+    city = next(f for f in g3 if f.unit_id == C1101)
+    assert int(city.actual) == int(city.expected) + 1
+    g3_rows = next(o for o in result.outcomes if o.rule == "G3").unexpected
+    assert {r["node_id"] for r in g3_rows} == {P11, C1101}
+
+
+def test_a_blank_in_a_units_return_makes_its_node_sum_unknown(country) -> None:
+    c = country.consolidation
+    direct = c.direct_sums.copy()
+    direct.loc[(direct["node_id"] == D3) & (direct["cell_key"] == "s4.review.total"), "blanks"] = 1
+    checks = build_node_checks(c.nodes, c.closure(), c.node_cells, direct)
+    row = checks[checks["check_id"] == f"{D3}|G3:s4.review.total"].iloc[0]
+    assert row["expected"] is None and isinstance(row["actual"], int)
+    assert pd.api.types.is_object_dtype(checks["expected"])

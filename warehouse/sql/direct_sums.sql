@@ -1,0 +1,24 @@
+-- For the checkpoint, not the report: each node's cells summed over the reporting units that report to it
+-- DIRECTLY (registered table `homes` (unit_id, node_id)), with the number of blank values in each sum. The
+-- checkpoint adds the node's child nodes to this and compares with consolidate_nodes.sql, which sums over the
+-- closure instead: two different paths to the same figures. A blank is not zero: `blanks` > 0 makes the
+-- expected value unknown, so G3 fails on that cell.
+WITH accepted AS (
+    SELECT unit_id, arg_max(sha256, version) AS sha256
+    FROM submission_status
+    WHERE year = $year AND status = 'accepted'
+    GROUP BY unit_id
+),
+members AS (
+    SELECT h.node_id, a.sha256
+    FROM homes h
+    JOIN accepted a USING (unit_id)
+)
+SELECT m.node_id, c.cell_key,
+       sum(c.value_int)::BIGINT AS value_int,
+       sum(c.value_dec)::DECIMAL(38, 6) AS value_dec,
+       count(*) FILTER (WHERE CASE WHEN k.is_fee THEN c.value_dec IS NULL ELSE c.value_int IS NULL END) AS blanks
+FROM cells c
+JOIN members m USING (sha256)
+JOIN cell_keys k USING (cell_key)
+GROUP BY m.node_id, c.cell_key
