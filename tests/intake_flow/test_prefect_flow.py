@@ -1,0 +1,107 @@
+"""The real sample published report through the Prefect consolidation flow (``prefect_test_harness``, started once
+for this module: it takes 10–20 s), then a resubmission through the same flow and ``nianbao diff`` on the result.
+
+Roster: a district whose government office is named 连云区人民政府, the unit the sample report names, plus two
+departments that send canonical JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.consolidate import consolidate_district
+from sampledata.lianyun import lianyun_cells, sample_report_text
+from sampledata.roster import district_roster, write_roster_csv
+from sampledata.synthetic import unit_return, write_returns_json
+from schemas.cells import CELL_KEYS, FEE_KEY
+from schemas.values import fee_text
+
+DISTRICT, YEAR, SEED = "320799", 2022, 5
+UNITS = [
+    replace(u, unit_name="连云区人民政府") if u.kind == "office" else u
+    for u in district_roster(DISTRICT, "示范区", n_departments=2, n_townships=0)
+]
+OFFICE, DEPT_A, DEPT_B = UNITS[1], UNITS[2], UNITS[3]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def harness():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Run 1: the sample report and two JSON returns. Run 2: department A sends a corrected fee."""
+    tmp = tmp_path_factory.mktemp("flow")
+    roster = write_roster_csv(UNITS, tmp / "roster.csv")
+    returns = [unit_return(u, YEAR, SEED) for u in (DEPT_A, DEPT_B)]
+    subs = tmp / "submissions"
+    write_returns_json(returns, subs)
+    (subs / "连云区人民政府 2022 年报.txt").write_text(sample_report_text(), encoding="utf-8")
+
+    def run(folder: Path):
+        return consolidate_district(
+            district=DISTRICT, year=YEAR, submissions=str(folder), roster=str(roster),
+            warehouse=str(tmp / "w.duckdb"), out=str(tmp / "out"),
+        )
+
+    first = run(subs)
+    first_manifest = json.loads((first.folder / "manifest.json").read_text(encoding="utf-8"))
+    corrected = replace(returns[0], cells={**returns[0].cells, FEE_KEY: Decimal("12.3456")})
+    second_subs = tmp / "submissions-2"
+    write_returns_json([corrected, returns[1]], second_subs)
+    (second_subs / "连云区人民政府 2022 年报.txt").write_text(sample_report_text(), encoding="utf-8")
+    second = run(second_subs)
+    return {"tmp": tmp, "returns": returns, "corrected": corrected, "first": first, "second": second,
+            "first_manifest": first_manifest}
+
+
+def test_the_sample_report_is_read_validated_and_consolidated_by_the_flow(runs) -> None:
+    first = runs["first"]
+    assert first.published and sorted(first.accepted) == sorted(u.unit_id for u in (OFFICE, DEPT_A, DEPT_B))
+    assert first.rejected == [] and first.missing == []
+    manifest = runs["first_manifest"]
+    readers = {u["unit_id"]: (u["reader"], u["file"], u["version"]) for u in manifest["units"]}
+    assert readers == {
+        OFFICE.unit_id: ("published-text", "连云区人民政府 2022 年报.txt", 1),
+        DEPT_A.unit_id: ("json", f"{DEPT_A.unit_id}.json", 1),
+        DEPT_B.unit_id: ("json", f"{DEPT_B.unit_id}.json", 1),
+    }
+
+
+def test_the_district_figures_include_the_published_numbers_exactly(runs) -> None:
+    report = json.loads((runs["second"].folder / "report.json").read_text(encoding="utf-8"))
+    parts = [lianyun_cells(), runs["corrected"].cells, runs["returns"][1].cells]
+    for key in CELL_KEYS:
+        if key == FEE_KEY:
+            assert Decimal(report["cells"][key]) == sum((Decimal(p[key]) for p in parts), Decimal(0))
+        else:
+            assert report["cells"][key] == sum(p[key] for p in parts), key
+    assert report["cells"]["s3.new_received.total"] == 16 + sum(p["s3.new_received.total"] for p in parts[1:])
+
+
+def test_a_resubmission_through_the_flow_is_version_2_and_diff_shows_it(runs) -> None:
+    second = runs["second"]
+    assert second.published and second.loaded == {"new": 1, "known": 2}
+    manifest = json.loads((second.folder / "manifest.json").read_text(encoding="utf-8"))
+    versions = {u["unit_id"]: u["version"] for u in manifest["units"]}
+    assert versions == {OFFICE.unit_id: 1, DEPT_A.unit_id: 2, DEPT_B.unit_id: 1}
+    result = CliRunner().invoke(
+        app, ["diff", "--unit", DEPT_A.unit_id, "--year", str(YEAR), "--warehouse", str(runs["tmp"] / "w.duckdb"),
+              "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert [(c["cell"], c["old"], c["new"]) for c in doc["changes"]] == [
+        (FEE_KEY, fee_text(runs["returns"][0].cells[FEE_KEY]), "12.3456")
+    ]
+    assert (doc["from"]["status"], doc["to"]["status"]) == ("accepted", "accepted")
