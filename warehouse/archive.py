@@ -29,11 +29,22 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+MAX_SAFE_NAME_BYTES = 120  # UTF-8 bytes, not characters: "<sha12>-" + name + ".reason.txt" stays far below the
+# 255-byte name limit of Linux file systems even for an all-Chinese name (3 bytes a character)
+
+
 def safe_name(original_name: str) -> str:
-    """A file name that cannot leave its folder: the last path component, unsafe characters replaced."""
+    """A file name that cannot leave its folder: the last path component, unsafe characters replaced, at most
+    :data:`MAX_SAFE_NAME_BYTES` bytes long (the extension kept)."""
     base = re.split(r"[\\/]", original_name)[-1]
     cleaned = _UNSAFE.sub("_", base).strip("._") or "unnamed"
-    return cleaned[:120]
+    if len(cleaned.encode()) <= MAX_SAFE_NAME_BYTES:
+        return cleaned
+    stem, dot, ext = cleaned.rpartition(".")
+    suffix = f".{ext}" if dot and stem and len(ext) <= 10 else ""
+    stem = stem if suffix else cleaned
+    budget = MAX_SAFE_NAME_BYTES - len(suffix.encode())
+    return stem.encode()[:budget].decode("utf-8", "ignore") + suffix
 
 
 def _copy_atomically(src: Path, dest: Path) -> None:

@@ -189,6 +189,7 @@ def build_cases(folder: Path) -> dict[str, Case]:
     add("huge", "huge.csv", lambda: b"\0" * (MAX_FILE_BYTES + 1), with_unit=False)
     add("spaces-good", "教育局 2022 年报 (最终).json", lambda u: return_json_bytes(good_return(u)))
     add("spaces-bad", "财政局 年报 (第2版).json", lambda u: return_json_bytes(good_return(u, YEAR + 1)))
+    add("long-name", "财" * 78 + ".json", lambda u: return_json_bytes(good_return(u, YEAR + 1)))  # 239 bytes
     copy = next(units)
     cases["same-a"] = Case("same/finance.json", return_json_bytes(good_return(copy)), copy)
     cases["same-b"] = Case("same/copy of finance.json", cases["same-a"].data, copy)
@@ -426,6 +427,13 @@ def test_29_names_with_spaces_and_chinese_are_kept_and_quarantined_under_a_safe_
     assert "财政局" in copy.name and " " not in copy.name and "(" not in copy.name
 
 
+def test_29b_a_long_chinese_name_is_quarantined_under_a_shorter_one(run: Run) -> None:
+    case = run.cases["long-name"]
+    assert_rejected(run, case, "S5")
+    [copy] = run.batch.quarantined(case.data)
+    assert len(copy.name.encode()) < 255 - len(".reason.txt") and copy.name.endswith("财.json")
+
+
 def test_30_original_name_with_dotdot_stays_inside_the_quarantine_folder(run: Run) -> None:
     """A path handed in as ``submissions/../outside.json`` is named ``../outside.json`` in the batch; its
     quarantine copy still lands inside quarantine/, and nothing is written beside the submissions folder."""
@@ -446,6 +454,8 @@ def test_30_original_name_with_dotdot_stays_inside_the_quarantine_folder(run: Ru
         ("a/b/", "unnamed"),
         ("/abs/path/x.json", "x.json"),
         ("name\x00with\nnul.csv", "name_with_nul.csv"),
+        ("财" * 78 + ".json", "财" * 38 + ".json"),  # 239 bytes on disk: the copy's name must stay under 255
+        ("x" * 200, "x" * 120),
     ],
 )
 def test_31_safe_name_never_leaves_the_quarantine_folder(tmp_path: Path, original: str, expected: str) -> None:
