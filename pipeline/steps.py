@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 
 from checkpoint.nodes import build_node_checks
 from checkpoint.suite import CheckpointResult, run_node_checkpoint
@@ -69,14 +70,25 @@ def read(paths: Sequence[Path]) -> list[ReadOutcome]:
     return read_submissions(paths)
 
 
-def read_checked(paths: Sequence[Path]) -> list[ReadOutcome]:
+def read_checked(paths: Sequence[Path], archive: Path | None = None) -> list[ReadOutcome]:
     """:func:`read`, plus the narrative checks X1–X3 of every return that names its unit: the only per-return work
     of validation, so it runs where the batch is read (in parallel on a Dask cluster); :func:`judge` then only runs
-    the stacked, vectorised checks. A published report names no unit id: judge checks it after resolving its name."""
+    the stacked, vectorised checks. A published report names no unit id: judge checks it after resolving its name.
+
+    ``archive`` (:func:`files_root` of the warehouse): also keep each original there as soon as it is read, in the
+    same worker — archiving is one file copy per return, which :func:`keep` would otherwise do one by one in the
+    flow's process. Only where that folder is reachable (this machine, or a shared file system)."""
     outcomes = read_submissions(paths)
     for o in outcomes:
         if o.ret is not None and o.ret.unit_id:
             o.narrative_failures = check_narrative(o.ret) if o.ret.narrative else []
+    if archive is not None:
+        kept: set[str] = set()
+        for o in outcomes:
+            sha = o.container_sha256 if o.row is not None else o.sha256
+            if sha and sha not in kept:
+                keep_original(o.path, Path(archive), sha)
+                kept.add(sha)
     return outcomes
 
 
@@ -138,6 +150,8 @@ def judge(
         if found is None:
             found = check_narrative(o.ret) if o.ret.narrative else []
         failures.extend((o.sha256, _with_file(f, name)) for f in found)
+        for key in o.ret.extra_keys:  # a mistyped key must not vanish silently
+            failures.append((o.sha256, make("I4", o.ret.unit_id, actual=key, file=name)))
     frame, notes = stack_with_notes([o.ret for _, o in readable], [n for n, _ in readable])
     frame.index = pd.Index([o.sha256 for _, o in readable], name="sha256")
     for f in validate_frame(frame.assign(**{FEE_NOTE_COLUMN: notes.to_numpy()}), year=year):  # one pandera pass

@@ -41,6 +41,8 @@ RULES: tuple[Rule, ...] = (
          "单位 {actual} 不在本区名册中", "Unit {actual} is not on the district roster"),
     Rule("I3", HARD, "one return per unit per batch", "at most one return per unit_id in a batch",
          "同一批次中单位 {unit_id} 有多份报表：{detail}", "Unit {unit_id} sent more than one return in this batch: {detail}"),
+    Rule("I4", SOFT, "unknown key", "every key of a JSON/CSV return is one of the 200 cell keys",
+         "未知的单元格键 {actual} 已忽略（是否拼写错误？）", "Unknown cell key {actual} was ignored (a typo?)"),
     # --- shape, type and format (S) ---
     Rule("S1", HARD, "2021 format", "labels of the 2021 format present; 2019-trial / 2008-era labels absent",
          "不是2021年版格式：{detail}", "Not the 2021 format: {detail}"),

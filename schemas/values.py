@@ -14,7 +14,7 @@ from schemas.cells import FEE_DECIMALS
 
 PLACEHOLDERS = frozenset({"", "-", "—", "——", "–", "/", "无", "無", "--", "null", "none", "nan"})
 _SEPARATORS = re.compile(r"[,\s\u00a0\u3000_']")  # thousands separators and stray spaces
-_FEE_UNITS = (("亿元", Decimal(10000)), ("万元", Decimal(1)), ("元", Decimal("0.0001")))
+_FEE_UNITS = (("亿元", Decimal(10000)), ("万元", Decimal(1)), ("万", Decimal(1)), ("元", Decimal("0.0001")))
 
 CellValue = int | Decimal | str | None
 
@@ -73,7 +73,7 @@ def normalize_fee(raw: object) -> tuple[CellValue, str]:
     for suffix, multiplier in _FEE_UNITS:
         if text.endswith(suffix):
             text, factor = text[: -len(suffix)], multiplier
-            if suffix != "万元":
+            if multiplier != 1:
                 note = f"converted from {suffix} (×{multiplier})"
             break
     try:
