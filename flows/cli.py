@@ -116,22 +116,35 @@ def parse(
 
 
 def run_consolidation(
-    district: str, year: int, submissions: Path, roster: Path, warehouse: Path, out: Path
+    district: str,
+    year: int,
+    submissions: Path,
+    roster: Path,
+    warehouse: Path,
+    out: Path,
+    dask: str | None = None,
+    progress: bool | None = None,
 ) -> int:
-    """Run the flow and report; returns the exit code (0 published, 2 blocked, 1 error)."""
+    """Run the flow and report; returns the exit code (0 published, 2 blocked, 1 error).
+
+    ``dask``: read the batches on a Dask cluster ("local" or a scheduler address; flows/scaleout.py). ``progress``:
+    draw progress bars (None: only when stdout is a terminal; flows/progress.py)."""
     from flows.consolidate import consolidate_district
+    from flows.progress import progress_bar
+    from flows.scaleout import with_task_runner
     from pipeline.run import PublicationBlocked
 
     console.print(f"Consolidating {district} {year} from {submissions} (roster {roster}) …")
-    state = consolidate_district(
-        district=district,
-        year=year,
-        submissions=str(submissions),
-        roster=str(roster),
-        warehouse=str(warehouse),
-        out=str(out),
-        return_state=True,
-    )
+    with progress_bar(progress, console):
+        state = with_task_runner(consolidate_district, dask)(
+            district=district,
+            year=year,
+            submissions=str(submissions),
+            roster=str(roster),
+            warehouse=str(warehouse),
+            out=str(out),
+            return_state=True,
+        )
     outcome = state.result(raise_on_failure=False)
     if isinstance(outcome, PublicationBlocked):
         run = outcome.result
@@ -170,10 +183,20 @@ def consolidate(
     roster: Annotated[Path, typer.Option("--roster", help="Roster CSV: unit_id,unit_name,kind,parent_id.")],
     warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file.")] = DEFAULT_WAREHOUSE,
     out: Annotated[Path, typer.Option("--out", help="Publication root: OUT/<district>/<year>/.")] = DEFAULT_OUT,
+    dask: Annotated[
+        Optional[str],
+        typer.Option("--dask", help="Read and check the batches on Dask: 'local' (this machine's cores) or a "
+                     "scheduler address tcp://HOST:8786. Default: $NIANBAO_DASK, else in this process."),
+    ] = None,
+    progress: Annotated[
+        Optional[bool],
+        typer.Option("--progress/--no-progress", help="Progress bars (files read, returns validated). "
+                     "Default: only when stdout is a terminal."),
+    ] = None,
 ) -> None:
     """Validate, load, consolidate and publish the district report. Exit 0 published, 2 blocked, 1 error."""
     try:
-        code = run_consolidation(district, year, submissions, roster, warehouse, out)
+        code = run_consolidation(district, year, submissions, roster, warehouse, out, dask=dask, progress=progress)
     except Exception as exc:  # a bad roster, a missing folder, a busy warehouse: say what and stop
         err.print(f"[bold red]ERROR[/bold red]: {exc}")
         code = EXIT_ERROR

@@ -21,6 +21,8 @@ from prefect.cache_policies import NONE  # noqa: E402
 from pydantic import Field  # noqa: E402
 
 from flows.notify import notify_on_failure  # noqa: E402
+from flows.progress import reporter  # noqa: E402
+from flows.scaleout import task_runner  # noqa: E402
 from flows.operations import arm_crash_test_pause, confine_run_paths, one_run_at_a_time  # noqa: E402
 from intake.read import ReadOutcome  # noqa: E402
 from intake.roster import Roster, read_roster  # noqa: E402
@@ -41,8 +43,31 @@ def collect_task(submissions: Path, roster_file: Path, district: str) -> tuple[l
 
 
 @task(name="read-batch", **IO_RETRIES, **PLAIN)
-def read_task(paths: list[Path]) -> list[ReadOutcome]:
-    return steps.read(paths)
+def read_task(paths: list[Path], archive: Path | None = None) -> list[ReadOutcome]:
+    # read, check each narrative (the per-return work) and archive the originals, where the batch runs
+    return steps.read_checked(paths, archive)
+
+
+def read_all(paths: list[Path], archive: Path | None = None) -> list[ReadOutcome]:
+    """Every batch submitted at once to the task runner (a thread pool, or Dask workers with ``--dask``), then
+    gathered in order; one task run per batch of ``steps.READ_BATCH`` files, never one per return. ``archive``:
+    the warehouse's files folder, where the workers keep the originals as they read them (steps.read_checked)."""
+    progress = reporter()
+    progress.files_found(len(paths))
+    batches = steps.batches(paths, steps.READ_BATCH)
+    futures = [read_task.submit(batch, archive) for batch in batches]
+    outcomes: list[ReadOutcome] = []
+    for batch, future in zip(batches, futures):
+        outcomes.extend(future.result())
+        progress.files_read(len(batch))
+    progress.returns_found(sum(o.ret is not None for o in outcomes))
+    return outcomes
+
+
+def judge_all(outcomes: list[ReadOutcome], roster: Roster, district: str, year: int, root: Path) -> steps.Judged:
+    judged = judge_task(outcomes, roster, district, year, root)
+    reporter().returns_validated(sum(o.ret is not None for o in outcomes))
+    return judged
 
 
 @task(name="validate", **PLAIN)
@@ -87,7 +112,13 @@ def audit_task(warehouse: Warehouse, key: str, out: Path, result) -> Path:
     return steps.write_audit_report(warehouse, key, out, result)
 
 
-@flow(name="consolidate-district", log_prints=False, validate_parameters=True, on_failure=[notify_on_failure])
+@flow(
+    name="consolidate-district",
+    log_prints=False,
+    validate_parameters=True,
+    on_failure=[notify_on_failure],
+    task_runner=task_runner(),  # $NIANBAO_DASK: read batches on a Dask cluster (flows/scaleout.py); else threads
+)
 def consolidate_district(
     district: str,
     submissions: str,
@@ -106,10 +137,8 @@ def consolidate_district(
     with one_run_at_a_time(district, year), Warehouse(Path(warehouse)) as wh:
         arm_crash_test_pause(wh)  # inert unless NIANBAO_TEST_PAUSE_AT is set (crash tests)
         paths, roster_ = collect_task(submissions_dir, Path(roster), district)
-        outcomes: list[ReadOutcome] = []
-        for batch in steps.batches(paths):
-            outcomes.extend(read_task(batch))
-        judged = judge_task(outcomes, roster_, district, year, submissions_dir)
+        outcomes = read_all(paths, steps.files_root(wh.path))
+        judged = judge_all(outcomes, roster_, district, year, submissions_dir)
         judged = cross_year_task(wh, judged, roster_, year)  # Y1, P2, P3, P5, P6 against last year's returns
         evidence = steps.run_evidence(wh, year, [u.unit_id for u in roster_.below(district)])  # waivers, last year
         key = steps.run_key(district, year, roster_.sha256, [o.sha256 for o in outcomes], evidence)
@@ -188,7 +217,7 @@ class SubmissionsInvalid(Exception):
     """A validate-only run found returns with blocking failures (the run ends Failed, so the UI shows it red)."""
 
 
-@flow(name="validate-submissions", log_prints=False, validate_parameters=True)
+@flow(name="validate-submissions", log_prints=False, validate_parameters=True, task_runner=task_runner())
 def validate_submissions(
     district: str,
     submissions: str,
@@ -202,10 +231,8 @@ def validate_submissions(
     confine_run_paths(submissions=submissions, roster=roster)
     submissions_dir = Path(submissions)
     paths, roster_ = collect_task(submissions_dir, Path(roster), district)
-    outcomes: list[ReadOutcome] = []
-    for batch in steps.batches(paths):
-        outcomes.extend(read_task(batch))
-    judged = judge_task(outcomes, roster_, district, year, submissions_dir)
+    outcomes = read_all(paths)
+    judged = judge_all(outcomes, roster_, district, year, submissions_dir)
     accepted_units = {s.unit_id for s in judged.accepted}
     failures = [f for _, f in judged.failures]
     blocking = [f for f in failures if f.blocking]

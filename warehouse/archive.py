@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -49,10 +49,13 @@ def safe_name(original_name: str) -> str:
 
 def _copy_atomically(src: Path, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
-    os.close(fd)
+    # A temporary name unique to this process and thread (no mkstemp), then plain read/write and an atomic rename:
+    # mkstemp and shutil.copyfile's sendfile path measured ~0.2 ms per small file here, and a national run archives
+    # 150,000 of them.
+    tmp = str(dest.parent / f".incoming-{dest.name}-{os.getpid()}-{threading.get_ident()}")
     try:
-        shutil.copyfile(src, tmp)
+        with open(src, "rb") as inp, open(tmp, "wb") as out:
+            shutil.copyfileobj(inp, out, 1 << 20)
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp):

@@ -274,7 +274,7 @@ class Warehouse:
                     ints.append(None)
                     decs.append(fee_text(v))
                     raws.append(None)
-                elif isinstance(v, int) and not isinstance(v, bool) and key != FEE_KEY:
+                elif isinstance(v, int) and not isinstance(v, bool) and key != FEE_KEY and -(2**63) <= v < 2**63:
                     ints.append(v)
                     decs.append(None)
                     raws.append(None)

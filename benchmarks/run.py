@@ -1,0 +1,315 @@
+"""Time the whole consolidation of 60 / 10,000 / 150,000 returns, stage by stage, against a naive baseline.
+
+    python -m benchmarks.run --size 150000 --format json            # the pipeline's own time (no Prefect)
+    python -m benchmarks.run --size 60 --format xlsx --prefect       # and once through the Prefect flow
+
+What it prints (and writes as JSON with ``--json FILE``):
+
+* per stage — collect, read (files → returns, narrative checks), validate (one stacked pandera pass, roster,
+  cross-year), keep (originals archived), load (one transaction), consolidate (every level of the tree),
+  checkpoint (GX, every node), publish (every node's report; ``--no-publish`` skips it) — wall and CPU seconds;
+* wall time of the pipeline, and peak memory (``ru_maxrss`` of this process, and of the read workers);
+* the naive baseline, measured in the same run on a sample of the same files (``--baseline-sample``, default
+  2,000): loop over the files, read each with pandas, validate each with pandera one by one (the project's own
+  schemas, one call per return), sum with pandas; its per-return cost is extrapolated to the whole size, and the
+  ratio is baseline ÷ pipeline (read → checkpoint; publishing has no counterpart in the baseline);
+* with ``--prefect``: the same files through the ``consolidate-district`` flow in a fresh ``PREFECT_HOME`` (in a
+  subprocess), reporting the flow's start-up (ephemeral API server, flow-run creation) apart from its run time.
+
+Reading runs on ``--workers`` processes (default: one per core), batch by batch, as ``nianbao consolidate --dask
+local`` does; ``--workers 1`` reads in this process, as the flow does without Dask.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.generate import FORMATS, SIZES, data_dir, generate
+
+TOP_NODE = "000000"  # the country row of sampledata.roster.hierarchy
+YEAR = 2024
+
+
+@dataclass
+class Stage:
+    name: str
+    wall: float
+    cpu: float
+
+
+@dataclass
+class Report:
+    size: int
+    format: str
+    returns: int = 0
+    workers: int = 1
+    stages: list[Stage] = field(default_factory=list)
+    peak_rss_mb: float = 0.0
+    peak_rss_workers_mb: float = 0.0
+    accepted: int = 0
+    checkpoint_passed: bool | None = None
+    baseline_sample: int = 0
+    baseline_per_return_ms: float = 0.0
+    prefect: dict[str, Any] = field(default_factory=dict)
+    machine: str = ""
+
+    def seconds(self, *names: str) -> float:
+        return sum(s.wall for s in self.stages if s.name in names)
+
+    @property
+    def pipeline_seconds(self) -> float:
+        """read → checkpoint (what the baseline does and more), without publishing."""
+        return sum(s.wall for s in self.stages if s.name not in ("publish",))
+
+    @property
+    def baseline_seconds(self) -> float:
+        return self.baseline_per_return_ms * self.returns / 1000
+
+    @property
+    def speedup(self) -> float:
+        return self.baseline_seconds / self.pipeline_seconds if self.pipeline_seconds else 0.0
+
+
+@contextmanager
+def timed(report: Report, name: str) -> Iterator[None]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield
+    report.stages.append(Stage(name, time.perf_counter() - wall, time.process_time() - cpu))
+    print(f"  {name:<12} {report.stages[-1].wall:8.2f} s wall {report.stages[-1].cpu:8.2f} s cpu", flush=True)
+
+
+def machine() -> str:
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    load = os.getloadavg()[0]
+    return f"{os.cpu_count()} cores {cpu}, {mem:.0f} GiB, Python {platform.python_version()}, load {load:.1f} at start"
+
+
+# --- the pipeline, without Prefect ----------------------------------------------------------------------------
+
+
+def read_in_workers(paths: Sequence[Path], workers: int, archive: Path) -> list:
+    """steps.read_checked batch by batch (read, narrative checks, originals archived), on ``workers`` processes."""
+    from pipeline import steps
+
+    batches = steps.batches(list(paths))
+    read = functools.partial(steps.read_checked, archive=archive)
+    if workers <= 1 or len(batches) == 1 and len(paths) < 1000:
+        return [o for batch in batches for o in read(batch)]
+    if len(batches) < workers:  # few files: still give every worker a share
+        batches = steps.batches(list(paths), max(1, -(-len(paths) // workers)))
+    with ProcessPoolExecutor(workers) as pool:
+        return [o for part in pool.map(read, batches) for o in part]
+
+
+def run_pipeline(report: Report, folder: Path, work: Path, publish: bool) -> None:
+    from intake.roster import read_roster
+    from pipeline import steps
+    from warehouse.store import Warehouse
+
+    submissions = folder / report.format
+    with timed(report, "collect"):
+        paths = steps.collect(submissions)
+        roster = read_roster(folder / "roster.csv", TOP_NODE)
+    with timed(report, "read"):
+        outcomes = read_in_workers(paths, report.workers, steps.files_root(work / "warehouse.duckdb"))
+    report.returns = sum(o.ret is not None for o in outcomes)
+    with Warehouse(work / "warehouse.duckdb") as wh:
+        with timed(report, "validate"):
+            judged = steps.judge(outcomes, roster, TOP_NODE, YEAR, submissions)
+            judged = steps.cross_year(wh, judged, roster, YEAR)
+        report.accepted = len(judged.accepted)
+        with timed(report, "keep"):
+            steps.keep(judged, wh.path)
+        with timed(report, "load"):
+            evidence = steps.run_evidence(wh, YEAR, [u.unit_id for u in roster.reporting_units])
+            key = steps.run_key(TOP_NODE, YEAR, roster.sha256, [o.sha256 for o in outcomes], evidence)
+            steps.load(wh, key, TOP_NODE, YEAR, roster, judged)
+        del outcomes, judged
+        with timed(report, "consolidate"):
+            consolidation = steps.consolidate(wh, roster, TOP_NODE, YEAR)
+        with timed(report, "checkpoint"):
+            result = steps.check(consolidation)
+            node_cells = getattr(consolidation, "node_cells", None)
+            args = (node_cells,) if node_cells is not None else ()
+            wh.record_outcome(key, consolidation.district_cells, steps.checkpoint_rows(result), *args)
+        report.checkpoint_passed = bool(result.success)
+        if publish and result.success:
+            with timed(report, "publish"):
+                publish_all = getattr(steps, "publish_all", None)
+                if publish_all is not None:
+                    publish_all(consolidation, roster, wh, work / "out", key, result)
+                else:
+                    steps.publish_report(consolidation, roster, TOP_NODE, wh, work / "out", key, result)
+    report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report.peak_rss_workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+# --- the naive baseline -----------------------------------------------------------------------------------------
+
+
+def naive_reader(fmt: str) -> Callable[[Path], list[dict[str, Any]]]:
+    """Read one file the obvious way with pandas: a list of {unit_id, year, <cell>: value} rows."""
+    import pandas as pd
+
+    from intake.layout import CELL_POS, MAIN_SHEET, UNIT_ID_POS
+
+    def from_json(path: Path) -> list[dict[str, Any]]:
+        doc = pd.read_json(path, typ="series", dtype=False)
+        return [{"unit_id": doc["unit_id"], "year": doc["year"], **doc["cells"]}]
+
+    def from_csv(path: Path) -> list[dict[str, Any]]:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        pairs = dict(zip(frame["cell"], frame["value"]))
+        return [{**pairs, "year": int(pairs["year"])}]
+
+    def from_xlsx(path: Path) -> list[dict[str, Any]]:
+        sheet = pd.read_excel(path, sheet_name=MAIN_SHEET, header=None, dtype=object)
+        row = {key: sheet.iat[r, c] for key, (r, c) in CELL_POS.items()}
+        return [{"unit_id": str(sheet.iat[UNIT_ID_POS]), "year": YEAR, **row}]
+
+    def from_parquet(path: Path) -> list[dict[str, Any]]:
+        return pd.read_parquet(path).to_dict("records")
+
+    return {"json": from_json, "csv": from_csv, "xlsx": from_xlsx, "parquet": from_parquet}[fmt]
+
+
+def run_baseline(report: Report, folder: Path, sample: int) -> None:
+    """Per file: pandas read, one pandera validation per return (schemas.validate.validate_frame on a one-row
+    frame: the shape and identity schemas); then the sums with pandas. Timed per return on ``sample`` returns."""
+    import pandas as pd
+
+    from schemas.cells import CELL_KEYS
+    from schemas.frame import stack
+    from schemas.returns import from_raw_cells
+    from schemas.validate import validate_frame
+
+    read = naive_reader(report.format)
+    paths = sorted((folder / report.format).iterdir())
+    validate_frame(stack([from_raw_cells("0", "", YEAR, {})]), year=YEAR)  # warm-up: pandera's first call
+    start = time.perf_counter()
+    rows: list[dict[str, Any]] = []
+    for path in paths:
+        for raw in read(path):
+            ret = from_raw_cells(raw.get("unit_id", ""), "", raw.get("year"), raw)
+            validate_frame(stack([ret]), year=YEAR)
+            rows.append({"unit_id": ret.unit_id, **ret.cells})
+            if len(rows) >= sample:
+                break
+        if len(rows) >= sample:
+            break
+    frame = pd.DataFrame(rows)
+    units = pd.read_csv(folder / "roster.csv", dtype=str, keep_default_na=False)
+    parent = dict(zip(units["unit_id"], units["parent_id"]))
+    frame["district"] = frame["unit_id"].map(parent)
+    frame["city"] = frame["district"].map(parent)
+    frame["province"] = frame["city"].map(parent)
+    counts = [k for k in CELL_KEYS if k != "s2.admin_fees.amount_wan"]
+    for level in ("district", "city", "province"):
+        frame.groupby(level)[counts].sum()
+    frame[counts].sum()
+    report.baseline_sample = len(rows)
+    report.baseline_per_return_ms = (time.perf_counter() - start) * 1000 / max(1, len(rows))
+    print(f"  baseline     {report.baseline_per_return_ms:8.2f} ms per return (on {len(rows):,} returns)")
+
+
+# --- once through Prefect --------------------------------------------------------------------------------------
+
+
+def run_prefect(report: Report, folder: Path, work: Path, dask: str | None) -> None:
+    """The flow in a subprocess with its own PREFECT_HOME (ephemeral API), twice: the first run pays the API's
+    start-up; the second shows the flow with the API warm. Each reports Prefect's own run time of the flow."""
+    home = work / "prefect-home"
+    env = {**os.environ, "PREFECT_HOME": str(home), "NIANBAO_ALLOWED_ROOTS": f"{folder}{os.pathsep}{work}"}
+    env.pop("PREFECT_API_URL", None)
+    cmd = [sys.executable, "-m", "benchmarks.prefect_run", "--submissions", str(folder / report.format),
+           "--roster", str(folder / "roster.csv"), "--district", TOP_NODE, "--year", str(YEAR), "--work", str(work)]
+    if dask:
+        cmd += ["--dask", dask]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    if done.returncode != 0:
+        print(done.stdout[-2000:], done.stderr[-4000:], sep="\n")
+        raise SystemExit(f"the Prefect run failed (exit {done.returncode})")
+    report.prefect = json.loads(done.stdout.strip().splitlines()[-1])
+    p = report.prefect
+    print(f"  prefect      import {p['import_s']:.2f} s; 1st flow call {p['first_call_s']:.2f} s (flow run "
+          f"{p['first_run_s']:.2f} s, start-up {p['first_call_s'] - p['first_run_s']:.2f} s); 2nd call "
+          f"{p['second_call_s']:.2f} s (flow run {p['second_run_s']:.2f} s)")
+
+
+# --- main -------------------------------------------------------------------------------------------------------
+
+
+def print_summary(report: Report) -> None:
+    print()
+    print(f"== {report.returns:,} returns from {report.format}, {report.workers} read worker(s) — {report.machine}")
+    print(f"   pipeline (read → checkpoint): {report.pipeline_seconds:.1f} s wall; "
+          f"with publish: {sum(s.wall for s in report.stages):.1f} s")
+    print(f"   peak memory: {report.peak_rss_mb:,.0f} MB (pipeline process), {report.peak_rss_workers_mb:,.0f} MB "
+          "(largest read worker)")
+    print(f"   accepted {report.accepted:,}; checkpoint {'passed' if report.checkpoint_passed else 'FAILED'}")
+    if report.baseline_sample:
+        print(f"   naive baseline: {report.baseline_per_return_ms:.2f} ms/return on {report.baseline_sample:,} "
+              f"returns → {report.baseline_seconds:,.0f} s extrapolated to {report.returns:,}; "
+              f"speed-up {report.speedup:.1f}×")
+    if report.format == "xlsx":
+        read = next(s for s in report.stages if s.name == "read")
+        print(f"   XLSX read: {read.wall * 1000 * report.workers / max(1, report.returns):.2f} ms per form per core "
+              f"(wall × workers ÷ forms)")
+
+
+def main(argv: Sequence[str] | None = None) -> Report:
+    parser = argparse.ArgumentParser(description="Time the consolidation pipeline (see benchmarks/README.md).")
+    parser.add_argument("--size", type=int, choices=SIZES, default=60)
+    parser.add_argument("--format", choices=FORMATS, default="json")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="read processes (default: cores)")
+    parser.add_argument("--baseline-sample", type=int, default=2000, help="returns timed for the naive baseline; 0: skip")
+    parser.add_argument("--no-publish", action="store_true", help="skip publishing every node's report")
+    parser.add_argument("--prefect", action="store_true", help="also run once through the Prefect flow")
+    parser.add_argument("--dask", default=None, help="with --prefect: run the flow's read batches on Dask")
+    parser.add_argument("--json", type=Path, help="write the figures to this file as JSON")
+    parser.add_argument("--keep-work", action="store_true", help="keep the warehouse and reports (printed path)")
+    args = parser.parse_args(argv)
+
+    report = Report(size=args.size, format=args.format, workers=args.workers, machine=machine())
+    folder = generate(args.size, [args.format])
+    work = Path(tempfile.mkdtemp(prefix=f"nianbao-bench-{args.size}-{args.format}-"))
+    print(f"Benchmark: {args.size:,} units, {args.format}, data {folder}, work {work}")
+    try:
+        run_pipeline(report, folder, work, publish=not args.no_publish)
+        if args.baseline_sample:
+            run_baseline(report, folder, min(args.baseline_sample, report.returns))
+        if args.prefect:
+            run_prefect(report, folder, work / "prefect", args.dask)
+    finally:
+        if not args.keep_work:
+            shutil.rmtree(work, ignore_errors=True)
+    print_summary(report)
+    if args.json:
+        payload = asdict(report) | {"pipeline_seconds": report.pipeline_seconds, "speedup": report.speedup}
+        args.json.write_text(json.dumps(payload, indent=1, ensure_ascii=False))
+    return report
+
+
+if __name__ == "__main__":
+    main()

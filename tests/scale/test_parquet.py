@@ -1,0 +1,86 @@
+"""Many returns in one Parquet file: exact round trip, one submission per row, refusals, and the pipeline's names."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from intake.jsonfile import read_json
+from intake.parquet import read_table, row_digests, write_returns_parquet
+from intake.read import read_submissions
+from pipeline import steps
+from intake.roster import read_roster
+from sampledata.roster import district_roster, write_roster_csv
+from sampledata.synthetic import returns_for, write_returns_json
+from schemas.cells import FEE_KEY
+
+DISTRICT = "320799"
+
+
+def district(n_departments: int = 6):
+    roster = district_roster(DISTRICT, "示范区", n_departments=n_departments, n_townships=2)
+    return roster, returns_for(roster, 2024, seed=5)
+
+
+def test_each_row_reads_back_exactly_as_its_canonical_json(tmp_path: Path) -> None:
+    _, returns = district()
+    returns[0].cells[FEE_KEY] = Decimal("746.844")
+    path = write_returns_parquet(returns, tmp_path / "returns.parquet")
+    json_paths = write_returns_json(returns, tmp_path / "json")
+    outcomes = read_submissions([path])
+    assert [o.original_name for o in outcomes] == [f"returns.parquet#{i}" for i in range(1, len(returns) + 1)]
+    assert all(o.reader == "parquet" and not o.failures for o in outcomes)
+    for outcome, json_path in zip(outcomes, json_paths):
+        assert outcome.ret == read_json(json_path.read_bytes())
+    assert outcomes[0].ret.cells[FEE_KEY] == Decimal("746.844")
+    assert len({o.sha256 for o in outcomes}) == len(returns)
+    assert {o.container_sha256 for o in outcomes} == {outcomes[0].container_sha256}
+
+
+def test_a_changed_row_changes_only_its_own_digest(tmp_path: Path) -> None:
+    _, returns = district()
+    first = row_digests(read_table(write_returns_parquet(returns, tmp_path / "a.parquet")))
+    changed = list(returns)
+    cells = dict(changed[2].cells)
+    cells["s2.normative_docs.in_force"] += 1
+    changed[2] = replace(changed[2], cells=cells)
+    second = row_digests(read_table(write_returns_parquet(changed, tmp_path / "b.parquet")))
+    assert [a == b for a, b in zip(first, second)] == [i != 2 for i in range(len(returns))]
+
+
+def test_a_float_count_column_is_another_layout(tmp_path: Path) -> None:
+    _, returns = district()
+    table = read_table(write_returns_parquet(returns, tmp_path / "good.parquet"))
+    column = "s3.new_received.natural_person"
+    bad = table.set_column(table.schema.get_field_index(column), column, table.column(column).cast(pa.float64()))
+    pq.write_table(bad, tmp_path / "bad.parquet")
+    [outcome] = read_submissions([tmp_path / "bad.parquet"])
+    assert outcome.ret is None
+    assert [f.rule for f in outcome.failures] == ["S1"]
+    assert column in outcome.failures[0].detail
+
+
+def test_not_parquet_at_all_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "returns.parquet"
+    path.write_bytes(b"PAR1 this is not parquet")
+    [outcome] = read_submissions([path])
+    assert outcome.ret is None and [f.rule for f in outcome.failures] == ["I1"]
+
+
+def test_judge_names_the_row_and_blank_cells_stay_missing(tmp_path: Path) -> None:
+    roster, returns = district()
+    cells = dict(returns[1].cells)
+    cells["s3.carried_in.total"] = None  # blank, never 0
+    returns[1] = replace(returns[1], cells=cells)
+    subs = tmp_path / "subs"
+    write_returns_parquet(returns, subs / "all.parquet")
+    roster_file = read_roster(write_roster_csv(roster, tmp_path / "roster.csv"), DISTRICT)
+    judged = steps.judge(steps.read_checked(steps.collect(subs)), roster_file, DISTRICT, 2024, subs)
+    bad = [f for _, f in judged.failures if f.rule == "S2"]
+    assert [(f.file, f.unit_id, f.cell) for f in bad] == [("all.parquet#2", returns[1].unit_id, "s3.carried_in.total")]
+    assert [s.original_name for s in judged.rejected] == ["all.parquet#2"]
+    assert len(judged.accepted) == len(returns) - 1
