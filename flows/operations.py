@@ -34,9 +34,10 @@ from flows.guards import ROOTS_ENV, allowed_roots, confine_all
 
 LOCK_WAIT_ENV = "NIANBAO_RUN_LOCK_WAIT_SECONDS"
 DEFAULT_LOCK_WAIT_SECONDS = 900.0
-# A killed run's slot is given back by the server when its lease expires (the run renews it while alive).
-# 60 s is the shortest lease the Prefect server accepts.
-LEASE_SECONDS = 60.0
+# A killed run's slot is given back by the server when its lease expires (a live run renews it every ~3/4 lease).
+# Prefect's default of 300 s: a 60 s lease was seen to expire on this 2-core machine under load (renewals
+# starved). An operator who knows the run is dead frees the slot at once: prefect gcl update NAME --active-slots 0.
+LEASE_SECONDS = 300.0
 
 
 class RunInProgress(RuntimeError):
@@ -122,7 +123,11 @@ def one_run_at_a_time(district: str, year: int) -> Iterator[None]:
     wait = lock_wait_seconds()
     acquired = False
     try:
-        with concurrency(name, occupy=1, strict=True, timeout_seconds=wait, lease_duration=LEASE_SECONDS):
+        # strict: a missing limit is an error, never "no limit". A failed lease *renewal* does not cancel the run
+        # (that would kill a consolidation half-way for a network hiccup); the warehouse lock still refuses a
+        # second writer if another run got in meanwhile.
+        with concurrency(name, occupy=1, strict=True, timeout_seconds=wait, lease_duration=LEASE_SECONDS,
+                         raise_on_lease_renewal_failure=False):
             acquired = True
             yield
     except TimeoutError as exc:
@@ -131,7 +136,8 @@ def one_run_at_a_time(district: str, year: int) -> Iterator[None]:
         raise RunInProgress(
             f"Another run of {district} {year} is in progress (Prefect concurrency limit '{name}' is full); "
             f"waited {wait:g} s. Let it finish, then start this run again; nothing was read or written. "
-            f"If no run is active, a killed run's slot is given back within about {LEASE_SECONDS:g} s."
+            f"If no run is active, a killed run's slot is given back within {LEASE_SECONDS:g} s, or at once with "
+            f"'prefect gcl update {name} --active-slots 0'."
         ) from exc
 
 
