@@ -3,6 +3,12 @@ checkpoint → publish. ``flows/`` wraps each in a Prefect task; tests and the R
 
 Every step works on a whole batch of returns at once (one pandera pass, one SQL statement), never one return at a
 time through the orchestrator.
+
+A run names one node of the roster tree — a district, a city, a province or the country — and consolidates,
+checks and publishes that node and every node below it (pipeline/hierarchy.py): one SQL statement for every
+node's sums, one Great Expectations run for every node's checks. Publication is ALL OR NOTHING per run: one
+blocked node (e.g. a district missing one township, which blocks its city, province and country too) blocks the
+publication of every node of the run, passing siblings included — see the note above ``publish_all``.
 """
 
 from __future__ import annotations
