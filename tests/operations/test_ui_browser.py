@@ -160,7 +160,7 @@ def test_runs_triggered_from_the_prefect_ui_publish_or_are_blocked(prefect_serve
                 k: v for k, v in published.items() if not k.startswith("runs/")
             }  # the earlier publication untouched (runs/<key>/ holds each run's audit evidence)
             show_final_state(page, prefect_server, run_id, "Failed", "2-blocked")
-            page.get_by_role("tab", name="Artifacts").click()  # the run summary says why publication was blocked
+            page.get_by_text("Artifacts", exact=True).first.click()  # the run summary says why publication was blocked
             page.get_by_text("consolidation-summary").first.wait_for()
             page.screenshot(path=str(SCREENSHOTS / "2-blocked-artifacts.png"), full_page=True)
             browser.close()
