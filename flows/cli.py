@@ -177,7 +177,7 @@ def _print_summary(run) -> None:
 
 @app.command()
 def consolidate(
-    district: Annotated[str, typer.Option("--district", help="The district's unit_id on the roster.")],
+    district: Annotated[str, typer.Option("--district", help="The node to consolidate: a district, city, province or the country (its unit_id on the roster); every node below it is consolidated too.")],
     year: Annotated[int, typer.Option("--year", min=2021, help="Report year.")],
     submissions: Annotated[Path, typer.Option("--submissions", help="Folder of department returns.")],
     roster: Annotated[Path, typer.Option("--roster", help="Roster CSV: unit_id,unit_name,kind,parent_id.")],

@@ -32,8 +32,9 @@ class RunResult:
     def published(self) -> bool:
         return self.status == "published"
 
-    def blocking_reasons(self) -> list[str]:
-        """One line per failing expectation, then per unit without an accepted return, the rules its return failed."""
+    def blocking_reasons(self, limit: int = 60) -> list[str]:
+        """One line per failing expectation, then per unit without an accepted return, the rules its return failed.
+        At most ``limit`` lines (a whole missing province would otherwise print thousands); the rest are counted."""
         lines = [
             f"checkpoint: {o.name} FAILED ({len(o.unexpected)} unexpected)"
             for o in self.checkpoint.outcomes
@@ -54,6 +55,9 @@ class RunResult:
                     )
             else:
                 lines.append(f"unit {entry['unit_id']} {entry['unit_name']}: no return received")
+        if len(lines) > limit:
+            hidden = len(lines) - limit
+            lines = [*lines[:limit], f"… and {hidden} more line(s): see the run's audit.html and `nianbao audit`"]
         return lines
 
 
