@@ -643,7 +643,9 @@ def node_report(
 ) -> DistrictReport:
     """The report of one node of the run: its 200 cells, its scope (全区/全市/全省/全国) and its annex."""
     data = data or AnnexData.gather(consolidation, warehouse)
-    node = _tree(consolidation, roster).node(node_id)
+    tree = _tree(consolidation, roster)
+    node = tree.node(node_id)
+    below = {u.unit_id for u in tree.units_below(node_id)}
     return DistrictReport(
         district_id=node_id,
         district_name=node.unit_name,
@@ -652,6 +654,7 @@ def node_report(
         units=unit_figures(consolidation, roster, warehouse, node_id, data),
         scope=SCOPE_BY_KIND.get(node.kind, "全区"),
         kind=node.kind,
+        waivers=[w for w in data.waivers if w["unit_id"] in below],
     )
 
 

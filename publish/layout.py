@@ -236,6 +236,29 @@ def annex_grid(report: DistrictReport) -> Grid:
     return grid
 
 
+WAIVER_COLUMNS = ("单位代码", "规则", "类型", "报表版本", "决定人", "记录时间", "理由")
+WAIVER_KIND_ZH = {"waiver": "豁免", "acknowledgement": "确认"}
+
+
+def waivers_grid(report: DistrictReport) -> Grid:
+    """附表二: every waiver and acknowledgement the report relies on — unit, rule, kind, version, who, when, why."""
+    grid = Grid("waivers", len(WAIVER_COLUMNS), head_rows=1)
+    grid.rows.append([head(text) for text in WAIVER_COLUMNS])
+    for w in report.waivers:
+        grid.rows.append(
+            [
+                GridCell(str(w.get("unit_id", "")), css="code"),
+                GridCell(str(w.get("rule", ""))),
+                GridCell(WAIVER_KIND_ZH.get(str(w.get("kind", "")), str(w.get("kind", "")))),
+                GridCell(BLANK if w.get("version") is None else str(w["version"]), css="num"),
+                GridCell(str(w.get("by", ""))),
+                GridCell(str(w.get("at", ""))),
+                GridCell(str(w.get("reason", "")), css="name"),
+            ]
+        )
+    return grid
+
+
 # --- Placing spans on a rectangular grid (for the XLSX writer and the layout tests) ----------------------------
 
 

@@ -7,7 +7,7 @@ they can be tested with hand-made reports.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from publish.errors import ReportDataError
@@ -67,6 +67,9 @@ class DistrictReport:
     narrative: dict[str, str] | None = None  # optional overrides for 一/五/六; else the district narrative template
     scope: str = "全区"  # declared scope (SPEC T3): 全区 aggregate of all roster units (全市/全省/全国 above)
     kind: str = "district"  # the roster kind of the node: district | city | province | country
+    # waivers and acknowledgements in force on the returns this report was built from (audit.waivers records):
+    # listed in the annex with who, when and why
+    waivers: list[dict] = field(default_factory=list)
 
     @property
     def title(self) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from publish.layout import annex_grid, s2_grid, s3_grid, s4_grid
+from publish.layout import annex_grid, s2_grid, s3_grid, s4_grid, waivers_grid
 from publish.model import DistrictReport, check_report
 from publish.narrative import TEMPLATES, narrative_texts, paragraphs
 from publish.xlsx import render_xlsx
@@ -62,6 +62,7 @@ def render_html(report: DistrictReport) -> str:
         s3=s3_grid(report.cells),
         s4=s4_grid(report.cells),
         annex=annex_grid(report),
+        waivers=waivers_grid(report) if report.waivers else None,
     )
 
 

@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
-from publish.layout import S4_WIDTH, Grid, GridCell, annex_grid, place, s2_grid, s3_grid, s4_grid
+from publish.layout import S4_WIDTH, Grid, GridCell, annex_grid, place, s2_grid, s3_grid, s4_grid, waivers_grid
 from publish.model import DistrictReport, check_report
 from publish.narrative import narrative_texts, paragraphs
 from schemas.text import visible_text
@@ -143,6 +143,12 @@ def _annex_sheet(ws: Worksheet, report: DistrictReport) -> None:
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=grid.width)
     write_grid(ws, grid, top=2)
     ws.freeze_panes = ws.cell(row=2 + grid.head_rows, column=3)
+    if report.waivers:  # 附表二 below the annex: who waived or acknowledged what, when and why
+        waivers = waivers_grid(report)
+        top = 2 + len(grid.rows) + 2
+        heading = set_text(ws, top, 1, "附表二：豁免与确认记录")
+        heading.font = Font(bold=True, size=12)
+        write_grid(ws, waivers, top=top + 1)
 
 
 def build_workbook(report: DistrictReport) -> Workbook:

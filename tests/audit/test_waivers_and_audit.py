@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+
+import openpyxl
 import re
 from pathlib import Path
 
@@ -43,6 +45,13 @@ def test_y1_blocks_then_a_waiver_lets_the_return_in_on_the_next_run(two_years) -
     assert (entry["rule"], entry["unit_id"], entry["by"], entry["reason"]) == (
         "Y1", "U2", "审计员 王", "2023 report corrected after publication")
     assert entry["at"] and entry["sha256"] == next(u["sha256"] for u in manifest["units"] if u["unit_id"] == "U2")
+    report = (passed.folder / "report.html").read_text(encoding="utf-8")  # the annex lists it: who, when, why
+    annex = report[report.index("附表二：豁免与确认记录"):]
+    assert "Y1" in annex and "审计员 王" in annex and "2023 report corrected after publication" in annex
+    assert entry["at"] in annex
+    workbook = openpyxl.load_workbook(passed.folder / "report.xlsx")
+    texts = [c.value for row in workbook["附表"].iter_rows() for c in row if isinstance(c.value, str)]
+    assert "附表二：豁免与确认记录" in texts and "审计员 王" in texts
     page = passed.audit.read_text(encoding="utf-8")
     assert 'data-unit="U2" data-status="waived"' in page
     assert 'data-cell="s3.carried_in.natural_person" class="waived" data-rules="Y1"' in page
