@@ -26,14 +26,8 @@ from schemas.cells import (
     CELL_KEYS,
     FEE_DECIMALS,
     FEE_KEY,
-    S3_APPLICANT_COLS,
-    S3_COL_KEYS,
-    S3_OUTCOME_ROWS,
-    S3_ROW_KEYS,
-    S4_GROUP_KEYS,
-    s3,
-    s4,
 )
+from schemas.models import IDENTITIES
 from schemas.values import fee_text
 
 DISTRICT_KIND = "district"  # the roster row that is the consolidation itself: it sends no return (G1 skips it)
@@ -231,38 +225,27 @@ def g3_rows(sums: dict[str, int | None], district: dict[str, int | None], unit_i
     ]
 
 
-def _total(values: dict[str, int | None], keys: list[str]) -> int | None:
-    parts = [values.get(k) for k in keys]
-    return None if any(p is None for p in parts) else sum(parts)  # type: ignore[arg-type]
+G4_RULES = ("A1", "A2", "A3", "L1")  # the identities re-checked on a consolidated report (SPEC G4)
 
 
 def identities(values: dict[str, int | None]) -> list[tuple[str, str, list[str], int | None, int | None]]:
-    """The 42 identities of the district report as (detail, cell, formula cells, expected, actual).
+    """The 42 identities of a consolidated report as (detail, cell, formula cells, expected, actual).
 
-    ``cell`` is the cell whose value is ``actual``; ``expected`` is what it must be for the identity to hold.
-    A1 (25): each row's total = Σ six applicant columns.  A2 (7): (七)总计 = Σ 21 outcome rows, per column.
-    A3 (7): new + carried-in = processed + carried-out, per column, checked on the carried-out cell
-    (expected = new + carried-in − processed).  L1 (3): each 四 group's total = Σ four results.
+    The formulas are the rule catalogue's own (``schemas.models.IDENTITIES``, the ones pandera runs on every
+    return), evaluated on a one-row frame: ``cell`` is the cell whose value is ``actual``, ``expected`` what it
+    must be. A formula that reads a missing value has no expected value (None), never a guess.
     """
+    frame = pd.DataFrame([{k: (values.get(k) or 0) for k in CELL_KEYS if k != FEE_KEY}])
     out: list[tuple[str, str, list[str], int | None, int | None]] = []
-    for row in S3_ROW_KEYS:
-        parts = [s3(row, c) for c in S3_APPLICANT_COLS]
-        cell = s3(row, "total")
-        out.append(("A1", cell, [cell, *parts], _total(values, parts), values.get(cell)))
-    for col in S3_COL_KEYS:
-        parts = [s3(r, col) for r in S3_OUTCOME_ROWS]
-        cell = s3("total_processed", col)
-        out.append(("A2", cell, [cell, *parts], _total(values, parts), values.get(cell)))
-    for col in S3_COL_KEYS:
-        new, carried_in = s3("new_received", col), s3("carried_in", col)
-        processed, cell = s3("total_processed", col), s3("carried_out", col)
-        inflow, outflow = _total(values, [new, carried_in]), values.get(processed)
-        expected = None if inflow is None or outflow is None else inflow - outflow
-        out.append(("A3", cell, [new, carried_in, processed, cell], expected, values.get(cell)))
-    for group in S4_GROUP_KEYS:
-        parts = [s4(group, r) for r in ("upheld", "corrected", "other", "pending")]
-        cell = s4(group, "total")
-        out.append(("L1", cell, [cell, *parts], _total(values, parts), values.get(cell)))
+    for identity in IDENTITIES:
+        if identity.rule not in G4_RULES:
+            continue
+        expected_row = identity.expected(frame)[0]
+        for i, (cell, reads) in enumerate(zip(identity.cells, identity.reads)):
+            known = all(values.get(k) is not None for k in reads if k != cell)
+            out.append(
+                (identity.rule, cell, list(reads), int(expected_row[i]) if known else None, values.get(cell))
+            )
     return out
 
 
