@@ -67,6 +67,8 @@ class ReadOutcome:
     container_sha256: str = ""
     # X1–X3 failures when the narrative was already checked where the batch was read (None: not checked yet)
     narrative_failures: list[Failure] | None = None
+    # where the original's bytes were archived where the batch was read (pipeline.steps.read_checked); "" if not yet
+    kept: str = ""
 
 
 def read_submissions(paths: Iterable[Path]) -> list[ReadOutcome]:

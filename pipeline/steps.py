@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -60,11 +61,17 @@ def collect(submissions_dir: Path) -> list[Path]:
     root = Path(submissions_dir)
     if not root.is_dir():
         raise FileNotFoundError(f"Submissions folder {root} does not exist or is not a folder.")
-    files = [
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not p.is_symlink() and not any(part.startswith(".") for part in p.relative_to(root).parts)
-    ]
+    files: list[Path] = []
+    folders = [root]
+    while folders:  # os.scandir, not rglob + stat per file: 150,000 files in well under a second
+        with os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") or entry.is_symlink():
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(Path(entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    files.append(Path(entry.path))
     return sorted(files)
 
 
@@ -89,12 +96,12 @@ def read_checked(paths: Sequence[Path], archive: Path | None = None) -> list[Rea
         if o.ret is not None and o.ret.unit_id:
             o.narrative_failures = check_narrative(o.ret) if o.ret.narrative else []
     if archive is not None:
-        kept: set[str] = set()
+        kept: dict[str, str] = {}
         for o in outcomes:
             sha = o.container_sha256 if o.row is not None else o.sha256
             if sha and sha not in kept:
-                keep_original(o.path, Path(archive), sha)
-                kept.add(sha)
+                kept[sha] = str(keep_original(o.path, Path(archive), sha))
+            o.kept = kept.get(sha, "")
     return outcomes
 
 
@@ -290,11 +297,18 @@ def keep(judged: Judged, warehouse_path: Path) -> None:
     A file that could not be opened (gone, no permission) has no bytes to keep; its I1 says why."""
     root = files_root(warehouse_path)
     pairs = [(s, o) for s, o in zip(judged.submissions, judged.outcomes) if s.sha256]
-    containers = {o.container_sha256: o.path for _, o in pairs if o.row is not None}
-    singles = {s.sha256: o.path for s, o in pairs if o.row is None}
-    with ThreadPoolExecutor(KEEP_THREADS) as pool:
-        kept = dict(pool.map(lambda item: (item[0], keep_original(item[1], root, item[0])),
-                             [*containers.items(), *singles.items()]))
+    # kept already where the batch was read (read_checked with an archive): nothing to copy, not even a stat
+    kept = {(o.container_sha256 if o.row is not None else o.sha256): Path(o.kept) for _, o in pairs if o.kept}
+    todo = {o.container_sha256: o.path for _, o in pairs if o.row is not None and o.container_sha256 not in kept}
+    todo |= {s.sha256: o.path for s, o in pairs if o.row is None and s.sha256 not in kept}
+
+    def store(chunk: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+        return [(sha, keep_original(path, root, sha)) for sha, path in chunk]
+
+    items = list(todo.items())
+    with ThreadPoolExecutor(KEEP_THREADS) as pool:  # chunks of 256 files: a thread job per file costs more than it saves
+        for done in pool.map(store, [items[i : i + 256] for i in range(0, len(items), 256)]):
+            kept.update(done)
     for sub, outcome in pairs:
         if outcome.row is None:
             sub.stored_path = str(kept[sub.sha256])

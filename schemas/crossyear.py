@@ -120,12 +120,13 @@ def check_cross_year(
     prior = now[["unit_id"]].merge(last_year, on="unit_id", how="left", validate="many_to_one")
     has_prior = now["unit_id"].isin(set(last_year["unit_id"])).to_numpy()
     files = now["file"].tolist() if "file" in now.columns else [""] * len(now)
+    unit_ids = now["unit_id"].tolist()  # plain lists: .at per row costs ~30 µs, 150,000 rows several seconds
     found: list[tuple[tuple[int, int, int], Failure]] = []
 
     def add(rows: np.ndarray, rule_id: str, cell: str, expected: np.ndarray, actual: np.ndarray, detail: str = "",
             fmt=_text) -> None:
         for i in np.flatnonzero(rows):
-            f = make(rule_id, now.at[i, "unit_id"], cell, fmt(expected[i]), fmt(actual[i]), detail=detail,
+            f = make(rule_id, unit_ids[i], cell, fmt(expected[i]), fmt(actual[i]), detail=detail,
                      file=files[i] or "", cells=(cell,))
             found.append(((int(i), CELL_BY_KEY[cell].order, _RULE_ORDER[rule_id]), f))
 
@@ -154,13 +155,15 @@ def check_cross_year(
 
     # P5: the fee against last year, and a whole number too large to be 万元
     low, high = FEE_RATIO_BOUNDS
+    fees_now = now[FEE_KEY].tolist() if FEE_KEY in now.columns else [None] * len(now)
+    fees_before = prior[FEE_KEY].tolist() if FEE_KEY in prior.columns else [None] * len(now)
     for i in range(len(now)):
-        fee = _fee(now.at[i, FEE_KEY]) if FEE_KEY in now.columns else None
+        fee = _fee(fees_now[i])
         if fee is None:
             continue
         order = (i, CELL_BY_KEY[FEE_KEY].order, _RULE_ORDER["P5"])
-        before = _fee(prior.at[i, FEE_KEY]) if has_prior[i] and FEE_KEY in prior.columns else None
-        unit_id = now.at[i, "unit_id"]
+        before = _fee(fees_before[i]) if has_prior[i] else None
+        unit_id = unit_ids[i]
         if before is not None and before > 0 and not (low <= fee / before <= high):
             ratio = fee / before
             detail = f"×{ratio:.4g}"
@@ -175,7 +178,7 @@ def check_cross_year(
 
     # N1: no prior return, so nothing above applied (information only)
     for i in np.flatnonzero(~has_prior):
-        found.append(((int(i), 0, _RULE_ORDER["N1"]), make("N1", now.at[i, "unit_id"], expected=year - 1,
+        found.append(((int(i), 0, _RULE_ORDER["N1"]), make("N1", unit_ids[i], expected=year - 1,
                                                             file=files[i] or "")))
     found.sort(key=lambda pair: pair[0])
     return [f for _, f in found]
