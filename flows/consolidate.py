@@ -128,7 +128,16 @@ def consolidate_district(
     out: str = str(DEFAULT_OUT),
 ) -> RunResult:
     """Validate every return in the submissions folder, load them, consolidate the district and publish its
-    report, or refuse to publish and say why (the run then ends Failed)."""
+    report, or refuse to publish and say why (the run then ends Failed).
+
+    Args:
+        district: The node to consolidate, as its unit_id on the roster (a district, or a city/province/country).
+        submissions: Folder of the units' returns (XLSX forms, JSON, CSV, published reports).
+        roster: Roster CSV: unit_id,unit_name,kind,parent_id.
+        year: The report year (2021 format onwards).
+        warehouse: The DuckDB warehouse file (created if missing).
+        out: Publication root: the report goes to OUT/<district>/<year>/, run evidence to OUT/runs/<run key>/.
+    """
     logger = get_run_logger()
     # UI-supplied paths must stay inside NIANBAO_ALLOWED_ROOTS; refused here, before any work (flows/operations.py)
     confine_run_paths(submissions=submissions, roster=roster, warehouse=warehouse, out=out)

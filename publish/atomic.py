@@ -120,6 +120,22 @@ def _swap_in(staging: Path, target: Path) -> None:
     shutil.rmtree(holder, ignore_errors=True)
 
 
+def _remove_leftovers(district_dir: Path, year: int) -> None:
+    """Folders of this year left by a run killed mid-publish. Runs of one district and year never overlap (Prefect
+    concurrency limit, warehouse lock), so they are no one's work in progress: a staging folder was never published
+    and is removed; a previous publication moved aside mid-swap is put back if nothing replaced it, else removed."""
+    target = district_dir / str(year)
+    for leftover in sorted(district_dir.glob(f".{year}.old-*")):
+        if leftover.is_dir() and not leftover.is_symlink():
+            if not target.exists():
+                os.replace(leftover, target)
+            else:
+                shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in district_dir.glob(f".{year}.tmp-*"):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
 def publish(
     report: DistrictReport, out_root: Path, manifest: dict[str, Any], *, replace: bool = True
 ) -> PublishedFiles:
@@ -139,6 +155,7 @@ def publish(
     staging: Path | None = None
     try:
         district_dir.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(district_dir, report.year)
         staging = Path(tempfile.mkdtemp(prefix=f".{report.year}.tmp-", dir=district_dir))
         os.chmod(staging, 0o755)  # mkdtemp makes it 0700; a published folder is meant to be read
         files = write_files(report, manifest, staging)
