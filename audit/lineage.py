@@ -7,7 +7,6 @@ redone at any time without the original run. Nothing is written.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -24,6 +23,7 @@ from schemas.roster import RosterUnit
 from schemas.rules import RULE_BY_ID
 from warehouse.evidence import has_evidence_tables
 from warehouse.store import Warehouse
+from warehouse.archive import sha256_of
 
 UNIT_STATUSES = ("accepted", "waived", "rejected", "missing")
 
@@ -216,14 +216,6 @@ class DistrictAudit:
 # --- queries ------------------------------------------------------------------------------------------------
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def roster_of(warehouse: Warehouse, roster_sha256: str) -> Roster:
     """The roster as recorded in the warehouse (same order as the file)."""
     rows = warehouse.con.execute(
@@ -350,7 +342,7 @@ def publications(warehouse: Warehouse, district_id: str, year: int) -> list[Publ
         files = []
         for name, sha in sorted(recorded.items()):
             path = Path(folder) / name
-            files.append(PublishedFile(name, sha, sha256_file(path) if path.is_file() else None))
+            files.append(PublishedFile(name, sha, sha256_of(path) if path.is_file() else None))
         checks = warehouse.con.execute(
             "SELECT expectation, rule, success FROM checkpoint_results WHERE run_key = ? ORDER BY seq", [run_key]
         ).fetchall()

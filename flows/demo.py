@@ -9,41 +9,20 @@
 
 from __future__ import annotations
 
-import csv
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 
+from intake.csvfile import write_csv_return
+from intake.jsonfile import write_json_return
 from intake.template import write_form
 from sampledata.synthetic import break_a3, build_district, write_roster_csv
-from schemas.cells import CELL_KEYS, FEE_KEY
 from schemas.returns import CanonicalReturn
-from schemas.values import fee_text
 
 DISTRICT_ID = "320799"
 DISTRICT_NAME = "示范区"
 PUBLISHED_YEAR, BLOCKED_YEAR = 2024, 2025
-
-
-def write_json_return(ret: CanonicalReturn, path: Path) -> Path:
-    path.write_text(json.dumps(ret.to_json(), ensure_ascii=False, indent=1), encoding="utf-8")
-    return path
-
-
-def write_csv_return(ret: CanonicalReturn, path: Path) -> Path:
-    """The CSV form: metadata rows, then ``cell,value`` for every cell."""
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["cell", "value"])
-        w.writerow(["unit_id", ret.unit_id])
-        w.writerow(["unit_name", ret.unit_name])
-        w.writerow(["year", ret.year])
-        for key in CELL_KEYS:
-            v = ret.cells.get(key)
-            w.writerow([key, fee_text(v) if key == FEE_KEY and v is not None else ("" if v is None else v)])
-    return path
 
 
 def write_returns(returns: list[CanonicalReturn], folder: Path) -> None:

@@ -26,9 +26,13 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
+from pathlib import Path
 
 from intake.errors import UnreadableFile, WrongLayout
+from schemas.cells import CELL_KEYS
 from schemas.returns import CanonicalReturn, from_raw_cells
+from schemas.values import fee_text
 
 HEADER = ("cell", "value")
 META_KEYS = ("unit_id", "unit_name", "year")
@@ -98,3 +102,18 @@ def read_csv(data: bytes) -> tuple[CanonicalReturn, str]:
         raise WrongLayout("the CSV has no header row cell,value; it is not a return in the cell,value layout")
     ret = from_raw_cells(meta.get("unit_id", ""), meta.get("unit_name", ""), meta.get("year"), raw_cells)
     return ret, encoding
+
+
+def write_csv_return(ret: CanonicalReturn, path: Path) -> Path:
+    """Write ``ret`` in the layout this module reads: ``cell,value``, then unit_id, unit_name, year, every cell
+    (the fee as exact decimal text, a missing cell as an empty value)."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["cell", "value"])
+        w.writerow(["unit_id", ret.unit_id])
+        w.writerow(["unit_name", ret.unit_name])
+        w.writerow(["year", ret.year])
+        for key in CELL_KEYS:
+            v = ret.cells.get(key)
+            w.writerow([key, "" if v is None else (fee_text(v) if isinstance(v, Decimal) else v)])
+    return path

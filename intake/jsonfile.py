@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from intake.errors import UnreadableFile, WrongLayout
@@ -64,3 +65,9 @@ def read_json(data: bytes) -> CanonicalReturn:
 
 def _scalar_text(value: Any) -> str:
     return "" if value is None else str(value).strip()
+
+
+def write_json_return(ret: CanonicalReturn, path: Path) -> Path:
+    """Write ``ret`` as canonical JSON (``nianbao.return/1``; UTF-8 with Chinese kept readable)."""
+    Path(path).write_text(json.dumps(ret.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return Path(path)

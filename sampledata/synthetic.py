@@ -16,7 +16,6 @@ when several years are built with the same seed.
 
 from __future__ import annotations
 
-import json
 import random
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -28,6 +27,7 @@ from sampledata.roster import district_roster, hierarchy, office_id, write_roste
 from schemas.cells import CELL_KEYS, FEE_KEY, S3_APPLICANT_COLS, S3_OUTCOME_ROWS, S3_ROW_KEYS, S4_GROUP_KEYS
 from schemas.returns import CanonicalReturn
 from schemas.roster import AGGREGATE_KINDS, RosterUnit
+from intake.jsonfile import write_json_return
 
 __all__ = [
     "LIANYUN_UNIT_NAME",
@@ -396,9 +396,4 @@ def write_returns_json(returns: Iterable[CanonicalReturn], folder: Path) -> list
     """One canonical JSON file per return, ``<folder>/<unit_id>.json`` (UTF-8, Chinese kept readable)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for ret in returns:
-        path = folder / f"{ret.unit_id}.json"
-        path.write_text(json.dumps(ret.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        paths.append(path)
-    return paths
+    return [write_json_return(ret, folder / f"{ret.unit_id}.json") for ret in returns]
