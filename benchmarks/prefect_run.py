@@ -23,6 +23,9 @@ def main() -> None:
     args = parser.parse_args()
 
     t0 = time.perf_counter()
+    from flows.settings import apply_offline_settings
+
+    apply_offline_settings()  # before Prefect is imported: offline, and a start-up timeout for a busy machine
     from prefect.client.orchestration import get_client
 
     from flows.consolidate import consolidate_district

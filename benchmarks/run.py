@@ -241,6 +241,7 @@ def run_prefect(report: Report, folder: Path, work: Path, dask: str | None) -> N
     """The flow in a subprocess with its own PREFECT_HOME (ephemeral API), twice: the first run pays the API's
     start-up; the second shows the flow with the API warm. Each reports Prefect's own run time of the flow."""
     home = work / "prefect-home"
+    home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PREFECT_HOME": str(home), "NIANBAO_ALLOWED_ROOTS": f"{folder}{os.pathsep}{work}"}
     env.pop("PREFECT_API_URL", None)
     cmd = [sys.executable, "-m", "benchmarks.prefect_run", "--submissions", str(folder / report.format),
