@@ -37,7 +37,8 @@ lock:
 	/tmp/nianbao-lock/bin/pip freeze --exclude-editable | grep -v '^nianbao' > requirements.lock
 
 bench: install
-	$(BIN)/python -m benchmarks.run
+	$(BIN)/python -m benchmarks.generate --size 60
+	$(BIN)/python -m benchmarks.run --size 60 --format xlsx --prefect
 
 clean:
 	rm -rf $(VENV) nianbao-demo nianbao-out nianbao-data .pytest_cache
