@@ -69,6 +69,7 @@ def run_demo(out: Path, console: Console, consolidate: Callable[..., int]) -> in
     console.print(f"  originals kept:       {warehouse.with_name('warehouse.files')}/originals/")
     console.print(f"  rejected returns:     {warehouse.with_name('warehouse.files')}/quarantine/")
     console.print(f"  published report:     {reports / DISTRICT_ID / str(PUBLISHED_YEAR)}/report.html")
+    console.print(f"  audit reports:        {reports / 'runs'}/<run key>/audit.html (one per run, with data-docs/)")
     console.print(
         f"  blocked year:         {reports / DISTRICT_ID / str(BLOCKED_YEAR)} "
         f"({'absent, as it should be' if not (reports / DISTRICT_ID / str(BLOCKED_YEAR)).exists() else 'PRESENT?!'})"
