@@ -17,8 +17,6 @@ Run ``python -m benchmarks.generate --size 150000 --format json`` (or ``--format
 from __future__ import annotations
 
 import argparse
-import csv
-import json
 import os
 import shutil
 import time
@@ -26,12 +24,12 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+from intake.csvfile import write_csv_return
+from intake.jsonfile import write_json_return
 from intake.parquet import write_returns_parquet
 from sampledata.roster import hierarchy, write_roster_csv
 from sampledata.synthetic import returns_for
-from schemas.cells import CELL_KEYS, FEE_KEY
 from schemas.returns import CanonicalReturn
-from schemas.values import fee_text
 
 DATA_ROOT = Path(__file__).resolve().parent / "data"
 SIZES = (60, 10_000, 150_000)
@@ -54,22 +52,11 @@ def is_ready(size: int, fmt: str, root: Path = DATA_ROOT) -> bool:
 
 
 def write_json(ret: CanonicalReturn, folder: Path) -> None:
-    (folder / f"{ret.unit_id}.json").write_text(
-        json.dumps(ret.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
-    )
+    write_json_return(ret, folder / f"{ret.unit_id}.json")
 
 
 def write_csv(ret: CanonicalReturn, folder: Path) -> None:
-    """The ``cell,value`` layout of :mod:`intake.csvfile`: header, unit_id, unit_name, year, then every cell."""
-    with open(folder / f"{ret.unit_id}.csv", "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["cell", "value"])
-        w.writerow(["unit_id", ret.unit_id])
-        w.writerow(["unit_name", ret.unit_name])
-        w.writerow(["year", ret.year])
-        for key in CELL_KEYS:
-            v = ret.cells.get(key)
-            w.writerow([key, "" if v is None else (fee_text(v) if key == FEE_KEY else v)])
+    write_csv_return(ret, folder / f"{ret.unit_id}.csv")
 
 
 def write_xlsx(ret: CanonicalReturn, folder: Path) -> None:
