@@ -331,7 +331,8 @@ def publications(warehouse: Warehouse, district_id: str, year: int) -> list[Publ
     """Every publication of the district and year, its lineage, and each file re-hashed on disk."""
     rows = warehouse.con.execute(
         "SELECT p.run_key, p.folder, p.published_at, p.manifest_sha256, p.files, r.roster_sha256 "
-        "FROM publications p LEFT JOIN runs r USING (run_key) WHERE p.district_id = ? AND p.year = ? "
+        # node_publications: every node a run published (a district published by its city's run too)
+        "FROM node_publications p LEFT JOIN runs r USING (run_key) WHERE p.node_id = ? AND p.year = ? "
         "ORDER BY p.published_at",
         [district_id, year],
     ).fetchall()

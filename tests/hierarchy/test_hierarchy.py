@@ -180,3 +180,13 @@ def test_a_blank_in_a_units_return_makes_its_node_sum_unknown(country) -> None:
     row = checks[checks["check_id"] == f"{D3}|G3:s4.review.total"].iloc[0]
     assert row["expected"] is None and isinstance(row["actual"], int)
     assert pd.api.types.is_object_dtype(checks["expected"])
+
+
+def test_nianbao_audit_finds_a_district_published_by_its_countrys_run(country) -> None:
+    """Lineage covers every node a run published, not only the run's own node."""
+    from audit.lineage import publications
+
+    with Warehouse(country.warehouse, read_only=True) as wh:
+        (pub,) = publications(wh, D1, YEAR)
+    assert Path(pub.folder) == country.out / D1 / str(YEAR)
+    assert pub.ok and {f.name for f in pub.files} == {"report.html", "report.xlsx", "report.json", "manifest.json"}

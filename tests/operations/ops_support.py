@@ -27,6 +27,9 @@ OFFLINE = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
     "GX_ANALYTICS_ENABLED": "false",
+    # SQLite under a loaded 2-core machine: give statements and connections time instead of answering 503
+    "PREFECT_SERVER_DATABASE_TIMEOUT": "60",
+    "PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT": "30",
 }
 
 
