@@ -28,6 +28,7 @@ from intake.read import ReadOutcome  # noqa: E402
 from intake.roster import Roster, read_roster  # noqa: E402
 from pipeline import steps  # noqa: E402
 from pipeline.run import PublicationBlocked, RunResult  # noqa: E402
+from schemas.failures import Failure  # noqa: E402
 from warehouse.store import Warehouse  # noqa: E402
 
 IO_RETRIES = {"retries": 2, "retry_delay_seconds": 1}
@@ -181,6 +182,24 @@ def consolidate_district(
     return run
 
 
+def _failure_rows(failures: list[Failure]) -> list[dict[str, Any]]:
+    """Failures as the rows of a Prefect table artifact (plain strings: no NaN reaches the API)."""
+    return [
+        {
+            "file": f.file,
+            "unit_id": f.unit_id,
+            "rule": f.rule,
+            "severity": f.severity.value,
+            "cell": f.cell,
+            "location": f.location,
+            "expected": f.expected,
+            "actual": f.actual,
+            "message": f.message_zh,
+        }
+        for f in failures
+    ]
+
+
 def _artifacts(run: RunResult, audit_path: Path | None = None) -> None:
     """A markdown summary of the run and a table of every failure, for the Prefect UI."""
     failing_rules = sorted({f.rule for f in run.failures if f.blocking} | {f.rule for f in run.checkpoint.failures})
@@ -205,19 +224,7 @@ def _artifacts(run: RunResult, audit_path: Path | None = None) -> None:
     if audit_path is not None:
         create_link_artifact(audit_path.resolve().as_uri(), link_text="audit.html", key="audit-report",
                              description="The run's audit report: every finding, highlighted in the official tables")
-    rows: list[dict[str, Any]] = [
-        {
-            "file": f.file,
-            "unit_id": f.unit_id,
-            "rule": f.rule,
-            "severity": f.severity.value,
-            "cell": f.cell,
-            "expected": f.expected,
-            "actual": f.actual,
-            "message": f.message_zh,
-        }
-        for f in [*run.failures, *run.checkpoint.failures]
-    ]
+    rows = _failure_rows([*run.failures, *run.checkpoint.failures])
     if rows:
         create_table_artifact(rows, key="validation-failures", description="Every rule that failed in this run")
 
@@ -270,11 +277,7 @@ def validate_submissions(
     create_markdown_artifact("\n".join(lines), key="validation-summary", description="nianbao validate-only run")
     if failures:
         create_table_artifact(
-            [
-                {"file": f.file, "unit_id": f.unit_id, "rule": f.rule, "severity": f.severity.value, "cell": f.cell,
-                 "expected": f.expected, "actual": f.actual, "message": f.message_zh}
-                for f in failures
-            ],
+            _failure_rows(failures),
             key="validation-failures",
             description="Every rule that failed in this validate-only run",
         )
