@@ -353,9 +353,11 @@ class Warehouse:
             return self.frame(sql("latest_accepted"), {"year": year})
 
     def consolidate(self, unit_ids: Sequence[str], year: int) -> pd.DataFrame:
-        """The report (cell_key, value_int, value_dec) summed in SQL over the units' latest accepted returns."""
-        with self._scope(unit_ids):
-            return self.frame(sql("consolidate"), {"year": year})
+        """One report (cell_key, value_int, value_dec) summed over these units' latest accepted returns: the
+        all-levels statement (sql/consolidate_nodes.sql) with a single node, so there is one consolidation query."""
+        node = "__scope__"
+        frame = self.consolidate_nodes([node], [node] * len(unit_ids), list(unit_ids), year)
+        return frame.drop(columns=["node_id"]).reset_index(drop=True)
 
     def latest_submissions(self, unit_ids: Sequence[str], year: int) -> pd.DataFrame:
         """Each unit's latest submission for ``year`` whatever its status (to say why a unit has none accepted)."""
