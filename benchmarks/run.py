@@ -124,6 +124,13 @@ def read_in_workers(paths: Sequence[Path], workers: int, archive: Path) -> list:
 
 
 def run_pipeline(report: Report, folder: Path, work: Path, publish: bool) -> None:
+    from pipeline.memory import collector_paused
+
+    with collector_paused():  # as the flow does (flows/consolidate.py)
+        _pipeline_stages(report, folder, work, publish)
+
+
+def _pipeline_stages(report: Report, folder: Path, work: Path, publish: bool) -> None:
     from intake.roster import read_roster
     from pipeline import steps
     from warehouse.store import Warehouse

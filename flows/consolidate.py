@@ -27,6 +27,7 @@ from flows.operations import arm_crash_test_pause, confine_run_paths, one_run_at
 from intake.read import ReadOutcome  # noqa: E402
 from intake.roster import Roster, read_roster  # noqa: E402
 from pipeline import steps  # noqa: E402
+from pipeline.memory import collector_paused  # noqa: E402
 from pipeline.run import PublicationBlocked, RunResult  # noqa: E402
 from schemas.failures import Failure  # noqa: E402
 from warehouse.store import Warehouse  # noqa: E402
@@ -144,7 +145,8 @@ def consolidate_district(
     confine_run_paths(submissions=submissions, roster=roster, warehouse=warehouse, out=out)
     submissions_dir, out_dir = Path(submissions), Path(out)
     # one run per district and year (Prefect concurrency limit), then the warehouse: a second writer is refused
-    with one_run_at_a_time(district, year), Warehouse(Path(warehouse)) as wh:
+    # the cyclic garbage collector paused while millions of long-lived objects are built (pipeline/memory.py)
+    with one_run_at_a_time(district, year), Warehouse(Path(warehouse)) as wh, collector_paused():
         arm_crash_test_pause(wh)  # inert unless NIANBAO_TEST_PAUSE_AT is set (crash tests)
         paths, roster_ = collect_task(submissions_dir, Path(roster), district)
         outcomes = read_all(paths, steps.files_root(wh.path))

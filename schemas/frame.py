@@ -14,6 +14,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from schemas.cellblock import stacked_columns
 from schemas.cells import CELL_KEYS, COUNT_KEYS, FEE_KEY
 from schemas.returns import CanonicalReturn
 from schemas.values import normalize_count, normalize_fee
@@ -29,6 +30,9 @@ class FrameError(ValueError):
 
 def stack(returns: Sequence[CanonicalReturn], files: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per return: columns `unit_id`, `year`, `file`, then the 200 CELL_KEYS (object dtype, raw normalised values).
+
+    Returns read in batches (their ``cells`` rows of a :class:`schemas.cellblock.CellBlock`) are gathered array-wise,
+    and a count column whose every value is a clean count is then ``int64`` instead of ``object``: same values.
 
     ``files[i]`` is the file return ``i`` came from ("" when ``files`` is None). A cell that is absent from
     ``ret.cells`` is None (missing, rule S2). Values that are not yet canonical (a count given as the text "12",
@@ -46,10 +50,20 @@ def stack_with_notes(
     if files is not None and len(files) != len(returns):
         raise FrameError(f"stack: {len(returns)} returns but {len(files)} file names; give one file name per return")
     names = list(files) if files is not None else [""] * len(returns)
-    rows = [
-        [ret.unit_id, ret.year, name or "", *map(ret.cells.get, CELL_KEYS)] for ret, name in zip(returns, names)
-    ]
-    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS), dtype=object)
+    columns = stacked_columns([ret.cells for ret in returns])
+    if columns is not None:  # returns read in batches (schemas.cellblock): gather their columns array-wise
+        ids = {
+            "unit_id": _objects([ret.unit_id for ret in returns]),
+            "year": _objects([ret.year for ret in returns]),
+            "file": _objects([name or "" for name in names]),
+        }
+        cells = {k: pd.Series(v, dtype=v.dtype) for k, v in columns.items()}  # int64 stays int64, objects stay objects
+        frame = pd.DataFrame(ids | cells, columns=list(FRAME_COLUMNS))
+    else:
+        rows = [
+            [ret.unit_id, ret.year, name or "", *map(ret.cells.get, CELL_KEYS)] for ret, name in zip(returns, names)
+        ]
+        frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS), dtype=object)
     notes = pd.Series([ret.notes.get(FEE_KEY, "") for ret in returns], dtype=object, name=FEE_NOTE_COLUMN)
     _normalise_counts(frame)
     converted = _normalise_fee(frame)
@@ -57,10 +71,18 @@ def stack_with_notes(
     return frame, notes
 
 
+def _objects(values: list[object]) -> pd.Series:
+    """These values as an object column (pandas would otherwise infer a string or integer dtype)."""
+    return pd.Series(values, dtype=object)
+
+
 def _normalise_counts(frame: pd.DataFrame) -> None:
-    """Re-normalise, in place, the count cells that are neither an int nor None (rare: most returns are canonical)."""
+    """Re-normalise, in place, the count cells that are neither an int nor None (rare: most returns are canonical).
+    An int64 column (every value a clean count, see schemas.cellblock) has nothing to normalise."""
     for key in COUNT_KEYS:
         col = frame[key]
+        if col.dtype == np.int64:
+            continue
         types = np.fromiter(map(type, col.to_numpy(dtype=object)), dtype=object, count=len(col))
         odd = ~((types == int) | (types == type(None)))
         if odd.any():
@@ -99,6 +121,9 @@ def typed_counts(frame: pd.DataFrame) -> pd.DataFrame:
     """The 199 count columns of ``frame`` as int64 (nullable Int64 where a cell is missing), same index."""
     columns: dict[str, object] = {}
     for key in COUNT_KEYS:
+        if frame[key].dtype == np.int64:  # already clean counts (schemas.cellblock): no conversion
+            columns[key] = frame[key].to_numpy()
+            continue
         try:
             values = pd.array(frame[key], dtype="Int64")
         except (TypeError, ValueError, OverflowError) as exc:
