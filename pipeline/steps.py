@@ -26,16 +26,17 @@ from typing import Any
 
 import pandas as pd
 from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import ThreadPoolExecutor
 
 from checkpoint.nodes import build_node_checks
 from checkpoint.suite import CheckpointResult, run_node_checkpoint
 from intake.read import ReadOutcome, read_submissions
 from intake.roster import Roster
 from publish.atomic import PublishedFiles, publish
+from pipeline.memory import collector_paused
 from pipeline.hierarchy import SCOPE_BY_KIND, NotANode, Tree, build_tree  # noqa: F401 (NotANode: for callers)
 from publish.layout import ANNEX_KEYS
 from publish.model import DistrictReport, UnitFigures, check_report
+from schemas.cellblock import detach
 from schemas.cells import CELL_KEYS, FEE_KEY
 from schemas.failures import Failure, make
 from schemas.narrative import check_narrative, to_simplified
@@ -91,10 +92,15 @@ def read_checked(paths: Sequence[Path], archive: Path | None = None) -> list[Rea
     ``archive`` (:func:`files_root` of the warehouse): also keep each original there as soon as it is read, in the
     same worker — archiving is one file copy per return, which :func:`keep` would otherwise do one by one in the
     flow's process. Only where that folder is reachable (this machine, or a shared file system)."""
-    outcomes = read_submissions(paths)
+    with collector_paused():  # a worker builds thousands of returns at once (pipeline/memory.py)
+        outcomes = read_submissions(paths)
     for o in outcomes:
         if o.ret is not None and o.ret.unit_id:
             o.narrative_failures = check_narrative(o.ret) if o.ret.narrative else []
+    # the batch's cells as one array per cell (schemas.cellblock): what the flow's process receives and stacks
+    readable = [o.ret for o in outcomes if o.ret is not None]
+    for ret, row in zip(readable, detach([ret.cells for ret in readable])):
+        ret.cells = row
     if archive is not None:
         kept: dict[str, str] = {}
         for o in outcomes:
