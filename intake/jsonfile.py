@@ -24,11 +24,11 @@ from schemas.returns import FORMAT_ID, CanonicalReturn, from_raw_cells
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in seen:
-            raise UnreadableFile(f"JSON key {key!r} appears twice in one object; keep only the intended value")
-        seen[key] = value
+    seen = dict(pairs)  # built in C; only when a key repeats do we look for which one (the cells object has 200)
+    if len(seen) != len(pairs):
+        keys: set[str] = set()
+        twice = next(key for key, _ in pairs if key in keys or keys.add(key))  # type: ignore[func-returns-value]
+        raise UnreadableFile(f"JSON key {twice!r} appears twice in one object; keep only the intended value")
     return seen
 
 

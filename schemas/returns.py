@@ -15,6 +15,7 @@ from schemas.cells import CELL_BY_KEY, CELL_KEYS, FEE_KEY
 from schemas.values import CellValue, fee_text, normalize_count, normalize_fee
 
 FORMAT_ID = "nianbao.return/1"
+_FEE_AT = CELL_KEYS.index(FEE_KEY)
 
 
 @dataclass
@@ -56,19 +57,17 @@ def from_raw_cells(
     narrative: dict[str, str] | None = None,
 ) -> CanonicalReturn:
     """Build a return from raw cell values as a reader found them, normalising each one."""
-    cells: dict[str, CellValue] = {}
+    values = list(map(raw_cells.get, CELL_KEYS))  # official order; map over a C method, no loop per cell
+    fee, values[_FEE_AT] = values[_FEE_AT], 0
+    if not all(type(v) is int for v in values):  # the usual case (canonical JSON, Parquet): counts, nothing to clean
+        values = [v if type(v) is int else normalize_count(v) for v in values]
     notes: dict[str, str] = {}
-    for key in CELL_KEYS:
-        raw = raw_cells.get(key)
-        if key == FEE_KEY:
-            cells[key], note = normalize_fee(raw)
-            if note:
-                notes[key] = note
-        elif type(raw) is int:  # the usual case (canonical JSON, Parquet): already a count, nothing to clean
-            cells[key] = raw
-        else:
-            cells[key] = normalize_count(raw)
-    extra = tuple(k for k in raw_cells if k not in CELL_BY_KEY)
+    values[_FEE_AT], note = normalize_fee(fee)
+    if note:
+        notes[FEE_KEY] = note
+    cells: dict[str, CellValue] = dict(zip(CELL_KEYS, values))
+    strangers = raw_cells.keys() - CELL_BY_KEY.keys()  # keys that are not cells of the format (rule I4)
+    extra = tuple(k for k in raw_cells if k in strangers) if strangers else ()
     return CanonicalReturn(
         unit_id=str(unit_id or "").strip(),
         unit_name=str(unit_name or "").strip(),
