@@ -69,17 +69,21 @@ class ReadOutcome:
     narrative_failures: list[Failure] | None = None
     # where the original's bytes were archived where the batch was read (pipeline.steps.read_checked); "" if not yet
     kept: str = ""
+    # the bytes read (and hashed), only when asked for (read_submissions(..., keep_bytes=True)): archived from
+    # memory, so what is kept is exactly what was hashed and read, without opening the file a second time
+    data: bytes | None = field(default=None, repr=False)
 
 
-def read_submissions(paths: Iterable[Path]) -> list[ReadOutcome]:
-    """Read every file, in the order given; a Parquet file gives one outcome per row."""
+def read_submissions(paths: Iterable[Path], keep_bytes: bool = False) -> list[ReadOutcome]:
+    """Read every file, in the order given; a Parquet file gives one outcome per row. ``keep_bytes``: each
+    outcome of a one-return file also holds the bytes read (``outcome.data``)."""
     out: list[ReadOutcome] = []
     for p in paths:
         p = Path(p)
         if p.suffix.lower() == ".parquet":
             out.extend(read_parquet_submissions(p))
         else:
-            out.append(read_submission(p))
+            out.append(read_submission(p, keep_bytes))
     return out
 
 
@@ -106,8 +110,9 @@ def read_parquet_submissions(path: Path) -> list[ReadOutcome]:
     ]
 
 
-def read_submission(path: Path) -> ReadOutcome:
-    """Read one submitted file into a return, or say why it cannot be read. Never raises for bad input."""
+def read_submission(path: Path, keep_bytes: bool = False) -> ReadOutcome:
+    """Read one submitted file into a return, or say why it cannot be read. Never raises for bad input.
+    ``keep_bytes``: also keep the bytes read in ``outcome.data`` (even when the file is refused)."""
     path = Path(path)
     name = path.name
     outcome = ReadOutcome(path=path, original_name=name, sha256="", size=0, reader=UNREADABLE, ret=None)
@@ -128,6 +133,8 @@ def read_submission(path: Path) -> ReadOutcome:
         return refuse(UnreadableFile(f"the file cannot be opened ({exc.strerror or exc})"))
     outcome.sha256 = hashlib.sha256(data).hexdigest()
     outcome.size = len(data)
+    if keep_bytes:
+        outcome.data = data
     if not data:
         return refuse(UnreadableFile("the file is empty (0 bytes)"))
 

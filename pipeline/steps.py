@@ -45,7 +45,7 @@ from schemas.roster import AGGREGATE_KINDS
 from schemas.validate import validate_frame
 from schemas.crossyear import check_cross_year, wide_from_long
 from schemas.frame import FEE_NOTE_COLUMN, stack, stack_with_notes
-from warehouse.archive import keep_original, quarantine
+from warehouse.archive import keep_original, keep_originals_packed, quarantine
 from audit.report import run_audit, write_audit
 from audit.waivers import waiver_records
 from warehouse.store import Submission, Warehouse
@@ -89,11 +89,12 @@ def read_checked(paths: Sequence[Path], archive: Path | None = None) -> list[Rea
     of validation, so it runs where the batch is read (in parallel on a Dask cluster); :func:`judge` then only runs
     the stacked, vectorised checks. A published report names no unit id: judge checks it after resolving its name.
 
-    ``archive`` (:func:`files_root` of the warehouse): also keep each original there as soon as it is read, in the
-    same worker — archiving is one file copy per return, which :func:`keep` would otherwise do one by one in the
-    flow's process. Only where that folder is reachable (this machine, or a shared file system)."""
+    ``archive`` (:func:`files_root` of the warehouse): also keep the originals there as soon as they are read, in
+    the same worker, from the bytes read and hashed: the batch's one-return files as ONE pack
+    (warehouse.archive.keep_originals_packed: one file write per batch, not one per return), a many-returns file
+    (Parquet) as a file of its own. Only where that folder is reachable (this machine, or a shared file system)."""
     with collector_paused():  # a worker builds thousands of returns at once (pipeline/memory.py)
-        outcomes = read_submissions(paths)
+        outcomes = read_submissions(paths, keep_bytes=archive is not None)
     for o in outcomes:
         if o.ret is not None and o.ret.unit_id:
             o.narrative_failures = check_narrative(o.ret) if o.ret.narrative else []
@@ -102,10 +103,12 @@ def read_checked(paths: Sequence[Path], archive: Path | None = None) -> list[Rea
     for ret, row in zip(readable, detach([ret.cells for ret in readable])):
         ret.cells = row
     if archive is not None:
-        kept: dict[str, str] = {}
+        packed = {o.sha256: o.data for o in outcomes if o.data is not None and o.sha256}
+        kept = keep_originals_packed(packed, Path(archive)) if packed else {}
         for o in outcomes:
+            o.data = None  # not sent back to the flow's process
             sha = o.container_sha256 if o.row is not None else o.sha256
-            if sha and sha not in kept:
+            if sha and sha not in kept:  # a Parquet file (kept whole, once), or a file too big to have been read
                 kept[sha] = str(keep_original(o.path, Path(archive), sha))
             o.kept = kept.get(sha, "")
     return outcomes

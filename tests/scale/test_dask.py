@@ -16,6 +16,8 @@ from flows.consolidate import consolidate_district  # noqa: E402
 from flows.scaleout import DASK_ENV, dask_choice, task_runner, with_task_runner  # noqa: E402
 from intake.parquet import write_returns_parquet  # noqa: E402
 from sampledata.synthetic import build_district, write_returns_json, write_roster_csv  # noqa: E402
+from warehouse.archive import read_kept  # noqa: E402
+from warehouse.store import Warehouse  # noqa: E402
 
 DISTRICT = "320799"
 
@@ -71,6 +73,13 @@ def test_a_district_read_on_dask_is_published_with_every_batch_as_one_task(tmp_p
     readers = {u["reader"] for u in manifest["units"]}
     assert readers == {"json", "parquet"}
     assert any(u["file"] == "rest.parquet#1" for u in manifest["units"])
-    # the Dask workers archived every original as they read it (one copy of the Parquet file for all its rows)
-    originals = list((tmp_path / "w.files" / "originals").rglob("*"))
-    assert len([p for p in originals if p.is_file()]) == 21
+    # the Dask workers archived every original as they read it: the JSON files of each batch as one pack, the
+    # Parquet file once for all its rows; every stored path gives back the bytes of its file
+    kept = list((tmp_path / "w.files" / "originals").rglob("*"))
+    assert len([p for p in kept if p.is_file() and p.suffix == ".zip"]) == 3  # 20 JSON files in batches of 8
+    with Warehouse(tmp_path / "w.duckdb", read_only=True) as wh:
+        stored = wh.con.execute("SELECT original_name, stored_path FROM submissions").fetchall()
+    assert len(stored) == len(returns)
+    for name, path in stored:
+        source = subs / "json" / name.removeprefix("json/") if name.startswith("json/") else subs / "rest.parquet"
+        assert read_kept(path) == source.read_bytes(), name
