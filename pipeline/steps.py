@@ -143,11 +143,11 @@ class Judged:
 def display_name(outcome: ReadOutcome, root: Path | None) -> str:
     """The name a person recognises: the path inside the submissions folder."""
     if root is not None:
-        try:
-            name = outcome.path.relative_to(root).as_posix()
+        # plain string work: Path.relative_to costs ~10 µs, a second and a half over 150,000 files
+        prefix, path = os.path.join(str(root), ""), str(outcome.path)
+        if path.startswith(prefix):
+            name = path[len(prefix):].replace(os.sep, "/")
             return name if outcome.row is None else f"{name}#{outcome.row}"  # one row of a Parquet file
-        except ValueError:
-            pass
     return outcome.original_name
 
 
@@ -218,14 +218,16 @@ def _name_key(name: str) -> str:
 def _resolve_unit_ids(returns: Sequence[CanonicalReturn], roster: Roster) -> None:
     """A published report names its unit but carries no id: take the id of the one roster unit of that exact name.
     No match, or two, leaves it empty (rule I2 then says so); a name is never guessed."""
+    nameless = [ret for ret in returns if not ret.unit_id and ret.unit_name]
+    if not nameless:  # the usual case: every return names its unit id (normalising 150,000 roster names costs)
+        return
     by_name: dict[str, list[str]] = defaultdict(list)
     for u in roster.units:
         by_name[_name_key(u.unit_name)].append(u.unit_id)
-    for ret in returns:
-        if not ret.unit_id and ret.unit_name:
-            ids = by_name.get(_name_key(ret.unit_name), [])
-            if len(ids) == 1:
-                ret.unit_id = ids[0]
+    for ret in nameless:
+        ids = by_name.get(_name_key(ret.unit_name), [])
+        if len(ids) == 1:
+            ret.unit_id = ids[0]
 
 
 def _with_file(f: Failure, name: str) -> Failure:

@@ -78,6 +78,8 @@ def _numbers(frame: pd.DataFrame, key: str) -> np.ndarray:
     if key not in frame.columns:
         return np.full(len(frame), np.nan)
     col = frame[key]
+    if col.dtype == np.int64:  # every value a clean count (schemas.cellblock): nothing to look at one by one
+        return col.to_numpy(dtype=float)
     ok = col.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool))
     return np.where(ok.to_numpy(dtype=bool), pd.to_numeric(col.where(ok), errors="coerce"), np.nan).astype(float)
 
