@@ -554,6 +554,10 @@ def cells_table(frame: pd.DataFrame, sha256s: Sequence[str]) -> dict[str, pa.Tab
     odd_keys: list[int] = []
     odd_text: list[str] = []
     for j, key in enumerate(count_keys):
+        if rows[key].dtype == np.int64:  # every value a clean count already (schemas.cellblock)
+            values[:, j] = rows[key].to_numpy()
+            present[:, j] = True
+            continue
         column = rows[key].to_numpy(dtype=object)
         try:
             values[:, j] = column.astype(np.int64)  # the usual case: every value a Python int
