@@ -7,9 +7,11 @@ computed here once, in Python, from the roster:
 
 * ``unit_closure``: (node_id, unit_id) for each reporting unit and each of its ancestor nodes inside the run
   (a township of a district of a city of the country appears under all four) — every node's figures are one
-  ``GROUP BY node_id`` over it, and G1 (completeness) is checked on it at every level;
+  ``GROUP BY node_id`` over it;
 * ``home``: the node each unit or node reports to directly (its lowest aggregate ancestor) — the checkpoint
-  re-derives each node as Σ of its direct children, a different path from the closure.
+  re-derives each node as Σ of its direct children, a different path from the closure, and checks G1
+  (completeness) once per unit on its home node, then names every node above it as blocked too (the same
+  nodes as ``ancestors``: checkpoint.nodes.g1_blocked).
 
 Pure: no I/O.
 """

@@ -417,13 +417,15 @@ class Consolidation:
             out.setdefault(unit_id, {})[key] = value
         return out
 
-    def closure(self) -> pd.DataFrame:
-        """node_id, unit_id, unit_name, accepted_submission_id: each unit under each node above it (G1 rows)."""
+    def unit_homes(self) -> pd.DataFrame:
+        """unit_id, unit_name, home, accepted_submission_id: each reporting unit once, in roster order, with the
+        node it reports to directly (G1 rows; the checkpoint derives the nodes above it from ``nodes.home``)."""
         assert self.tree is not None
-        node_ids, unit_ids = self.tree.unit_closure()
-        frame = pd.DataFrame({"node_id": node_ids, "unit_id": unit_ids})
-        frame["unit_name"] = frame["unit_id"].map(dict(zip(self.units["unit_id"], self.units["unit_name"])))
-        sha = frame["unit_id"].map(dict(zip(self.units["unit_id"], self.units["sha256"])))
+        unit_ids = [u.unit_id for u in self.tree.units]
+        frame = pd.DataFrame({"unit_id": unit_ids, "home": [self.tree.home[u] for u in unit_ids]})
+        latest = self.units.drop_duplicates("unit_id", keep="last").set_index("unit_id")
+        frame["unit_name"] = frame["unit_id"].map(latest["unit_name"])  # Series.map: one vectorised look-up
+        sha = frame["unit_id"].map(latest["sha256"])
         frame["accepted_submission_id"] = sha.astype(object).where(sha.notna(), None)
         return frame
 
@@ -469,10 +471,14 @@ def check(consolidation: Consolidation, data_docs_dir: Path | None = None) -> Ch
     """The Great Expectations checkpoint (G1, G3, G4) on every node of the run, in ONE GX run on a stacked frame
     (checkpoint.nodes). A failure names its node: see checkpoint.suite.run_node_checkpoint."""
     checks = build_node_checks(
-        consolidation.nodes, consolidation.closure(), consolidation.node_cells, consolidation.direct_sums
+        consolidation.nodes, consolidation.unit_homes(), consolidation.node_cells, consolidation.direct_sums
     )
     result = run_node_checkpoint(
-        checks, consolidation.year, f"{consolidation.node_id}_{consolidation.year}", data_docs_dir=data_docs_dir
+        checks,
+        consolidation.year,
+        f"{consolidation.node_id}_{consolidation.year}",
+        data_docs_dir=data_docs_dir,
+        nodes=consolidation.nodes,
     )
     if data_docs_dir is not None:
         from checkpoint.datadocs import make_offline

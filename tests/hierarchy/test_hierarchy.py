@@ -156,13 +156,66 @@ def test_a_city_run_consolidates_only_its_subtree(tmp_path, returns) -> None:
     assert sorted(p.name for p in run.out.iterdir()) == sorted([C1101, D1, D2])
 
 
+def test_the_gx_frame_has_one_g1_row_per_unit_on_its_home_node(country) -> None:
+    """G1 is checked once per unit (not once per node above it): its row sits on the node it reports to."""
+    c = country.consolidation
+    checks = build_node_checks(c.nodes, c.unit_homes(), c.node_cells, c.direct_sums)
+    g1 = checks[checks["rule"] == "G1"]
+    units = leaves_below(tree_units(), COUNTRY)
+    assert g1["unit_id"].tolist() == units  # each unit once, roster order
+    homes = dict(zip(g1["unit_id"], g1["node_id"]))
+    assert (homes[MISSING_TOWNSHIP], homes[CITY_OFFICE]) == (D1, C1101)
+    assert g1.loc[g1["unit_id"] == MISSING_TOWNSHIP, "check_id"].tolist() == [f"{D1}|G1:{MISSING_TOWNSHIP}"]
+    assert len(checks) == len(units) + len(c.nodes) * (len(CELL_KEYS) + 42)  # G1 + G3 + G4 rows
+    assert checks["check_id"].is_unique
+
+
+def test_a_missing_unit_at_depth_four_names_each_blocked_node_once(country) -> None:
+    """GX finds the township once; the result names it with each of its four nodes, in the order the closure gives
+    (the run's node order, then roster order), and the office reporting straight to the city blocks no district."""
+    c = country.consolidation
+    units = c.unit_homes()
+    missing = [MISSING_TOWNSHIP, CITY_OFFICE]
+    units.loc[units["unit_id"].isin(missing), "accepted_submission_id"] = None
+    result = run_node_checkpoint(
+        build_node_checks(c.nodes, units, c.node_cells, c.direct_sums), YEAR, "missing", nodes=c.nodes
+    )
+    g1 = next(o for o in result.outcomes if o.rule == "G1")
+    names = dict(zip(c.nodes["node_id"], c.nodes["node_name"]))
+    # the closure, written out independently (hierarchy_support.leaves_below), in the run's node order
+    expected = [
+        (node, unit) for node in c.nodes["node_id"] for unit in leaves_below(tree_units(), node) if unit in missing
+    ]
+    assert expected == [
+        (COUNTRY, CITY_OFFICE), (COUNTRY, MISSING_TOWNSHIP), (P11, CITY_OFFICE), (P11, MISSING_TOWNSHIP),
+        (C1101, CITY_OFFICE), (C1101, MISSING_TOWNSHIP), (D1, MISSING_TOWNSHIP),
+    ]
+    assert [(r["node_id"], r["unit_id"]) for r in g1.unexpected] == expected
+    assert g1.unexpected[-1] == {
+        "unit_id": MISSING_TOWNSHIP, "unit_name": "城东街道", "node_id": D1, "node_name": "城东区人民政府"
+    }
+    assert all(r["node_name"] == names[r["node_id"]] for r in g1.unexpected)
+    township = [f.detail for f in result.failures if f.rule == "G1" and f.unit_id == MISSING_TOWNSHIP]
+    assert township == [
+        f"{node} {names[node]} blocked: unit {MISSING_TOWNSHIP} 城东街道 has no accepted return"
+        for node in (COUNTRY, P11, C1101, D1)
+    ]
+    assert steps.blocked_nodes(result) == {
+        COUNTRY: [CITY_OFFICE, MISSING_TOWNSHIP], P11: [CITY_OFFICE, MISSING_TOWNSHIP],
+        C1101: [CITY_OFFICE, MISSING_TOWNSHIP], D1: [MISSING_TOWNSHIP],
+    }
+    assert result.statistics["unsuccessful_expectations"] == 1  # G1 only: the figures still add up
+
+
 def test_g3_names_the_node_whose_figures_do_not_add_up(country) -> None:
     """A node report that disagrees with its children (here the city, one cell off) fails G3 at that node only."""
     c = country.consolidation
     cells = c.node_cells.copy()
     wrong = (cells["node_id"] == C1101) & (cells["cell_key"] == "s3.granted.natural_person")
     cells.loc[wrong, "value_int"] = cells.loc[wrong, "value_int"] + 1
-    result = run_node_checkpoint(build_node_checks(c.nodes, c.closure(), cells, c.direct_sums), YEAR, "tampered")
+    result = run_node_checkpoint(
+        build_node_checks(c.nodes, c.unit_homes(), cells, c.direct_sums), YEAR, "tampered", nodes=c.nodes
+    )
     g3 = [f for f in result.failures if f.rule == "G3"]
     # the city is one off against its children, and the province one off against the (true) city it adds
     assert [(f.unit_id, f.cell) for f in g3] == [(P11, "s3.granted.natural_person"), (C1101, "s3.granted.natural_person")]
@@ -176,7 +229,7 @@ def test_a_blank_in_a_units_return_makes_its_node_sum_unknown(country) -> None:
     c = country.consolidation
     direct = c.direct_sums.copy()
     direct.loc[(direct["node_id"] == D3) & (direct["cell_key"] == "s4.review.total"), "blanks"] = 1
-    checks = build_node_checks(c.nodes, c.closure(), c.node_cells, direct)
+    checks = build_node_checks(c.nodes, c.unit_homes(), c.node_cells, direct)
     row = checks[checks["check_id"] == f"{D3}|G3:s4.review.total"].iloc[0]
     assert row["expected"] is None and isinstance(row["actual"], int)
     assert pd.api.types.is_object_dtype(checks["expected"])
