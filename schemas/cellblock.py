@@ -26,7 +26,7 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 def _column(values: list[Any]) -> np.ndarray:
     """int64 when every value is a plain int inside int64 (not a bool, not None), else the values as objects."""
-    if all(type(v) is int for v in values):  # type() is int: excludes bool, numpy scalars, None, text
+    if set(map(type, values)) == {int}:  # exactly int: not bool, numpy scalars, None or text (map/set: in C)
         try:
             return np.array(values, dtype=np.int64)
         except OverflowError:

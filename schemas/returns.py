@@ -59,7 +59,7 @@ def from_raw_cells(
     """Build a return from raw cell values as a reader found them, normalising each one."""
     values = list(map(raw_cells.get, CELL_KEYS))  # official order; map over a C method, no loop per cell
     fee, values[_FEE_AT] = values[_FEE_AT], 0
-    if not all(type(v) is int for v in values):  # the usual case (canonical JSON, Parquet): counts, nothing to clean
+    if set(map(type, values)) != {int}:  # the usual case (canonical JSON, Parquet): counts, nothing to clean
         values = [v if type(v) is int else normalize_count(v) for v in values]
     notes: dict[str, str] = {}
     values[_FEE_AT], note = normalize_fee(fee)
