@@ -458,12 +458,10 @@ def consolidate(warehouse: Warehouse, roster: Roster, node_id: str, year: int) -
             "depth": [tree.depth[n] for n in node_ids],
         }
     )
-    long = warehouse.cells_of(latest["sha256"].dropna().tolist(), ANNEX_KEYS)
-    unit_of = dict(zip(latest["sha256"], latest["unit_id"]))
-    long.insert(0, "unit_id", long["sha256"].map(unit_of).to_numpy(dtype=object))  # vectorised: 3 M annex cells
+    accepted = latest[latest["sha256"].notna()]
+    annex = warehouse.cells_of(accepted["sha256"].tolist(), ANNEX_KEYS, unit_ids=accepted["unit_id"].tolist())
     return Consolidation(
-        node_id, year, latest, own, long.drop(columns=["sha256"]), tree=tree, nodes=nodes, node_cells=node_cells,
-        direct_sums=direct,
+        node_id, year, latest, own, annex, tree=tree, nodes=nodes, node_cells=node_cells, direct_sums=direct,
     )
 
 

@@ -369,13 +369,18 @@ class Warehouse:
                 {"year": year},
             )
 
-    def cells_of(self, sha256s: Sequence[str], keys: Sequence[str] | None = None) -> pd.DataFrame:
+    def cells_of(
+        self, sha256s: Sequence[str], keys: Sequence[str] | None = None, unit_ids: Sequence[str] | None = None
+    ) -> pd.DataFrame:
         """Long-form cells (sha256, cell_key, value_int, value_dec) of the given submissions; only ``keys`` when
-        given (the annex of a big tree needs a few cells of 150,000 returns, not all 200)."""
-        self.con.register("wanted", pa.table({"sha256": list(sha256s)}))
+        given (the annex of a big tree needs a few cells of 150,000 returns, not all 200). With ``unit_ids`` (one
+        per sha256) the first column is ``unit_id`` instead, joined in SQL rather than mapped in pandas."""
+        wanted = {"sha256": list(sha256s)} | ({} if unit_ids is None else {"unit_id": list(unit_ids)})
+        self.con.register("wanted", pa.table(wanted))
         wanted_keys = "" if keys is None else "WHERE list_contains($keys, c.cell_key) "
+        first = "c.sha256" if unit_ids is None else "w.unit_id"
         out = self.frame(
-            "SELECT c.sha256, c.cell_key, c.value_int, c.value_dec FROM cells c JOIN wanted USING (sha256) "
+            f"SELECT {first}, c.cell_key, c.value_int, c.value_dec FROM cells c JOIN wanted w USING (sha256) "
             f"JOIN cell_keys k USING (cell_key) {wanted_keys}ORDER BY c.sha256, k.position",
             None if keys is None else {"keys": list(keys)},
         )
