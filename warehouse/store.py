@@ -548,58 +548,64 @@ def cells_table(frame: pd.DataFrame, sha256s: Sequence[str]) -> dict[str, pa.Tab
 
     Same rows and values as :meth:`Warehouse._insert_cells` builds from the returns one by one.
     """
-    rows = frame[~frame.index.duplicated()]
-    rows = rows.loc[list(dict.fromkeys(sha256s))]
-    n = len(rows)
-    shas = pa.array(rows.index.to_numpy(dtype=object), pa.string())
+    wanted = list(dict.fromkeys(sha256s))
+    first = ~frame.index.duplicated()
+    positions = np.flatnonzero(first)[frame.index[first].get_indexer(wanted)]  # rows by position: no frame copy
+    n = len(positions)
+    shas = pa.array(wanted, pa.string())
     count_keys = [k for k in CELL_KEYS if k != FEE_KEY]
-    values = np.zeros((n, len(count_keys)), dtype=np.int64)
-    present = np.zeros((n, len(count_keys)), dtype=bool)
+    # cell-major (one row of ``values`` per cell key): each column of the frame is one contiguous write
+    values = np.zeros((len(count_keys), n), dtype=np.int64)
+    present = np.ones((len(count_keys), n), dtype=bool)
     odd_rows: list[int] = []
     odd_keys: list[int] = []
     odd_text: list[str] = []
     for j, key in enumerate(count_keys):
-        if rows[key].dtype == np.int64:  # every value a clean count already (schemas.cellblock)
-            values[:, j] = rows[key].to_numpy()
-            present[:, j] = True
+        series = frame[key]
+        if series.dtype == np.int64:  # every value a clean count already (schemas.cellblock)
+            values[j] = series.to_numpy()[positions]
             continue
-        column = rows[key].to_numpy(dtype=object)
+        column = series.to_numpy(dtype=object)[positions]
         try:
-            values[:, j] = column.astype(np.int64)  # the usual case: every value a Python int
-            present[:, j] = True
+            values[j] = column.astype(np.int64)  # the usual case: every value a Python int
             continue
         except (TypeError, ValueError, OverflowError):
             pass
+        present[j] = False
         for i, v in enumerate(column):  # a column with blanks or text: look at each value
             if v is None:
                 continue
             if type(v) is int and -(2**63) <= v < 2**63:
-                values[i, j], present[i, j] = v, True
+                values[j, i], present[j, i] = v, True
             else:
                 odd_rows.append(i)
                 odd_keys.append(j)
                 odd_text.append(str(v))
-    keep = np.ones(values.shape, dtype=bool)
-    keep[odd_rows, odd_keys] = False  # an odd value goes to new_odd, not to new_counts as NULL
-    flat = keep.ravel()
-    row_index = np.repeat(np.arange(n, dtype=np.int32), len(count_keys))[flat]
-    key_index = np.tile(np.arange(len(count_keys), dtype=np.int32), n)[flat]
+    # inserted return by return (a sha256 repeated over its 199 rows compresses and inserts ~2x faster in DuckDB)
+    row_index = np.repeat(np.arange(n, dtype=np.int32), len(count_keys))
+    key_index = np.tile(np.arange(len(count_keys), dtype=np.int32), n)
+    flat_values, missing = values.T.ravel(), ~present.T.ravel()
+    if odd_rows:  # an odd value goes to new_odd, not to new_counts as NULL
+        keep = np.ones(values.shape, dtype=bool)
+        keep[odd_keys, odd_rows] = False
+        flat = keep.T.ravel()
+        row_index, key_index, flat_values, missing = row_index[flat], key_index[flat], flat_values[flat], missing[flat]
     keys = pa.array(count_keys, pa.string())
     counts = pa.table(
         {
             "sha256": pa.DictionaryArray.from_arrays(pa.array(row_index), shas),
             "cell_key": pa.DictionaryArray.from_arrays(pa.array(key_index), keys),
-            "value_int": pa.array(values.ravel()[flat], pa.int64(), mask=~present.ravel()[flat]),
+            "value_int": pa.array(flat_values, pa.int64(), mask=missing if missing.any() else None),
         }
     )
     odd = pa.table(
         {
-            "sha256": pa.array([shas[i].as_py() for i in odd_rows], pa.string()),
+            "sha256": pa.array([wanted[i] for i in odd_rows], pa.string()),
             "cell_key": pa.array([count_keys[j] for j in odd_keys], pa.string()),
             "raw_text": pa.array(odd_text, pa.string()),
         }
     )
-    fees = rows[FEE_KEY].to_numpy(dtype=object)
+    fees = frame[FEE_KEY].to_numpy(dtype=object)[positions]
     dec = [fee_text(v) if isinstance(v, Decimal) and v.is_finite() else None for v in fees]
     raw = [None if v is None or d is not None else str(v) for v, d in zip(fees, dec)]
     fee_table = pa.table(

@@ -65,3 +65,20 @@ def test_loading_the_same_files_again_adds_no_cells(tmp_path: Path) -> None:
         before = wh.counts()["cells"]
         wh.load_run("run2", "320799", 2024, "roster", subs, [], cells=frame)
         assert wh.counts()["cells"] == before == len(subs) * len(CELL_KEYS)
+
+
+def test_a_frame_stacked_from_read_batches_loads_the_same_cells(tmp_path: Path) -> None:
+    """Returns read in batches carry int64 columns (schemas.cellblock) next to object ones holding odd values."""
+    from schemas.cellblock import detach
+
+    subs = submissions()
+    plain = stack([s.ret for s in subs])
+    plain.index = pd.Index([s.sha256 for s in subs], name="sha256")
+    for s, row in zip(subs, detach([s.ret.cells for s in subs])):
+        s.ret.cells = row
+    batched = stack([s.ret for s in subs])
+    batched.index = plain.index
+    assert (batched.dtypes == "int64").sum() > 150 and batched["s3.carried_in.total"].dtype == object
+    pd.testing.assert_frame_equal(
+        stored(tmp_path / "a.duckdb", subs, batched), stored(tmp_path / "b.duckdb", subs, plain)
+    )
