@@ -18,6 +18,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from intake.errors import UnreadableFile, WrongLayout
 from schemas.cells import NARRATIVE_KEYS
 from schemas.returns import FORMAT_ID, CanonicalReturn, from_raw_cells
@@ -32,6 +34,38 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+def _fast_parse(text: str) -> Any:
+    """The document parsed by orjson (~5x faster than the standard library) when that is provably what the strict
+    parser below would return; None otherwise, and the strict parser decides (errors, exact decimals, duplicates).
+
+    Why the answer is the same: orjson refuses what the standard library also refuses or reads differently here
+    (invalid JSON, NaN, integers beyond 64 bits, lone surrogates), and gives floats where we need Decimal, so any
+    float sends the text to the strict parser. Duplicate keys (which orjson silently merges) are excluded by
+    counting: every key is followed by exactly one ':' outside strings, so the text holds at least as many ':' as
+    it has keys, and at least as many keys as the parsed objects hold. When the count of ':' equals the keys
+    parsed, there is no ':' inside a string and no key was merged. Only the canonical shape is taken (objects
+    ``cells`` and ``narrative`` under the top level, nothing else nested)."""
+    try:
+        doc = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return None
+    if type(doc) is not dict:
+        return None
+    keys = len(doc)
+    for name, value in doc.items():
+        kind = type(value)
+        if kind is dict and name in ("cells", "narrative"):
+            keys += len(value)
+            if not _SCALARS.issuperset(map(type, value.values())):
+                return None
+        elif kind not in _SCALARS:
+            return None
+    return doc if text.count(":") == keys else None
+
+
+_SCALARS = frozenset({str, int, bool, type(None)})  # never float (money is read as Decimal), never nested
+
+
 def read_json(data: bytes) -> CanonicalReturn:
     """Parse canonical-JSON bytes. Raises :class:`UnreadableFile` (I1) or :class:`WrongLayout` (S1)."""
     try:
@@ -39,7 +73,9 @@ def read_json(data: bytes) -> CanonicalReturn:
     except UnicodeDecodeError as exc:
         raise UnreadableFile(f"the JSON file is not UTF-8 text (byte {exc.start}); save it as UTF-8") from exc
     try:
-        doc = json.loads(text, parse_float=Decimal, object_pairs_hook=_no_duplicates)
+        doc = _fast_parse(text)
+        if doc is None:  # the strict reading: exact decimals, duplicate keys refused, errors with line and column
+            doc = json.loads(text, parse_float=Decimal, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise UnreadableFile(f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
     except RecursionError as exc:
