@@ -49,6 +49,14 @@ BELOW_DISTRICT_KINDS = frozenset({"office", "department", "township"})
 
 _RULE_ORDER = {r.id: i for i, r in enumerate(RULES)}
 
+# The cells of LAST year's return that the rules read: the caller fetches only these (12, not 200 per unit)
+PRIOR_KEYS: tuple[str, ...] = (
+    *(s3("carried_out", c) for c in S3_COL_KEYS),
+    *(f"s2.{item}.in_force" for item in STOCK_ITEMS),
+    *DECISION_KEYS,
+    FEE_KEY,
+)
+
 
 def is_info(failure: Failure) -> bool:
     """True for records that only inform (N1): they are listed, never counted as failures."""
@@ -60,15 +68,20 @@ def wide_from_long(long: pd.DataFrame) -> pd.DataFrame:
     unit with the 200 cell keys as columns (the fee as Decimal). A unit with two rows for a key is an error."""
     if long.empty:
         return pd.DataFrame(columns=["unit_id", *CELL_KEYS], dtype=object)
-    values = [
-        (vd if isinstance(vd, Decimal) else (None if vd is None or vd is pd.NA else Decimal(str(vd))))
-        if key == FEE_KEY
-        else (None if vi is None or vi is pd.NA or (isinstance(vi, float) and vi != vi) else int(vi))
-        for key, vi, vd in zip(long["cell_key"], long["value_int"], long["value_dec"])
-    ]
-    frame = pd.DataFrame({"unit_id": long["unit_id"].astype(object), "cell_key": long["cell_key"], "v": values})
-    wide = frame.pivot(index="unit_id", columns="cell_key", values="v")
-    wide = wide.reindex(columns=list(CELL_KEYS)).astype(object).reset_index()
+    frame = pd.DataFrame({"unit_id": long["unit_id"].astype(object), "cell_key": long["cell_key"].astype(object)})
+    if frame.duplicated().any():
+        first = frame[frame.duplicated()].iloc[0]
+        raise ValueError(f"wide_from_long: unit {first['unit_id']!r} has two values for {first['cell_key']!r}")
+    is_fee = (frame["cell_key"] == FEE_KEY).to_numpy()
+    # counts column-wise (nullable Int64: a missing cell stays missing); only the few fees one by one, exactly
+    frame["v"] = pd.array(long["value_int"], dtype="Int64")
+    wide = frame[~is_fee].pivot(index="unit_id", columns="cell_key", values="v")
+    fees = [vd if isinstance(vd, Decimal) else (None if vd is None or vd is pd.NA else Decimal(str(vd)))
+            for vd in long["value_dec"].to_numpy(dtype=object)[is_fee]]
+    fee = pd.Series(fees, index=frame.loc[is_fee, "unit_id"].to_numpy(), dtype=object)
+    wide = wide.reindex(index=wide.index.union(fee.index), columns=[k for k in CELL_KEYS if k != FEE_KEY])
+    wide[FEE_KEY] = fee.reindex(wide.index)
+    wide = wide[list(CELL_KEYS)].reset_index(names="unit_id")
     wide.columns.name = None
     return wide
 
@@ -78,8 +91,8 @@ def _numbers(frame: pd.DataFrame, key: str) -> np.ndarray:
     if key not in frame.columns:
         return np.full(len(frame), np.nan)
     col = frame[key]
-    if col.dtype == np.int64:  # every value a clean count (schemas.cellblock): nothing to look at one by one
-        return col.to_numpy(dtype=float)
+    if pd.api.types.is_integer_dtype(col.dtype):  # clean counts (schemas.cellblock, wide_from_long): vectorised
+        return col.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     ok = col.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool))
     return np.where(ok.to_numpy(dtype=bool), pd.to_numeric(col.where(ok), errors="coerce"), np.nan).astype(float)
 
@@ -132,28 +145,30 @@ def check_cross_year(
                      file=files[i] or "", cells=(cell,))
             found.append(((int(i), CELL_BY_KEY[cell].order, _RULE_ORDER[rule_id]), f))
 
-    # Y1: carried in this year = carried out last year, per column
-    for col in S3_COL_KEYS:
-        cin, cout = _numbers(now, s3("carried_in", col)), _numbers(prior, s3("carried_out", col))
-        bad = has_prior & ~np.isnan(cin) & ~np.isnan(cout) & (cin != cout)
-        add(bad, "Y1", s3("carried_in", col), cout, cin, detail=f"{year - 1} {s3('carried_out', col)}")
+    if has_prior.any():  # a first year (no unit has a prior return) has nothing to compare
+        # Y1: carried in this year = carried out last year, per column
+        for col in S3_COL_KEYS:
+            cin, cout = _numbers(now, s3("carried_in", col)), _numbers(prior, s3("carried_out", col))
+            bad = has_prior & ~np.isnan(cin) & ~np.isnan(cout) & (cin != cout)
+            add(bad, "Y1", s3("carried_in", col), cout, cin, detail=f"{year - 1} {s3('carried_out', col)}")
 
-    # P2 / P3: document stocks roll forward
-    for item in STOCK_ITEMS:
-        issued, repealed = _numbers(now, f"s2.{item}.issued"), _numbers(now, f"s2.{item}.repealed")
-        in_force, stock_before = _numbers(now, f"s2.{item}.in_force"), _numbers(prior, f"s2.{item}.in_force")
-        known = has_prior & ~np.isnan(issued) & ~np.isnan(repealed) & ~np.isnan(in_force) & ~np.isnan(stock_before)
-        rolled = stock_before + issued - repealed
-        add(known & (in_force != rolled), "P2", f"s2.{item}.in_force", rolled, in_force)
-        bound = stock_before + issued
-        add(known & (repealed > bound), "P3", f"s2.{item}.repealed", bound, repealed)
+        # P2 / P3: document stocks roll forward
+        for item in STOCK_ITEMS:
+            issued, repealed = _numbers(now, f"s2.{item}.issued"), _numbers(now, f"s2.{item}.repealed")
+            in_force, stock_before = _numbers(now, f"s2.{item}.in_force"), _numbers(prior, f"s2.{item}.in_force")
+            known = has_prior & ~np.isnan(issued) & ~np.isnan(repealed) & ~np.isnan(in_force) & ~np.isnan(stock_before)
+            rolled = stock_before + issued - repealed
+            add(known & (in_force != rolled), "P2", f"s2.{item}.in_force", rolled, in_force)
+            bound = stock_before + issued
+            add(known & (repealed > bound), "P3", f"s2.{item}.repealed", bound, repealed)
 
-    # P6: decisions swinging more than 10x (a floor of 1 so that 0 -> 10 counts as a swing)
-    for key in DECISION_KEYS:
-        a, b = _numbers(prior, key), _numbers(now, key)
-        hi, lo = np.fmax(a, b), np.fmin(a, b)
-        swing = has_prior & ~np.isnan(a) & ~np.isnan(b) & (hi >= DECISIONS_SWING) & (hi >= DECISIONS_SWING * np.fmax(lo, 1))
-        add(swing, "P6", key, a, b)
+        # P6: decisions swinging more than 10x (a floor of 1 so that 0 -> 10 counts as a swing)
+        for key in DECISION_KEYS:
+            a, b = _numbers(prior, key), _numbers(now, key)
+            hi, lo = np.fmax(a, b), np.fmin(a, b)
+            big = (hi >= DECISIONS_SWING) & (hi >= DECISIONS_SWING * np.fmax(lo, 1))
+            swing = has_prior & ~np.isnan(a) & ~np.isnan(b) & big
+            add(swing, "P6", key, a, b)
 
     # P5: the fee against last year, and a whole number too large to be 万元
     low, high = FEE_RATIO_BOUNDS
