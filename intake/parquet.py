@@ -28,14 +28,16 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from intake.errors import UnreadableFile, WrongLayout
 from schemas.cells import CELL_KEYS, COUNT_KEYS, FEE_KEY, NARRATIVE_KEYS
-from schemas.returns import CanonicalReturn, from_raw_cells
-from schemas.values import fee_text
+from schemas.cellblock import CellBlock
+from schemas.returns import CanonicalReturn, parse_year
+from schemas.values import fee_text, normalize_fee
 
 LAYOUT_ID = "nianbao.returns-parquet/1"
 NARRATIVE_COLUMNS = {f"narrative.{k}": k for k in NARRATIVE_KEYS}
@@ -118,22 +120,47 @@ def _text_column(table: pa.Table, name: str) -> pa.ChunkedArray:
 
 
 def returns_from_table(table: pa.Table) -> list[CanonicalReturn]:
-    """One CanonicalReturn per row, normalised like every other reader (from_raw_cells)."""
-    columns = {name: table.column(name).to_pylist() for name in table.column_names}
+    """One CanonicalReturn per row, with the values every other reader gives (as :func:`from_raw_cells` would
+    normalise them), built column-wise: the cells of all rows become one :class:`schemas.cellblock.CellBlock`
+    (an integer column without nulls is taken as one int64 array), and only the fee is normalised row by row."""
     n = table.num_rows
     empty = [None] * n
-    names = columns.get("unit_name", empty)
-    cell_columns = [columns[k] for k in CELL_KEYS]
-    narrative_columns = [(key, columns.get(name, empty)) for name, key in NARRATIVE_COLUMNS.items()]
+    ids = table.column("unit_id").to_pylist()
+    names = table.column("unit_name").to_pylist() if "unit_name" in table.column_names else empty
+    years = table.column("year").to_pylist()
+    columns: dict[str, np.ndarray] = {}
+    for key in COUNT_KEYS:
+        column = table.column(key)
+        if column.null_count == 0 and pa.types.is_integer(column.type):
+            columns[key] = column.to_numpy().astype(np.int64, copy=False)  # integers only (read_table checked)
+        else:
+            values = np.empty(n, dtype=object)
+            values[:] = column.to_pylist()  # Python ints and None (a missing cell, S2)
+            columns[key] = values
+    fees = np.empty(n, dtype=object)
+    notes: list[str] = []
+    for i, fee in enumerate(table.column(FEE_KEY).to_pylist()):
+        # a decimal column reads 746.844000: as text first, the same Decimal a JSON return ("746.844") gives
+        fees[i], note = normalize_fee(fee_text(fee) if isinstance(fee, Decimal) else fee)
+        notes.append(note)
+    columns[FEE_KEY] = fees
+    block = CellBlock({key: columns[key] for key in CELL_KEYS}, n)
+    narrative_columns = [
+        (key, table.column(name).to_pylist()) for name, key in NARRATIVE_COLUMNS.items() if name in table.column_names
+    ]
     extra = tuple(c for c in table.column_names if c not in ("unit_id", "unit_name", "year", *CELL_KEYS, *NARRATIVE_COLUMNS))
     out = []
     for i in range(n):
-        raw = {key: column[i] for key, column in zip(CELL_KEYS, cell_columns)}
-        fee = raw[FEE_KEY]
-        if isinstance(fee, Decimal):
-            raw[FEE_KEY] = fee_text(fee)  # 746.844000 -> "746.844": the same Decimal a JSON return would give
         narrative = {key: column[i].strip() for key, column in narrative_columns if column[i] and column[i].strip()}
-        ret = from_raw_cells(columns["unit_id"][i], names[i], columns["year"][i], raw, narrative)
-        ret.extra_keys = extra
-        out.append(ret)
+        out.append(
+            CanonicalReturn(
+                unit_id=str(ids[i] or "").strip(),
+                unit_name=str(names[i] or "").strip(),
+                year=parse_year(years[i]),
+                cells=block.row(i),
+                narrative=narrative,
+                notes={FEE_KEY: notes[i]} if notes[i] else {},
+                extra_keys=extra,
+            )
+        )
     return out

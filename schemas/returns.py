@@ -71,7 +71,7 @@ def from_raw_cells(
     return CanonicalReturn(
         unit_id=str(unit_id or "").strip(),
         unit_name=str(unit_name or "").strip(),
-        year=_year(year),
+        year=parse_year(year),
         cells=cells,
         narrative=dict(narrative or {}),
         notes=notes,
@@ -79,7 +79,7 @@ def from_raw_cells(
     )
 
 
-def _year(raw: Any) -> int | str | None:
+def parse_year(raw: Any) -> int | str | None:
     if raw is None or raw == "":
         return None
     try:

@@ -84,3 +84,36 @@ def test_judge_names_the_row_and_blank_cells_stay_missing(tmp_path: Path) -> Non
     assert [(f.file, f.unit_id, f.cell) for f in bad] == [("all.parquet#2", returns[1].unit_id, "s3.carried_in.total")]
     assert [s.original_name for s in judged.rejected] == ["all.parquet#2"]
     assert len(judged.accepted) == len(returns) - 1
+
+
+def test_column_wise_reading_equals_reading_each_row_with_from_raw_cells(tmp_path: Path) -> None:
+    """returns_from_table builds the cells column-wise; every value must be what from_raw_cells gives row by row,
+    including missing counts (nulls), a fee given as text with a unit, extra columns and narratives."""
+    from intake.parquet import returns_from_table
+    from schemas.cells import CELL_KEYS
+    from schemas.returns import from_raw_cells
+    from schemas.values import fee_text
+
+    _, returns = district(4)
+    table = read_table(write_returns_parquet(returns, tmp_path / "r.parquet"))
+    some_count = CELL_KEYS[3]
+    counts = table.column(some_count).to_pylist()
+    counts[1] = None  # a missing cell: that column is no longer int64 end to end
+    table = table.set_column(table.column_names.index(some_count), some_count, pa.array(counts, pa.int64()))
+    fees = [fee_text(v) if v is not None else None for v in table.column(FEE_KEY).to_pylist()]
+    fees[0], fees[2] = "7468440元", None  # text with a unit (converted, with a note), and a missing fee
+    table = table.set_column(table.column_names.index(FEE_KEY), FEE_KEY, pa.array(fees, pa.string()))
+    table = table.append_column("remark", pa.array(["x"] * table.num_rows))
+
+    got = returns_from_table(table)
+    rows = table.to_pylist()
+    for ret, row in zip(got, rows, strict=True):
+        narrative = {k.removeprefix("narrative."): v.strip() for k, v in row.items() if k.startswith("narrative.") and v}
+        expected = from_raw_cells(row["unit_id"], row["unit_name"], row["year"], {k: row[k] for k in CELL_KEYS},
+                                  narrative)
+        assert dict(ret.cells) == expected.cells
+        assert [type(ret.cells[k]) for k in CELL_KEYS] == [type(expected.cells[k]) for k in CELL_KEYS]
+        assert (ret.unit_id, ret.unit_name, ret.year, ret.narrative, ret.notes) == (
+            expected.unit_id, expected.unit_name, expected.year, expected.narrative, expected.notes)
+        assert ret.extra_keys == ("remark",)
+    assert got[1].cells[some_count] is None and got[0].notes[FEE_KEY] and got[2].cells[FEE_KEY] is None
