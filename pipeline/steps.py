@@ -99,7 +99,8 @@ def read_checked(paths: Sequence[Path], archive: Path | None = None) -> list[Rea
         if o.ret is not None and o.ret.unit_id:
             o.narrative_failures = check_narrative(o.ret) if o.ret.narrative else []
     # the batch's cells as one array per cell (schemas.cellblock): what the flow's process receives and stacks
-    readable = [o.ret for o in outcomes if o.ret is not None]
+    # (a Parquet file's rows are read into a block already: intake.parquet.returns_from_table)
+    readable = [o.ret for o in outcomes if o.ret is not None and isinstance(o.ret.cells, dict)]
     for ret, row in zip(readable, detach([ret.cells for ret in readable])):
         ret.cells = row
     if archive is not None:
