@@ -109,13 +109,20 @@ def machine() -> str:
 # --- the pipeline, without Prefect ----------------------------------------------------------------------------
 
 
+def in_process(paths: Sequence[Path], workers: int) -> bool:
+    """A few files are read in this process: starting workers would cost more than it saves."""
+    from pipeline import steps
+
+    return workers <= 1 or len(paths) <= min(steps.READ_BATCH, 1000)
+
+
 def read_in_workers(paths: Sequence[Path], workers: int, archive: Path) -> list:
     """steps.read_checked batch by batch (read, narrative checks, originals archived), on ``workers`` processes."""
     from pipeline import steps
 
     batches = steps.batches(list(paths))
     read = functools.partial(steps.read_checked, archive=archive)
-    if workers <= 1 or len(batches) == 1 and len(paths) < 1000:
+    if in_process(paths, workers):
         return [o for batch in batches for o in read(batch)]
     if len(batches) < workers:  # few files: still give every worker a share
         batches = steps.batches(list(paths), max(1, -(-len(paths) // workers)))
@@ -141,6 +148,8 @@ def _pipeline_stages(report: Report, folder: Path, work: Path, publish: bool) ->
         roster = read_roster(folder / "roster.csv", TOP_NODE)
     with timed(report, "read"):
         outcomes = read_in_workers(paths, report.workers, steps.files_root(work / "warehouse.duckdb"))
+    if in_process(paths, report.workers):
+        report.workers = 1  # what the per-form figure below divides by
     report.returns = sum(o.ret is not None for o in outcomes)
     with Warehouse(work / "warehouse.duckdb") as wh:
         with timed(report, "validate"):
