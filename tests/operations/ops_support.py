@@ -4,12 +4,14 @@ folders have a conftest.py)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,6 +97,27 @@ class PrefectServer:
         )
         env.update(extra)
         return env
+
+
+# The Prefect server answers 503 for errors a client may retry (SQLite busy on a loaded 2-core machine); its own
+# client retries those with backoff, so the tests' direct REST calls do the same.
+RETRYABLE = {429, 502, 503}
+
+
+def api(server: PrefectServer, method: str, path: str, body: dict | None = None, attempts: int = 6):
+    """One REST call to the test server; the decoded JSON answer (None when empty)."""
+    data = None if body is None else json.dumps(body).encode()
+    for attempt in range(attempts):
+        request = urllib.request.Request(f"{server.api_url}{path}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                text = response.read()
+            return json.loads(text) if text else None
+        except urllib.error.HTTPError as error:
+            if error.code not in RETRYABLE or attempt == attempts - 1:
+                raise
+            time.sleep(0.5 * 2**attempt)
 
 
 # --- sample data ----------------------------------------------------------------------------------------------

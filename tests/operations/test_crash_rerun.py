@@ -10,15 +10,13 @@ folder, before the rename. The runs go through a real Prefect server (so the con
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import signal
 import subprocess
-import urllib.request
 from pathlib import Path
 
 import pytest
-from ops_support import DISTRICT, VENV_BIN, consolidate_cmd, make_district, start, wait_for_file
+from ops_support import DISTRICT, VENV_BIN, api, consolidate_cmd, make_district, start, wait_for_file
 
 from warehouse.store import Warehouse
 
@@ -40,8 +38,7 @@ def counts(path: Path) -> dict[str, int]:
 def free_slot(server, name: str) -> int:
     """What an operator does after a run was killed, instead of waiting for its lease (60 s) to expire:
     ``prefect gcl update NAME --active-slots 0``. Returns the slots that were held."""
-    with urllib.request.urlopen(f"{server.api_url}/v2/concurrency_limits/{name}", timeout=5) as r:
-        held = json.load(r)["active_slots"]
+    held = api(server, "GET", f"/v2/concurrency_limits/{name}")["active_slots"]
     subprocess.run([str(VENV_BIN / "prefect"), "gcl", "update", name, "--active-slots", "0"],
                    env=server.env(), check=True, capture_output=True, cwd=server.home)
     return held

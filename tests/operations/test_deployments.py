@@ -3,15 +3,13 @@ path confinement of deployment runs (the runs a UI user starts)."""
 
 from __future__ import annotations
 
-import json
 import subprocess
-import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 import yaml
-from ops_support import DISTRICT, ROOT, VENV_BIN, make_district
+from ops_support import DISTRICT, ROOT, VENV_BIN, api, make_district
 
 from flows.annual import fill_year, previous_year
 from flows.serve import ANNUAL_CRON, build_deployments
@@ -105,14 +103,6 @@ def check_deployed_runs(prefect_server, run, data: Path, district) -> None:
     states = flow_run_states(prefect_server, "on-demand")
     assert states == ["COMPLETED"], states
 
-
-def api(server, method: str, path: str, body: dict | None = None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{server.api_url}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as r:
-        text = r.read()
-    return json.loads(text) if text else None
 
 
 def flow_run_states(server, deployment_name: str) -> list[str]:

@@ -16,11 +16,10 @@ import json
 import shutil
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from ops_support import DISTRICT, make_district, start, stop
+from ops_support import DISTRICT, api, make_district, start, stop
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -35,16 +34,11 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is not installed (Debian package 'chromium')", allow_module_level=True)
 
 
-def api(server, path: str) -> dict:
-    with urllib.request.urlopen(f"{server.api_url}{path}", timeout=10) as r:
-        return json.load(r)
-
-
 def wait_for_deployment(server, name: str, timeout: float = 120) -> dict:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            return api(server, f"/deployments/name/{name}")
+            return api(server, "GET", f"/deployments/name/{name}")
         except OSError:
             if time.monotonic() > deadline:
                 raise
@@ -54,7 +48,7 @@ def wait_for_deployment(server, name: str, timeout: float = 120) -> dict:
 def wait_for_final_state(server, flow_run_id: str, timeout: float = 240) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        state = api(server, f"/flow_runs/{flow_run_id}")["state_type"]
+        state = api(server, "GET", f"/flow_runs/{flow_run_id}")["state_type"]
         if state in TERMINAL:
             return state
         time.sleep(0.5)
@@ -93,13 +87,10 @@ def run_from_ui(page, server, deployment_id: str, values: dict[str, str], shot: 
 
 
 def flow_run_id_named(server, deployment_id: str, name: str, timeout: float = 30) -> str:
-    body = json.dumps({"flow_runs": {"name": {"any_": [name]}}, "deployments": {"id": {"any_": [deployment_id]}}})
+    body = {"flow_runs": {"name": {"any_": [name]}}, "deployments": {"id": {"any_": [deployment_id]}}}
     deadline = time.monotonic() + timeout
     while True:
-        request = urllib.request.Request(f"{server.api_url}/flow_runs/filter", data=body.encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as r:
-            runs = json.load(r)
+        runs = api(server, "POST", "/flow_runs/filter", body)
         if runs:
             [run] = runs
             return run["id"]
@@ -142,7 +133,7 @@ def test_runs_triggered_from_the_prefect_ui_publish_or_are_blocked(prefect_serve
             timings["click to Completed (60 units)"] = time.monotonic() - clicked
             assert state == "COMPLETED", (tmp_path / "serve.log").read_text(errors="replace")[-3000:]
             assert (district.publication(GOOD_YEAR) / "report.html").exists()
-            parameters = api(prefect_server, f"/flow_runs/{run_id}")["parameters"]
+            parameters = api(prefect_server, "GET", f"/flow_runs/{run_id}")["parameters"]
             assert parameters["year"] == GOOD_YEAR and parameters["submissions"] == str(district.submissions(GOOD_YEAR))
             show_final_state(page, prefect_server, run_id, "Completed", "1-publish")
             published = digest(district.out)
