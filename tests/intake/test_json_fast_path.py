@@ -23,7 +23,7 @@ def canonical() -> dict:
 
 def test_a_canonical_return_takes_the_fast_path_and_reads_the_same() -> None:
     text = json.dumps(canonical(), ensure_ascii=False, indent=1)
-    assert _fast_parse(text) == json.loads(text)
+    assert _fast_parse(text.encode()) == json.loads(text)
     ret = read_json(text.encode())
     assert ret.cells[FEE_KEY] == Decimal("746.844") and ret.narrative["overview"].endswith("16件。")
 
@@ -42,7 +42,7 @@ def test_a_canonical_return_takes_the_fast_path_and_reads_the_same() -> None:
 )
 def test_anything_unusual_goes_to_the_strict_parser_with_the_same_outcome(edit) -> None:
     text = edit(json.dumps(canonical(), ensure_ascii=False))
-    assert _fast_parse(text) is None
+    assert _fast_parse(text.encode()) is None
     try:
         strict = ("ok", json.loads(text, parse_float=Decimal))
     except ValueError:
@@ -58,3 +58,22 @@ def test_anything_unusual_goes_to_the_strict_parser_with_the_same_outcome(edit) 
         assert outcome[0] == "ok"
         assert outcome[1].cells[LICENSE] == strict[1]["cells"][LICENSE] or isinstance(strict[1]["cells"][LICENSE], float)
         assert outcome[1].cells[FEE_KEY] == Decimal("746.844")
+
+
+def test_a_byte_order_mark_is_read_past_on_both_paths() -> None:
+    text = json.dumps(canonical(), ensure_ascii=False)
+    data = "\ufeff".encode() + text.encode()
+    assert _fast_parse(data) == json.loads(text)
+    strict = "\ufeff".encode() + text.replace('"746.844"', "746.844").encode()  # a number fee: the strict path
+    assert _fast_parse(strict) is None
+    assert read_json(data).cells == read_json(strict).cells
+
+
+@pytest.mark.parametrize("data", [
+    "{\"format\": \"nianbao.return/1\", \"unit_name\": \"市局\"}".encode("gb18030"),  # not UTF-8
+    "{\"format\": \"nianbao.return/1\"}".encode("utf-16"),
+])
+def test_text_that_is_not_utf8_is_refused_by_the_strict_reading_naming_the_byte(data: bytes) -> None:
+    assert _fast_parse(data) is None
+    with pytest.raises(UnreadableFile, match=r"not UTF-8 text \(byte \d+\)"):
+        read_json(data)
