@@ -456,8 +456,9 @@ def consolidate(warehouse: Warehouse, roster: Roster, node_id: str, year: int) -
     ids = [u.unit_id for u in tree.units]
     latest = warehouse.latest_accepted(ids, year)
     by_id = {u.unit_id: u for u in tree.units}
-    latest["unit_name"] = [by_id[i].unit_name for i in latest["unit_id"]]
-    latest["kind"] = [by_id[i].kind for i in latest["unit_id"]]
+    units = [by_id[i] for i in latest["unit_id"].tolist()]  # tolist: iterating an Arrow-backed column is 5x slower
+    latest["unit_name"] = [u.unit_name for u in units]
+    latest["kind"] = [u.kind for u in units]
     node_ids = [n.unit_id for n in tree.nodes]
     closure_nodes, closure_units = tree.unit_closure()
     node_cells = warehouse.consolidate_nodes(node_ids, closure_nodes, closure_units, year)
