@@ -554,29 +554,31 @@ def cells_table(frame: pd.DataFrame, sha256s: Sequence[str]) -> dict[str, pa.Tab
     n = len(positions)
     shas = pa.array(wanted, pa.string())
     count_keys = [k for k in CELL_KEYS if k != FEE_KEY]
-    # cell-major (one row of ``values`` per cell key): each column of the frame is one contiguous write
-    values = np.zeros((len(count_keys), n), dtype=np.int64)
-    present = np.ones((len(count_keys), n), dtype=bool)
+    # return-major (one row of ``values`` per return, as the rows are inserted): the matrix IS the value column,
+    # with no transposed copy of it. Fewer and smaller big arrays (a fresh 240 MB array costs up to half a second
+    # of page faults here): 150,000 returns 2.2 s -> 1.0 s on first use.
+    values = np.zeros((n, len(count_keys)), dtype=np.int64)
+    present = np.ones((n, len(count_keys)), dtype=bool)
     odd_rows: list[int] = []
     odd_keys: list[int] = []
     odd_text: list[str] = []
     for j, key in enumerate(count_keys):
         series = frame[key]
         if series.dtype == np.int64:  # every value a clean count already (schemas.cellblock)
-            values[j] = series.to_numpy()[positions]
+            values[:, j] = series.to_numpy()[positions]
             continue
         column = series.to_numpy(dtype=object)[positions]
         try:
-            values[j] = column.astype(np.int64)  # the usual case: every value a Python int
+            values[:, j] = column.astype(np.int64)  # the usual case: every value a Python int
             continue
         except (TypeError, ValueError, OverflowError):
             pass
-        present[j] = False
+        present[:, j] = False
         for i, v in enumerate(column):  # a column with blanks or text: look at each value
             if v is None:
                 continue
             if type(v) is int and -(2**63) <= v < 2**63:
-                values[j, i], present[j, i] = v, True
+                values[i, j], present[i, j] = v, True
             else:
                 odd_rows.append(i)
                 odd_keys.append(j)
@@ -584,18 +586,20 @@ def cells_table(frame: pd.DataFrame, sha256s: Sequence[str]) -> dict[str, pa.Tab
     # inserted return by return (a sha256 repeated over its 199 rows compresses and inserts ~2x faster in DuckDB)
     row_index = np.repeat(np.arange(n, dtype=np.int32), len(count_keys))
     key_index = np.tile(np.arange(len(count_keys), dtype=np.int32), n)
-    flat_values, missing = values.T.ravel(), ~present.T.ravel()
+    flat_values = values.reshape(-1)  # a view: no copy
+    missing = None if present.all() else ~present.reshape(-1)
     if odd_rows:  # an odd value goes to new_odd, not to new_counts as NULL
         keep = np.ones(values.shape, dtype=bool)
-        keep[odd_keys, odd_rows] = False
-        flat = keep.T.ravel()
-        row_index, key_index, flat_values, missing = row_index[flat], key_index[flat], flat_values[flat], missing[flat]
+        keep[odd_rows, odd_keys] = False
+        flat = keep.reshape(-1)
+        row_index, key_index, flat_values = row_index[flat], key_index[flat], flat_values[flat]
+        missing = ~present.reshape(-1)[flat]
     keys = pa.array(count_keys, pa.string())
     counts = pa.table(
         {
             "sha256": pa.DictionaryArray.from_arrays(pa.array(row_index), shas),
             "cell_key": pa.DictionaryArray.from_arrays(pa.array(key_index), keys),
-            "value_int": pa.array(flat_values, pa.int64(), mask=missing if missing.any() else None),
+            "value_int": pa.array(flat_values, pa.int64(), mask=missing if missing is not None and missing.any() else None),
         }
     )
     odd = pa.table(
