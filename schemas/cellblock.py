@@ -116,16 +116,21 @@ def stacked_columns(rows: Sequence[Any]) -> dict[str, np.ndarray] | None:
     position = np.fromiter(
         (offsets[blocks[id(r.block)][0]] + r.index for r in rows), dtype=np.int64, count=len(rows)
     )
+    # the usual case: every row of every block, in block order — the gathered columns need no reordering copy
+    # (one 240 MB array fewer per column set at 150,000 returns)
+    in_order = len(rows) == int(offsets[-1] + ordered[-1].size) and bool(
+        (position == np.arange(len(rows), dtype=np.int64)).all()
+    )
     out: dict[str, np.ndarray] = {}
     for key in CELL_KEYS:
         parts = [b.columns[key] for b in ordered]
         if key != FEE_KEY and all(p.dtype == np.int64 for p in parts):
-            out[key] = np.concatenate(parts)[position]
+            column = np.concatenate(parts)
         else:
             column = np.empty(sum(len(p) for p in parts), dtype=object)
             start = 0
             for p in parts:
                 column[start : start + len(p)] = p if p.dtype == object else p.astype(object)
                 start += len(p)
-            out[key] = column[position]
+        out[key] = column if in_order else column[position]
     return out

@@ -57,7 +57,9 @@ def stack_with_notes(
             "year": _objects([ret.year for ret in returns]),
             "file": _objects([name or "" for name in names]),
         }
-        cells = {k: pd.Series(v, dtype=v.dtype) for k, v in columns.items()}  # int64 stays int64, objects stay objects
+        # int64 stays int64, objects stay objects; copy=False: the frame below copies them into its blocks anyway
+        # (pandas 3 would otherwise copy every column once more first)
+        cells = {k: pd.Series(v, dtype=v.dtype, copy=False) for k, v in columns.items()}
         frame = pd.DataFrame(ids | cells, columns=list(FRAME_COLUMNS))
     else:
         rows = [

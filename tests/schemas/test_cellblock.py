@@ -96,3 +96,17 @@ def test_mixed_rows_fall_back_to_stacking_row_by_row() -> None:
     frame = stack(rets)
     assert isinstance(frame, pd.DataFrame) and frame.at[1, ODD_KEY] == "abc"
     assert isinstance(rets[0].cells, RowCells)
+
+
+def test_stacking_rows_in_block_order_a_subset_or_a_repeat_gives_the_rows_asked_for() -> None:
+    """stacked_columns skips the reordering copy only when the rows are exactly every block row in order."""
+    plain = _returns(6)
+    batched = _returns(6)
+    for part in (batched[:3], batched[3:]):
+        for ret, row in zip(part, detach([r.cells for r in part])):
+            ret.cells = row
+    for order in ([0, 1, 2, 3, 4, 5], [0, 1, 2, 4, 5], [0, 0, 2, 3, 4, 5], [3, 4, 5, 0, 1, 2]):
+        names = [f"f{i}" for i in order]
+        got = stack([batched[i] for i in order], names)
+        expected = stack([plain[i] for i in order], names)
+        assert got.astype(object).to_numpy().tolist() == expected.astype(object).to_numpy().tolist(), order
