@@ -153,13 +153,25 @@ class Judged:
 
 def display_name(outcome: ReadOutcome, root: Path | None) -> str:
     """The name a person recognises: the path inside the submissions folder."""
-    if root is not None:
-        # plain string work: Path.relative_to costs ~10 µs, a second and a half over 150,000 files
-        prefix, path = os.path.join(str(root), ""), str(outcome.path)
+    return display_names([outcome], root)[0]
+
+
+def display_names(outcomes: Sequence[ReadOutcome], root: Path | None) -> list[str]:
+    """:func:`display_name` of each outcome, the folder's prefix worked out once (150,000 names 0.4 s -> 0.2 s)."""
+    if root is None:
+        return [o.original_name for o in outcomes]
+    # plain string work: Path.relative_to costs ~10 µs, a second and a half over 150,000 files
+    prefix = os.path.join(str(root), "")
+    start = len(prefix)
+    names = []
+    for o in outcomes:
+        path = str(o.path)
         if path.startswith(prefix):
-            name = path[len(prefix):].replace(os.sep, "/")
-            return name if outcome.row is None else f"{name}#{outcome.row}"  # one row of a Parquet file
-    return outcome.original_name
+            name = path[start:].replace(os.sep, "/") if os.sep != "/" else path[start:]
+            names.append(name if o.row is None else f"{name}#{o.row}")  # one row of a Parquet file
+        else:
+            names.append(o.original_name)
+    return names
 
 
 def judge(
@@ -170,7 +182,7 @@ def judge(
     submissions_root: Path | None = None,
 ) -> Judged:
     """Validate every readable return in one pass, then check roster membership and duplicates."""
-    names = [display_name(o, submissions_root) for o in outcomes]
+    names = display_names(outcomes, submissions_root)
     sha_by_name = {n: o.sha256 for n, o in zip(names, outcomes)}
     failures: list[tuple[str | None, Failure]] = []
     for name, o in zip(names, outcomes):
@@ -273,7 +285,8 @@ def cross_year(warehouse: Warehouse, judged: Judged, roster: Roster, year: int) 
     if judged.frame is not None:  # the rows validation stacked (same order as the readable submissions)
         readable = [s for s in judged.submissions if s.ret is not None]
         current = judged.frame[[bool(s.unit_id) and s.year == year for s in readable]]
-        sha_of = dict(zip(zip(current["unit_id"], current["file"]), current.index))
+        # as lists: iterating the Arrow-backed sha256 index item by item is ~5x slower
+        sha_of = dict(zip(zip(current["unit_id"].tolist(), current["file"].tolist()), current.index.tolist()))
         current = current.reset_index(drop=True)
     else:
         current = stack([s.ret for s in now], [names[s.sha256] for s in now])
