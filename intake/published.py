@@ -18,15 +18,17 @@ The narrative is kept as printed (original script): ``overview`` = 一, ``proble
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+from intake.document import Line
 from intake.published_errors import OldFormatError, ParseError
 from intake.published_page import check_era, find_sections, find_title
 from intake.published_tables import SECTION_PARSERS, RawCells
 from intake.published_text import blocks, text_to_lines, tokenize
 from schemas.returns import CanonicalReturn, from_raw_cells
 
-__all__ = ["OldFormatError", "ParseError", "parse_published", "parse_published_file"]
+__all__ = ["OldFormatError", "ParseError", "parse_lines", "parse_published", "parse_published_file"]
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig also reads plain UTF-8; gb18030 covers GBK/GB2312 pages
 _NARRATIVE = {"overview": "一", "problems": "五", "other": "六"}
@@ -36,6 +38,14 @@ def parse_published(text: str, source_name: str = "") -> CanonicalReturn:
     """The canonical return of a published report (``text`` already decoded; HTML is detected)."""
     try:
         return _parse(text)
+    except ParseError as err:
+        raise err.with_source(source_name) from None
+
+
+def parse_lines(lines: Sequence[Line], source_name: str = "") -> CanonicalReturn:
+    """The canonical return of a report already turned into lines by a reader (PDF, DOCX, …; intake.document)."""
+    try:
+        return _parse_lines([line.text for line in lines])
     except ParseError as err:
         raise err.with_source(source_name) from None
 
@@ -55,7 +65,10 @@ def parse_published_file(path: Path) -> CanonicalReturn:
 
 
 def _parse(text: str) -> CanonicalReturn:
-    lines = text_to_lines(text)
+    return _parse_lines(text_to_lines(text))
+
+
+def _parse_lines(lines: list[str]) -> CanonicalReturn:
     title = find_title(lines)
     start = title.line + 1 if title else 0
     check_era(lines, start, title.year if title else None)
