@@ -67,7 +67,7 @@ class Line:
 
 def table_row(texts: list[str], places: list[Where]) -> Line:
     """The line of one table row (cell texts on one line each, pipes inside a cell replaced so they cannot split it)."""
-    clean = [" ".join(t.replace("|", "｜").split()) for t in texts]
+    clean = [" ".join(t.replace("|", "¦").split()) for t in texts]  # NFKC keeps ¦ (not ｜)
     return Line("| " + " | ".join(clean) + " |", places[0] if places else Where(), tuple(places))
 
 

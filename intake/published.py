@@ -45,7 +45,7 @@ def parse_published(text: str, source_name: str = "") -> CanonicalReturn:
 def parse_lines(lines: Sequence[Line], source_name: str = "") -> CanonicalReturn:
     """The canonical return of a report already turned into lines by a reader (PDF, DOCX, …; intake.document)."""
     try:
-        return _parse_lines([line.text for line in lines])
+        return _parse_lines(list(lines))
     except ParseError as err:
         raise err.with_source(source_name) from None
 
@@ -68,7 +68,8 @@ def _parse(text: str) -> CanonicalReturn:
     return _parse_lines(text_to_lines(text))
 
 
-def _parse_lines(lines: list[str]) -> CanonicalReturn:
+def _parse_lines(page: list[Line]) -> CanonicalReturn:
+    lines = [line.text for line in page]
     title = find_title(lines)
     start = title.line + 1 if title else 0
     check_era(lines, start, title.year if title else None)
@@ -81,7 +82,9 @@ def _parse_lines(lines: list[str]) -> CanonicalReturn:
     raw: RawCells = {}
     for name, parse_section in SECTION_PARSERS.items():
         first, end = sections[name]
-        tokens = tokenize(lines[first + 1 : end], first + 1)
+        tokens = tokenize(page[first + 1 : end], first + 1)
         raw.update(parse_section(blocks(tokens), title.year))
     narrative = {field: "\n".join(lines[sections[s][0] + 1 : sections[s][1]]) for field, s in _NARRATIVE.items()}
-    return from_raw_cells("", title.unit_name, title.year, raw, narrative)
+    ret = from_raw_cells("", title.unit_name, title.year, {k: f.text for k, f in raw.items()}, narrative)
+    ret.provenance = {k: f.where for k, f in raw.items()}
+    return ret

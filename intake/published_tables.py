@@ -26,10 +26,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from intake.published_errors import OldFormatError, ParseError
+from intake.document import Where
 from intake.published_text import Block, Token, key
 from schemas import cells as C
 
-RawCells = dict[str, str | None]
+@dataclass(frozen=True)
+class Found:
+    """A cell as read: its text as printed (None when blank) and where it sits in the source."""
+
+    text: str | None
+    where: Where
+
+
+RawCells = dict[str, Found]
 
 # --- the lexer --------------------------------------------------------------------------------------------
 
@@ -114,9 +123,7 @@ def _show(tokens: list[Token]) -> str:
     return " | ".join(t.text if t.text else "(empty)" for t in tokens)
 
 
-def take(block: Block, n: int, section: str, row: str, following: Block | None, money: bool = False) -> list[
-    str | None
-]:
+def take(block: Block, n: int, section: str, row: str, following: Block | None, money: bool = False) -> list[Found]:
     """Exactly ``n`` values from ``block`` (blanks as None), or ParseError saying what was there."""
     values = block.trimmed
     if len(values) != n:
@@ -128,11 +135,11 @@ def take(block: Block, n: int, section: str, row: str, following: Block | None, 
             "a blank cell must be written as '-' so its position is unambiguous"
         )
         raise ParseError(section, row, found, hint)
-    out: list[str | None] = []
+    out: list[Found] = []
     for tok in values:
         if tok.kind == "bad" or (tok.kind == "num" and not money and tok.text.endswith("元")):
             raise ParseError(section, row, f"'{tok.text}' where a number should be", "write a plain number")
-        out.append(None if tok.kind in ("blank", "empty") else tok.text)
+        out.append(Found(None if tok.kind in ("blank", "empty") else tok.text, tok.where))
     return out
 
 
@@ -230,10 +237,11 @@ def _place_s2_item(
             f"expected the headers {[lbl.zh for _, lbl in item.fields]}",
         )
     values = take(block, len(expected), "二", label, following, money=item.kind == "money")
-    for fld, value in zip(order, values):
+    for fld, found in zip(order, values):
+        value = found.text
         if item.kind == "money" and value is not None and fee_unit and not value.endswith("元"):
             value += fee_unit  # the header says 元: normalize_fee converts and notes it
-        raw[f"s2.{item.key}.{fld}"] = value
+        raw[f"s2.{item.key}.{fld}"] = Found(value, found.where)
     done.add(item.key)
 
 
@@ -283,11 +291,11 @@ def _check_s3_header(parts: list[str]) -> None:
 
 def parse_s3(blocks: list[Block], year: int | None) -> RawCells:
     raw: RawCells = {}
-    rows: dict[str, list[str | None]] = {}
+    rows: dict[str, list[Found]] = {}
     nxt = 0  # index of the row expected next
     header: list[str] = []
     group: str | None = None
-    subtotals: list[tuple[str, list[str | None], str]] = []  # (group, values, label as printed)
+    subtotals: list[tuple[str, list[Found], str]] = []  # (group, values, label as printed)
     for i, block in enumerate(blocks):
         target: Phrase | None = None
         open_row: int | None = None
@@ -337,7 +345,7 @@ def parse_s3(blocks: list[Block], year: int | None) -> RawCells:
     return raw
 
 
-def _wrong_row(found: int | None, expected: int, subtotals: list[tuple[str, list[str | None], str]],
+def _wrong_row(found: int | None, expected: int, subtotals: list[tuple[str, list[Found], str]],
                year: int | None) -> None:
     """Raise for a row found out of place (or ``found=None``: the table ended early)."""
     if C.S3_ROWS[expected].key == "other_no_correction" and any(g == "other" for g, _, _ in subtotals):
@@ -362,12 +370,13 @@ def _as_int(value: str | None) -> int | None:
     return int(text) if re.fullmatch(r"\d+", text) else None
 
 
-def _check_subtotal(name: str, values: list[str | None], label: str, rows: dict[str, list[str | None]]) -> None:
+def _check_subtotal(name: str, found: list[Found], label: str, rows: dict[str, list[Found]]) -> None:
     """A subtotal row is dropped only when it is exactly the sum of its group's rows in all seven columns."""
     group_label, members = _GROUPS[name]
+    values = [f.text for f in found]
     sums: list[int | None] = []
     for col in range(7):
-        parts = [_as_int(rows[r][col]) for r in members]
+        parts = [_as_int(rows[r][col].text) for r in members]
         sums.append(None if any(p is None for p in parts) else sum(p for p in parts if p is not None))
     mine = [_as_int(v) for v in values]
     if mine != sums or any(v is None for v in mine):

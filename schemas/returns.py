@@ -27,6 +27,9 @@ class CanonicalReturn:
     narrative: dict[str, str] = field(default_factory=dict)  # overview (一), problems (五), other (六)
     notes: dict[str, str] = field(default_factory=dict)  # per-cell notes from reading, e.g. a converted fee unit
     extra_keys: tuple[str, ...] = ()  # keys found in the source that are not cells of the format
+    # a published report: where each cell was read (an intake.document.Where per key: page, table, row, column or
+    # line and offset); empty for forms and JSON, whose cells are named by their keys
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def value(self, key: str) -> CellValue:
         return self.cells.get(key)
