@@ -24,9 +24,11 @@ from pathlib import Path
 from intake.document import Line
 from intake.published_errors import OldFormatError, ParseError
 from intake.published_page import check_era, find_sections, find_title
-from intake.published_tables import SECTION_PARSERS, RawCells
+from intake.published_tables import SECTION_PARSERS, SINGLE_OTHER_ROW, RawCells
 from intake.published_text import blocks, text_to_lines, tokenize
+from schemas import cells as C
 from schemas.returns import CanonicalReturn, from_raw_cells
+from schemas.values import normalize_count
 
 __all__ = ["OldFormatError", "ParseError", "parse_lines", "parse_published", "parse_published_file"]
 
@@ -84,7 +86,12 @@ def _parse_lines(page: list[Line]) -> CanonicalReturn:
         first, end = sections[name]
         tokens = tokenize(page[first + 1 : end], first + 1)
         raw.update(parse_section(blocks(tokens), title.year))
-    narrative = {field: "\n".join(lines[sections[s][0] + 1 : sections[s][1]]) for field, s in _NARRATIVE.items()}
+    narrative = {field: "\n".join(lines[sections[s][0] + 1 : sections[s][1]]) for field, s in _NARRATIVE.items()
+                 if s in sections}
+    single = [raw.pop(C.s3(SINGLE_OTHER_ROW, col), None) for col in C.S3_COL_KEYS]
     ret = from_raw_cells("", title.unit_name, title.year, {k: f.text for k, f in raw.items()}, narrative)
     ret.provenance = {k: f.where for k, f in raw.items()}
+    if any(f is not None for f in single):
+        ret.other_single_row = tuple(normalize_count(f.text if f else None) for f in single)
+        ret.provenance.update({C.s3(SINGLE_OTHER_ROW, col): f.where for col, f in zip(C.S3_COL_KEYS, single) if f})
     return ret

@@ -22,6 +22,7 @@ portal's flattened layout puts a caption, the column headers and the first row l
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -280,9 +281,18 @@ def _row_label(i: int) -> str:
     return f"{row.group.zh} {row.label.zh}" if row.group else row.label.zh
 
 
+_LEGAL_WORDS = ("商业企业", "科研机构", "社会公益组织", "法律服务机构")
+_LEGAL_CHARS = Counter("".join(_LEGAL_WORDS) + "其他")
+
+
 def _check_s3_header(parts: list[str]) -> None:
+    """The seven official column headers. Their order is the form's (values are read by position), so this only
+    checks that the table is the 2021 matrix. A PDF's text layer interleaves two-line headers ("商业 科研 / 企业
+    机构"): then every character of the five 法人或其他组织 headers must still be there."""
     text = "".join(parts)
-    if not (_LEGAL_ORDER.search(text) and "自然人" in text and "总计" in text):
+    garbled = not all(word in text for word in _LEGAL_WORDS)  # a clean header in another order is refused
+    legal = _LEGAL_ORDER.search(text) or (garbled and not (_LEGAL_CHARS - Counter(text)))
+    if not (legal and "自然人" in text and "总计" in text):
         raise ParseError(
             "三", "表头 (column headers)", f"'{text[:80] or 'nothing'}'",
             "expected 自然人, 法人或其他组织 (商业企业 科研机构 社会公益组织 法律服务机构 其他) and 总计",
@@ -290,6 +300,19 @@ def _check_s3_header(parts: list[str]) -> None:
 
 
 def parse_s3(blocks: list[Block], year: int | None) -> RawCells:
+    """Section 三 read by its row labels; when that fails, by the order of its rows (:func:`align_s3`)."""
+    try:
+        return _parse_s3_by_labels(blocks, year)
+    except OldFormatError:
+        raise
+    except ParseError as err:
+        aligned = align_s3(blocks)
+        if aligned is None:
+            raise err from None
+        return aligned
+
+
+def _parse_s3_by_labels(blocks: list[Block], year: int | None) -> RawCells:
     raw: RawCells = {}
     rows: dict[str, list[Found]] = {}
     nxt = 0  # index of the row expected next
@@ -306,6 +329,9 @@ def parse_s3(blocks: list[Block], year: int | None) -> RawCells:
                     raise ParseError("三", _row_label(open_row), "no numbers before the next row label")
                 if j == 0 and nxt == 0:
                     _check_s3_header(header)
+                if j != nxt and j == _TOTAL_AT and nxt == _OTHER_AT and (single := _pop_single(subtotals)):
+                    rows[SINGLE_OTHER_ROW] = single  # (六)其他处理 printed as one row, its sub-rows absent
+                    nxt = j
                 if j != nxt:
                     _wrong_row(j, nxt, subtotals, year)
                 open_row, nxt = j, nxt + 1
@@ -342,6 +368,96 @@ def parse_s3(blocks: list[Block], year: int | None) -> RawCells:
             raw[C.s3(row_key, col)] = value
     for name, values, label in subtotals:
         _check_subtotal(name, values, label, rows)
+    return raw
+
+
+# (六)其他处理 printed as ONE row instead of its three sub-rows: a non-standard 2021 table. Its seven values are
+# kept under these keys (not cells of the form; intake.published moves them to CanonicalReturn.other_single_row)
+# and the three sub-rows stay missing: validation names the deviation in a finding of its own.
+SINGLE_OTHER_ROW = "other_single_row"
+_OTHER_AT = _ROW_INDEX["other_no_correction"]
+_TOTAL_AT = _ROW_INDEX["total_processed"]
+
+
+def _pop_single(subtotals: list[tuple[str, list[Found], str]]) -> list[Found] | None:
+    """The values of a (六) row standing alone (read as a group row with numbers), taken out of ``subtotals``."""
+    for i, (group, values, _) in enumerate(subtotals):
+        if group == "other":
+            del subtotals[i]
+            return values
+    return None
+
+
+# --- section 三 by the order of its rows -----------------------------------------------------------------------
+#
+# A PDF's text layer (or a copy of it) sets a tall cell's label at its vertical middle, so a row's values may
+# come before its label, between the halves of a wrapped label, or beside a character of a vertical group label
+# ("本 3.危及“三安全一稳定”"); a typo may hide a label ("2.其他法律行政止公开"). Every row still prints its seven
+# values on a run of their own, in the order of the form. So when the labels cannot anchor the rows, the runs are
+# assigned to the rows in order — but only when that cannot be wrong: exactly one run of seven per row of the form
+# and nothing else with numbers, the labels that are recognised in the form's order, each one between the runs
+# of the rows before and after it, and most rows recognised.
+
+_MIN_RECOGNISED = 0.8
+
+
+def _runs_of(values: list[Token]) -> list[list[Token]]:
+    """The value runs of a block: one per line when the block's values come as whole lines of seven (two rows whose
+    labels were set elsewhere), else the block's values as one run."""
+    by_line: dict[int, list[Token]] = {}
+    for tok in values:
+        by_line.setdefault(tok.line, []).append(tok)
+    lines = list(by_line.values())
+    if len(lines) > 1 and all(len(line) == 7 for line in lines):
+        return lines
+    return [values] if values else []
+
+
+def align_s3(blocks: list[Block]) -> RawCells | None:
+    """Section 三 read by row order, or None when the order does not decide every row (see above)."""
+    runs: list[tuple[int, list[Token]]] = []  # (position, values); a block's label sits at 2i, its values at 2i+1
+    labels: list[tuple[int, int]] = []  # (position, row index)
+    group_single = False
+    header: list[str] = []
+    for i, block in enumerate(blocks):
+        for ph in lex(block.label, _S3_VOCAB):
+            if ph.kind == "row":
+                labels.append((2 * i, _ROW_INDEX[ph.name]))
+            elif ph.kind == "group" and ph.name == "other":
+                group_single = True
+            elif not labels and ph.kind in ("header", "unknown"):
+                header.append(ph.name if ph.kind == "header" else ph.text)
+        for values in _runs_of(block.trimmed):
+            if len(values) != 7 or any(t.kind == "bad" for t in values):
+                return None
+            runs.append((2 * i + 1, values))
+    found = [row for _, row in labels]
+    if found != sorted(found) or len(set(found)) != len(found):
+        return None  # a label out of the form's order, or twice
+    keys = [r.key for r in C.S3_ROWS]
+    sub_rows = {"other_no_correction", "other_fee_unpaid", "other_other"}
+    if len(runs) == len(keys) - 2 and group_single and not sub_rows & {keys[r] for r in found}:
+        keys = [k for k in keys if k not in sub_rows]
+        keys.insert(_OTHER_AT, SINGLE_OTHER_ROW)
+    if len(runs) != len(keys) or len(found) < _MIN_RECOGNISED * len(keys):
+        return None
+    at = {key: n for n, key in enumerate(keys)}
+    for pos, row in labels:
+        n = at.get(C.S3_ROWS[row].key)
+        if n is None:
+            return None
+        before = runs[n - 1][0] if n > 0 else -1
+        after = runs[n + 1][0] if n + 1 < len(runs) else 10**9
+        if not before < pos < after:
+            return None  # the label is not beside its row's values
+    try:
+        _check_s3_header(header)
+    except ParseError:
+        return None
+    raw: RawCells = {}
+    for key, (_, values) in zip(keys, runs):
+        for col, tok in zip(C.S3_COL_KEYS, values):
+            raw[C.s3(key, col)] = Found(None if tok.kind in ("blank", "empty") else tok.text, tok.where)
     return raw
 
 

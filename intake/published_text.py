@@ -241,10 +241,38 @@ def html_to_lines(html: str) -> list[Line]:
 
 
 def text_to_lines(text: str) -> list[Line]:
-    """Lines of a page: HTML is converted, plain text is split (each line knows its number); blank lines dropped."""
+    """Lines of a page: HTML is converted, plain text is split (each line knows its number); blank lines and page
+    numbers dropped, a section heading run into its neighbours put on a line of its own."""
     if looks_like_html(text):
         return html_to_lines(text)
-    return plain_lines(text.splitlines())
+    out: list[Line] = []
+    for line in plain_lines(text.splitlines()):
+        if _PAGE_NUMBER.fullmatch(unicodedata.normalize("NFKC", line.text).strip()):
+            continue  # "- 3 -", "第3页 共5页": a page's furniture copied with its text
+        out.extend(Line(piece, Where(line=line.where.line, offset=at)) for at, piece in split_at_headings(line.text))
+    return out
+
+
+_PAGE_NUMBER = re.compile(r"[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[/,，]?\s*共\s*\d{1,3}\s*页)?"
+                          r"|\d{1,3}\s*/\s*\d{1,3}|(?i:page)\s*\d{1,3}(?:\s*(?i:of)\s*\d{1,3})?")
+# A section heading inside a longer line: a copy that lost its line breaks ("…建设。一、总体情况2021年，我区…").
+# Only a numbered heading counts (the preamble's "本报告包括总体情况、主动公开政府信息情况…" has no numbers).
+_INLINE_HEADING = re.compile(
+    r"[一二三四五六七八九十][、.]\s*(?:总体情况|主动公开政府信息(?:的)?情况|收到和处理政府信息公开申请(?:的)?情况"
+    r"|(?:政府信息公开|因政府信息公开申请)?行政复议、?(?:提起)?行政诉讼(?:的)?情况"
+    r"|(?:政府信息公开工作)?存在的?主要问题及改进(?:情况|措施)|其他需要报告的事项)"
+)
+
+
+def split_at_headings(text: str) -> list[tuple[int, str]]:
+    """(offset, piece) of a line cut before and after every numbered section heading it holds; the line itself
+    when it holds none or is only the heading."""
+    simple = to_simplified(unicodedata.normalize("NFKC", text))
+    if len(simple) != len(text):  # positions would not carry over to the original; leave the line as it is
+        return [(0, text)]
+    cuts = sorted({0, len(text), *(i for m in _INLINE_HEADING.finditer(simple) for i in (m.start(), m.end()))})
+    pieces = [(a, text[a:b].strip()) for a, b in zip(cuts, cuts[1:])]
+    return [(a, piece) for a, piece in pieces if piece]
 
 
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_-]+)""", re.IGNORECASE)

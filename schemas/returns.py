@@ -30,6 +30,9 @@ class CanonicalReturn:
     # a published report: where each cell was read (an intake.document.Where per key: page, table, row, column or
     # line and offset); empty for forms and JSON, whose cells are named by their keys
     provenance: dict[str, Any] = field(default_factory=dict)
+    # a non-standard 2021 table that prints (六)其他处理 as ONE row: its 7 values in the order of S3_COL_KEYS (the 21
+    # cells of the three (六) sub-rows are then missing); None for the official three rows
+    other_single_row: tuple[CellValue, ...] | None = None
 
     def value(self, key: str) -> CellValue:
         return self.cells.get(key)

@@ -415,7 +415,7 @@ def trial_2019_report(year: int = 2020) -> str:
 
 
 def trial_2019_only_single_other_row(year: int = 2021) -> str:
-    """Section 二 already in the 2021 layout, but 三 still has the single (六)其他处理 row of the 2019 form."""
+    """Section 二 in the 2021 layout, but 三 has a single (六)其他处理 row (as the 2019 form had)."""
     rep = Report("某某街道办事处", year, distinct_cells())
     tables = rep.tables()
     t = tables["三"]
@@ -627,8 +627,11 @@ def corpus() -> list[Fixture]:
                                              "</td></tr></table>" for x in trial_2019_report(2019).split("\n"))
                     + "</body></html>"),
         {"expect": "OldFormatError", "era": "2019-trial", "label": "本年新制作数量", "year": 2019})
-    add("old_2019_single_other_row.txt", trial_2019_only_single_other_row(2021),
-        {"expect": "OldFormatError", "era": "2019-trial", "label": "(六)其他处理", "year": 2021})
+    # a 2021 table (section 二 in the 2021 layout) whose (六)其他处理 is one row: read, the three sub-rows missing
+    single = Report("某某街道办事处", 2021, {**distinct_cells(), **{
+        C.s3(r, c): None for r in ("other_no_correction", "other_fee_unpaid", "other_other") for c in C.S3_COL_KEYS}})
+    add("ok_2021_single_other_row.txt", trial_2019_only_single_other_row(2021),
+        exact(single, other_single_row=_s3_group_sums(distinct_cells(), C.G6_OTHER)))
     add("old_2008_era.txt", era_2008_report(2010),
         {"expect": "OldFormatError", "era": "2008-era", "label": "概述", "year": 2010})
     add("old_2008_era_table_only.txt", traditional(era_2008_report(2012).replace("一、概述", "一、总体情况")),
