@@ -23,9 +23,9 @@ from pathlib import Path
 
 from intake.document import Line
 from intake.published_errors import OldFormatError, ParseError
-from intake.published_page import check_era, find_sections, find_title
-from intake.published_tables import SECTION_PARSERS, SINGLE_OTHER_ROW, RawCells
-from intake.published_text import blocks, text_to_lines, tokenize
+from intake.published_page import Title, check_era, find_sections, find_title, period_year
+from intake.published_tables import SECTION_PARSERS, SINGLE_OTHER_ROW, Found, RawCells
+from intake.published_text import blocks, is_prose, text_to_lines, tokenize
 from schemas import cells as C
 from schemas.returns import CanonicalReturn, from_raw_cells
 from schemas.values import normalize_count
@@ -76,22 +76,39 @@ def _parse_lines(page: list[Line]) -> CanonicalReturn:
     start = title.line + 1 if title else 0
     check_era(lines, start, title.year if title else None)
     if title is None:
-        raise ParseError(
-            "标题", "title", "no line of the form '<unit>XXXX年政府信息公开工作年度报告'",
-            "the report's title gives the unit and the year; keep it in the copied text",
-        )
+        # a missing or garbled title: the year from the statistics period; the unit is found later on the roster
+        # (by the text or the file name) or given with --unit
+        year = period_year(lines)
+        if year is None:
+            raise ParseError(
+                "标题", "title", "no line of the form '<unit>XXXX年政府信息公开工作年度报告' and no statistics period",
+                "the report's title gives the unit and the year; keep it in the copied text",
+            )
+        title = Title("", year, -1)
     sections = find_sections(lines, start)
     raw: RawCells = {}
     for name, parse_section in SECTION_PARSERS.items():
         first, end = sections[name]
-        tokens = tokenize(page[first + 1 : end], first + 1)
+        tokens = tokenize([line for line in page[first + 1 : end] if not is_prose(line)], first + 1)
         raw.update(parse_section(blocks(tokens), title.year))
     narrative = {field: "\n".join(lines[sections[s][0] + 1 : sections[s][1]]) for field, s in _NARRATIVE.items()
                  if s in sections}
     single = [raw.pop(C.s3(SINGLE_OTHER_ROW, col), None) for col in C.S3_COL_KEYS]
     ret = from_raw_cells("", title.unit_name, title.year, {k: f.text for k, f in raw.items()}, narrative)
-    ret.provenance = {k: f.where for k, f in raw.items()}
+    ret.provenance = {k: _source(k, f) for k, f in raw.items()}
+    ret.title = title.text
     if any(f is not None for f in single):
         ret.other_single_row = tuple(normalize_count(f.text if f else None) for f in single)
-        ret.provenance.update({C.s3(SINGLE_OTHER_ROW, col): f.where for col, f in zip(C.S3_COL_KEYS, single) if f})
+        for col, f in zip(C.S3_COL_KEYS, single):
+            if f is not None:
+                label = next(c.label.zh for c in C.S3_COLS if c.key == col)
+                ret.provenance[C.s3(SINGLE_OTHER_ROW, col)] = f.where.describe(label)
     return ret
+
+
+def _source(cell_key: str, found: Found) -> str:
+    """Where a cell was read, in words: "第3页 表2 第7行 第8列（总计）：“0”" — the place, the form's column and
+    the text as printed."""
+    cell = C.CELL_BY_KEY.get(cell_key)
+    printed = f"：“{found.text}”" if found.text is not None else "：空白"
+    return found.where.describe(cell.col_label.zh if cell else "") + printed

@@ -24,8 +24,8 @@ _TITLE = re.compile(
 class Title:
     unit_name: str
     year: int
-    line: int  # index of the line it was found on
-
+    line: int  # index of the line it was found on (the last line of a title broken over two)
+    text: str = ""  # as printed
 
 def _title_in(piece: str) -> tuple[str, int] | None:
     text = re.sub(r"\s+", "", to_simplified(piece))
@@ -53,15 +53,15 @@ def find_title(lines: list[str]) -> Title | None:
         found = _title_in(line)
         if found is None and i + 1 < len(norm) and _plain(norm[i + 1]):
             if found := _title_in(line + norm[i + 1]):
-                return Title(found[0], found[1], i + 1)
+                return Title(found[0], found[1], i + 1, line + norm[i + 1])
         if found:
             if not found[0] and i > 0 and _plain(norm[i - 1]) and (joined := _title_in(norm[i - 1] + line)):
-                found = joined  # the unit on the line above
-            return Title(found[0], found[1], i)
+                return Title(joined[0], joined[1], i, norm[i - 1] + line)  # the unit on the line above
+            return Title(found[0], found[1], i, line)
     for i, line in enumerate(norm):
         for piece in re.split(r"[|\t]", line):
             if found := _title_in(piece):
-                return Title(found[0], found[1], i)
+                return Title(found[0], found[1], i, piece.strip())
     return None
 
 

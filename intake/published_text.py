@@ -28,9 +28,24 @@ from schemas.values import PLACEHOLDERS
 _DROP = re.compile(r"[\s|\"'“”‘’「」『』、,，.。:：;；·．!！?？]")
 
 
+# Misspellings seen in real reports, read as the form's words (the label is still checked by its place).
+_VARIANTS = (("钩稽", "勾稽"), ("先行有效", "现行有效"), ("行政法复议", "行政复议"), ("行政复义", "行政复议"),
+             ("行政述讼", "行政诉讼"), ("申清", "申请"))
+
+
 def key(text: str) -> str:
     """The comparison key of a label (see the module docstring)."""
-    return _DROP.sub("", to_simplified(text))
+    out = _DROP.sub("", to_simplified(text))
+    for wrong, right in _VARIANTS:
+        if wrong in out:
+            out = out.replace(wrong, right)
+    return out
+
+
+def is_prose(line: Line) -> bool:
+    """A sentence written between a heading and its table ("本年度共收到申请26件。"): not part of the table.
+    The 勾稽关系 note above section 三 is part of it."""
+    return not line.is_row and "。" in line.text and "勾稽" not in key(line.text)
 
 
 # --- HTML to lines ----------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ has its own value, so that a number placed in the wrong cell cannot go unnoticed
 from __future__ import annotations
 
 import copy
+import re
 import json
 import sys
 from dataclasses import dataclass, field
@@ -616,7 +617,10 @@ def corpus() -> list[Fixture]:
             exact(blank_cell))
     add("bad_missing_heading.txt", render(dist, "pipe").replace("四、政府信息公开行政复议、行政诉讼情况\n", ""),
         refused("四", "四"))
-    add("bad_no_title.txt", "\n".join(render(no_meta, "pipe").split("\n")[1:]), refused("标题", "title"))
+    # no title: the year comes from the statistics period; the unit is left to the roster (or --unit)
+    untitled = "\n".join(render(no_meta, "pipe").split("\n")[1:])
+    add("ok_no_title_year_from_period.txt", untitled, exact(Report("", no_meta.year, no_meta.values)))
+    add("bad_no_title_no_period.txt", re.sub(r".*统计.*\n", "", untitled), refused("标题", "title"))
 
     # --- older formats ---
     add("old_2019_trial.txt", trial_2019_report(2020),
