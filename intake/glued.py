@@ -174,7 +174,7 @@ def s2_spec() -> TableSpec:
 # --- the decoder ------------------------------------------------------------------------------------------------
 
 Value = int | Decimal | None
-Token = str | int | None  # a digit group, a separate value (number text or int), or None for a blank cell
+Given = str | int | None  # a digit group, a separate value (number text or int), or None for a blank cell
 
 
 @dataclass(frozen=True)
@@ -204,10 +204,15 @@ class _Run:
     candidates: list[tuple[int, ...]] = field(default_factory=list)
 
 
-def _value(token: Token) -> Value:
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _value(token: Given, section: str, label: str) -> Value:
     if token is None or isinstance(token, int):
         return token
     text = token.replace(",", "")
+    if not _NUMBER.fullmatch(text):
+        raise ParseError(section, label, f"'{token}' where a number should be", "write a plain number")
     return Decimal(text) if "." in text else int(text)
 
 
@@ -225,7 +230,7 @@ def _raw_cuts(run: _Run) -> str:
 
 def decode_table(
     spec: TableSpec,
-    runs: Mapping[str | tuple[str, ...], Sequence[Token]],
+    runs: Mapping[str | tuple[str, ...], Sequence[Given]],
     *,
     search_limit: int = SEARCH_LIMIT,
     joint_limit: int = JOINT_LIMIT,
@@ -247,13 +252,17 @@ def decode_table(
     row_cells = dict(spec.rows)
     values: dict[str, Value] = {}
     glued: list[_Run] = []
+    seen: set[str] = set()
     for key, tokens in runs.items():
         rows = (key,) if isinstance(key, str) else tuple(key)
+        if not set(rows) <= set(row_cells) or seen & set(rows) or len(set(rows)) < len(rows):
+            raise ValueError(f"rows {rows!r}: unknown to the table, or given twice")  # a caller's mistake
+        seen |= set(rows)
         cells = tuple(c for r in rows for c in row_cells[r])
         label = " / ".join(spec.label(r) for r in rows)
         shown = " ".join("-" if t is None else str(t) for t in tokens)
         if len(tokens) == len(cells):
-            values.update(zip(cells, map(_value, tokens)))
+            values.update((c, _value(t, spec.section, label)) for c, t in zip(cells, tokens))
         elif len(tokens) > len(cells):
             raise ParseError(spec.section, label, f"{len(tokens)} values [{shown}]", f"the row has {len(cells)} cells")
         elif not all(isinstance(t, str) and t.isascii() and t.isdigit() for t in tokens):
@@ -409,9 +418,8 @@ def _iter(groups: Sequence[str], n: int, ids: tuple, limit: int = 10**9) -> Iter
             if None not in left and None not in right:
                 if sum(left) != sum(right):  # type: ignore[arg-type]
                     return False
-            elif len(lhs) == 1 and left[0] is not None:
-                if sum(v for v in right if v is not None) > left[0]:
-                    return False
+            elif len(lhs) == 1 and left[0] is not None and sum(v for v in right if v is not None) > left[0]:
+                return False  # the parts placed so far already exceed their total
         return True
 
     def reachable(i: int, digits_left: int) -> bool:
@@ -469,7 +477,8 @@ def _search(groups: Sequence[str], n: int, ids: tuple, limit: int) -> list[tuple
 _OPEN, _CLOSE = "（([【〔［《「『“", "）)]】〕］》」』”"
 # A number directly before one of these is a quantity in the label's own text ("2021年", "第3项", "5件"), never a
 # cell: no row or column label of the 2021 form begins with one of these characters.
-_BOUND_AFTER = frozenset("年月日号時时分秒条條款项項章节節届屆次个個件份人名家层層期批%％倍周天岁")
+_BOUND_AFTER = frozenset("年月日号號時时分秒条條款项項章节節届屆次个個件份人名家层層期批%％倍周天歲岁")
+_JOINERS = frozenset("-/:~～－—–")  # digits joined by these are a date, time, range or document number
 _MARKS = frozenset(".、．")  # enumerator marks: "2.其他", "2、其他"
 _RUN = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|亿元|元|萬元|億元)?")
 
@@ -483,12 +492,13 @@ def split_glued_text(text: str) -> list[str]:
 
     - inside brackets or quotes: "（本列数据…）", "(1)", "“3安全1稳定”";
     - after 第 ("第20条") or touching a Latin letter ("5G", "OA2");
+    - joined to other digits by "-", "/", ":" or "~" ("2024-02-20", "09:37", "2021-2035", "14258248/2023-00042");
     - before a unit that numbers text, not cells ("2021年", "3项", "5件"; see ``_BOUND_AFTER``);
     - a one-digit enumerator: digits followed by "." / "、" / "．" and then a non-digit are a row's digits plus the
       next label's enumerator, so "00000002.其他" is "0000000" + "2.其他" (the form's sub-rows are numbered 1–8,
       never 10 or more), and a lone "1." after label text is label.
 
-    Meant for a table region only: narrative text (phone numbers, dates with "-") is not a table's.
+    Expects NFKC text (as the tokenizer makes it) and a table region: narrative text is not a table's.
     """
     out: list[str] = []
     for chunk in text.split():
@@ -519,7 +529,10 @@ def _split_chunk(s: str) -> list[str]:
             before = s[i - 1] if i else ""
             after = s[j] if j < len(s) else ""
             latin = (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha())
-            if before == "第" or latin or after in _BOUND_AFTER:
+            joined = (before in _JOINERS and s[i - 2 : i - 1].isdigit()) or (
+                after in _JOINERS and s[j + 1 : j + 2].isdigit()
+            )
+            if before == "第" or latin or joined or after in _BOUND_AFTER:
                 label.append(run)
                 i = j
                 continue

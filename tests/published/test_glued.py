@@ -169,8 +169,10 @@ def test_split_glued_text_rules() -> None:
     assert split_glued_text("收费1,234.5万元") == ["收费", "1,234.5万元"]
     # numbers of the labels' own text are never values
     for label in ("第二十条第（一）项", "第20条第(1)项", "2021年度", "（本列数据：第1项加第2项）", "“3安全1稳定”",
-                  "3项", "5G基站", "OA2系统"):
+                  "3项", "5G基站", "OA2系统", "（2021-2035）", "1号"):
         assert split_glued_text(label + "12") == [label, "12"], label
+    for text in ("时间:2024-02-20", "09:37:30", "14258248/2023-00042", "电话:0518-82318860"):
+        assert split_glued_text(text) == [text], text
 
 
 # --- synthetic tables glued from our own figures -----------------------------------------------------------
@@ -208,6 +210,8 @@ def exact_or_named(rows: dict[str, tuple[int, ...]], mode: str, seed: int) -> st
         got = decode_s3_text(s3_lines(rows, mode, random.Random(seed)))
     except ParseError as e:
         assert e.section == "三" and e.row in {lbl for _, lbl in S3_LABELS}, e.message
+        # the figures are consistent, so only ambiguity or a bound may refuse them, never "inconsistent"
+        assert "more than one combination" in e.message or "combinations of candidate" in e.message, e.message
         return "refused"
     assert got == truth
     return "exact"
@@ -257,8 +261,8 @@ def test_lianyun_glued_decodes_exactly(mode: str) -> None:
 @pytest.mark.parametrize("mode", ["none", "some", "line"])
 def test_distinct_consistent_table_glued(mode: str) -> None:
     rows = distinct_consistent_s3()
-    outcomes = [exact_or_named(rows, mode, seed) for seed in range(3)]
-    assert "exact" in outcomes if mode == "some" else True  # with no separators at all a refusal is allowed
+    assert len({v for vals in rows.values() for v in vals}) == 175
+    assert [exact_or_named(rows, mode, seed) for seed in range(3)] == ["exact"] * 3
 
 
 def test_distinct_inconsistent_figures_refused_by_row() -> None:
@@ -276,6 +280,19 @@ def test_inconsistent_total_row_refused_not_repaired() -> None:
         with pytest.raises(ParseError) as err:
             decode_s3_text(s3_lines(rows, "none", random.Random(0)))
         assert "inconsistent" in err.value.message or "no combination" in err.value.message, err.value.message
+
+
+def test_identity_failing_over_a_decoded_row_refused() -> None:
+    """A glued row fixed by A1 alone, then an A3 failure in a column it takes part in: its cut is not trusted."""
+    runs: dict = {r: [str(v) for v in vals] for r, vals in s3_of(PINGTAN_S3).items()}
+    runs["new_received"] = ["640020470"]  # one A1 cut: 64|0|0|2|0|4|70
+    assert decode_table(s3_spec(), runs).decoded[C.s3("new_received", "total")] == ("A1:new_received",)
+    runs["carried_out"] = ["2", "0", "0", "0", "0", "0", "2"]  # printed separately, but 64 + 0 ≠ 63 + 2
+    with pytest.raises(ParseError) as err:
+        decode_table(s3_spec(), runs)
+    e = err.value
+    assert e.row == "一、本年新收政府信息公开申请数量" and "A3:natural_person fails (64 ≠ 65)" in e.message
+    assert "64|0|0|2|0|4|70" in e.found
 
 
 def test_forced_cut_is_never_repaired() -> None:
@@ -309,6 +326,10 @@ def test_too_many_values_and_blanks_in_glue_refused() -> None:
         decode_table(s3_spec(), {"granted": list("12345678")})
     with pytest.raises(ParseError, match="only bare digit groups"):
         decode_table(s3_spec(), {"granted": ["1000", None, "1"]})
+    with pytest.raises(ParseError, match="where a number should be"):
+        decode_table(s3_spec(), {"granted": ["1", "0", "0", "0", "0", "0", "1.2.3"]})
+    with pytest.raises(ValueError, match="unknown"):
+        decode_table(s3_spec(), {"no_such_row": ["0"]})
 
 
 def test_joint_search_is_bounded() -> None:
@@ -338,6 +359,25 @@ def test_row_search_is_bounded_and_fast() -> None:
        mode=st.sampled_from(["none", "some", "line"]))
 def test_random_tables_exact_or_refused(seed: int, high: int, zeros: float, mode: str) -> None:
     exact_or_named(consistent_s3(random.Random(seed), high, zeros), mode, seed)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 120), min_size=6, max_size=6), st.lists(st.sampled_from(["", " "]), min_size=6,
+                                                                       max_size=6))
+def test_pruned_row_search_equals_brute_force(parts: list[int], seps: list[str]) -> None:
+    """The decoder's pruned search finds exactly the A1 cuts that filtering every cut would."""
+    vals = (*parts, sum(parts))
+    groups = (str(vals[0]) + "".join(sep + str(v) for sep, v in zip(seps, vals[1:]))).split()
+    brute = [c for c in splits(groups, 7, limit=10**6) if c[6] == sum(c[:6])]
+    assert vals in brute
+    one_row = s3_spec(["granted"], ["granted"])
+    try:
+        result = decode_table(one_row, {"granted": groups})
+    except ParseError as e:
+        assert len(brute) > 1 and f"{len(brute)} candidates" in e.message
+        return
+    assert len(brute) == 1 or len(groups) == 7
+    assert tuple(result.values[C.s3("granted", c)] for c in C.S3_COL_KEYS) == vals
 
 
 @settings(max_examples=60, deadline=None)
