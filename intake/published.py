@@ -97,6 +97,7 @@ def _parse_lines(page: list[Line]) -> CanonicalReturn:
     ret = from_raw_cells("", title.unit_name, title.year, {k: f.text for k, f in raw.items()}, narrative)
     ret.provenance = {k: _source(k, f) for k, f in raw.items()}
     ret.title = title.text
+    ret.decoded = {k: f.decoded for k, f in raw.items() if f.decoded is not None}
     if any(f is not None for f in single):
         ret.other_single_row = tuple(normalize_count(f.text if f else None) for f in single)
         for col, f in zip(C.S3_COL_KEYS, single):
@@ -111,4 +112,7 @@ def _source(cell_key: str, found: Found) -> str:
     the text as printed."""
     cell = C.CELL_BY_KEY.get(cell_key)
     printed = f"：“{found.text}”" if found.text is not None else "：空白"
+    if found.decoded is not None:
+        how = "、".join(found.decoded) or "唯一切分"
+        printed = f"：从连写数字“{found.printed}”切出 {found.text}（依据 {how}）"
     return found.where.describe(cell.col_label.zh if cell else "") + printed

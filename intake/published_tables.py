@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from intake.published_errors import OldFormatError, ParseError
 from intake.document import Where
+from intake.glued import TableSpec, decode_table, s3_spec, s4_spec
 from intake.published_text import Block, Token, key
 from schemas import cells as C
 
@@ -37,6 +38,8 @@ class Found:
 
     text: str | None
     where: Where
+    decoded: tuple[str, ...] | None = None  # glued digits cut apart: the identities that chose the cut (() forced)
+    printed: str = ""  # the glued digit group it was cut from, as printed
 
 
 RawCells = dict[str, Found]
@@ -144,6 +147,49 @@ def take(block: Block, n: int, section: str, row: str, following: Block | None, 
     return out
 
 
+def glued(block: Block, n: int) -> list[Token] | None:
+    """The value tokens of a row that printed fewer than ``n`` values, all bare digit groups: its separators were
+    lost ("640020470", "500000 5"), so :mod:`intake.glued` may cut it. None for any other row — in particular for
+    a row of explicit cells (table cells, '|' pieces) other than one cell holding the whole row: there a missing
+    value is a dropped cell, whose place no identity may guess."""
+    values = block.trimmed
+    if not 0 < len(values) < n or not all(t.kind == "num" and t.text.isascii() and t.text.isdigit() for t in values):
+        return None
+    if len(values) > 1 and any(t.cell for t in values):
+        return None
+    return values
+
+
+Row = str | tuple[str, ...]  # a row key, or consecutive rows printed as one run (section 四)
+
+
+def decode(spec: TableSpec, runs: dict[Row, list[Token] | list[Found]]) -> dict[str, Found]:
+    """The cells of a table some of whose rows are glued digit groups (``list[Token]``) and the others read
+    already (``list[Found]``), through :func:`intake.glued.decode_table` (ParseError when the cut is not
+    certain). A decoded cell keeps the place of the digit group it was cut from and the identities that chose it."""
+    given = {row: [x.text for x in items] for row, items in runs.items()}
+    result = decode_table(spec, given)
+    row_cells = dict(spec.rows)
+    out: dict[str, Found] = {}
+    for row, items in runs.items():
+        cells = [c for r in ((row,) if isinstance(row, str) else row) for c in row_cells[r]]
+        if items and isinstance(items[0], Found):
+            out.update(zip(cells, items))  # type: ignore[arg-type]
+            continue
+        groups = iter(items)
+        group, left = next(groups), 0
+        left = len(group.text)
+        for cell in cells:  # walk the cut: each value takes its digits from the current group
+            value = result.values[cell]
+            if left == 0:
+                group = next(groups)
+                left = len(group.text)
+            left -= len(str(value))
+            where = group.where
+            out[cell] = Found(str(value), where, result.decoded.get(cell, ()), group.text)
+    return out
+
+
 def _next_block(blocks: list[Block], i: int) -> Block | None:
     return blocks[i + 1] if i + 1 < len(blocks) else None
 
@@ -237,12 +283,18 @@ def _place_s2_item(
             "二", label, f"column headers {order or 'none'} under {caption.zh}",
             f"expected the headers {[lbl.zh for _, lbl in item.fields]}",
         )
-    values = take(block, len(expected), "二", label, following, money=item.kind == "money")
+    if item.kind != "money" and (groups := glued(block, len(expected))) is not None:
+        # separators lost ("000", "693665"): section 二 has no identity, so only a forced cut is accepted
+        spec = TableSpec("二", ((item.key, tuple(f"s2.{item.key}.{f}" for f in order)),), (), {item.key: label})
+        cut = decode(spec, {item.key: groups})
+        values = [cut[f"s2.{item.key}.{f}"] for f in order]
+    else:
+        values = take(block, len(expected), "二", label, following, money=item.kind == "money")
     for fld, found in zip(order, values):
         value = found.text
         if item.kind == "money" and value is not None and fee_unit and not value.endswith("元"):
             value += fee_unit  # the header says 元: normalize_fee converts and notes it
-        raw[f"s2.{item.key}.{fld}"] = Found(value, found.where)
+        raw[f"s2.{item.key}.{fld}"] = Found(value, found.where, found.decoded, found.printed)
     done.add(item.key)
 
 
@@ -319,6 +371,7 @@ def _parse_s3_by_labels(blocks: list[Block], year: int | None) -> RawCells:
     header: list[str] = []
     group: str | None = None
     subtotals: list[tuple[str, list[Found], str]] = []  # (group, values, label as printed)
+    pending: dict[str, list[Token]] = {}  # rows whose separators were lost: digit groups to cut
     for i, block in enumerate(blocks):
         target: Phrase | None = None
         open_row: int | None = None
@@ -331,6 +384,8 @@ def _parse_s3_by_labels(blocks: list[Block], year: int | None) -> RawCells:
                     _check_s3_header(header)
                 if j != nxt and j == _TOTAL_AT and nxt == _OTHER_AT and (single := _pop_single(subtotals)):
                     rows[SINGLE_OTHER_ROW] = single  # (六)其他处理 printed as one row, its sub-rows absent
+                    if single and isinstance(single[0], Token):
+                        pending[SINGLE_OTHER_ROW], rows[SINGLE_OTHER_ROW] = single, []  # type: ignore[assignment]
                     nxt = j
                 if j != nxt:
                     _wrong_row(j, nxt, subtotals, year)
@@ -346,12 +401,18 @@ def _parse_s3_by_labels(blocks: list[Block], year: int | None) -> RawCells:
             target = ph
         if target is not None and target.kind == "row":
             row_key = target.name
-            rows[row_key] = take(block, 7, "三", _row_label(_ROW_INDEX[row_key]), _next_block(blocks, i))
+            if (groups := glued(block, 7)) is not None:
+                pending[row_key], rows[row_key] = groups, []  # cut apart below, with the whole table's identities
+            else:
+                rows[row_key] = take(block, 7, "三", _row_label(_ROW_INDEX[row_key]), _next_block(blocks, i))
         elif not block.has_values:
             continue
         elif target is not None and target.kind in ("group", "subtotal"):
             if group is None:
                 raise ParseError("三", block.raw_label, "a subtotal row before any row group")
+            if group == "other" and (groups := glued(block, 7)) is not None:  # a single (六) row, glued
+                subtotals.append((group, groups, block.raw_label))  # type: ignore[arg-type]
+                continue
             subtotals.append((group, take(block, 7, "三", block.raw_label, _next_block(blocks, i)), block.raw_label))
         elif nxt == 0:
             raise ParseError("三", "表头 (column headers)", f"numbers [{_show(block.trimmed)}] before the first row")
@@ -363,6 +424,8 @@ def _parse_s3_by_labels(blocks: list[Block], year: int | None) -> RawCells:
             )
     if nxt < len(C.S3_ROWS):
         _wrong_row(None, nxt, subtotals, year)
+    if pending:
+        rows = _decode_s3(rows, pending)
     for row_key, values in rows.items():
         for col, value in zip(C.S3_COL_KEYS, values):
             raw[C.s3(row_key, col)] = value
@@ -377,6 +440,15 @@ def _parse_s3_by_labels(blocks: list[Block], year: int | None) -> RawCells:
 SINGLE_OTHER_ROW = "other_single_row"
 _OTHER_AT = _ROW_INDEX["other_no_correction"]
 _TOTAL_AT = _ROW_INDEX["total_processed"]
+
+
+def _decode_s3(rows: dict[str, list[Found]], pending: dict[str, list[Token]]) -> dict[str, list[Found]]:
+    """Section 三 with its glued rows cut apart by A1, A2 and A3 (a single (六) row counts as an outcome row)."""
+    keys = list(rows)
+    outcomes = [r for r in keys if r in C.S3_OUTCOME_ROWS or r == SINGLE_OTHER_ROW]
+    spec = s3_spec(rows=keys, outcome_rows=outcomes, labels={SINGLE_OTHER_ROW: C.G6_OTHER.zh})
+    found = decode(spec, {r: pending.get(r) or rows[r] for r in keys})  # type: ignore[misc]
+    return {r: [found[C.s3(r, c)] for c in C.S3_COL_KEYS] for r in keys}
 
 
 def _pop_single(subtotals: list[tuple[str, list[Found], str]]) -> list[Found] | None:
@@ -523,8 +595,11 @@ def parse_s4(blocks: list[Block], year: int | None) -> RawCells:
             "四", "表头 (group headers)", f"'{header[:80] or 'nothing'}'",
             "expected 行政复议, then 行政诉讼 with 未经复议直接起诉 and 复议后起诉, before the 15 numbers",
         )
-    values = take(blocks[i], 15, "四", "数据行 (data row)", _next_block(blocks, i))
     keys = [C.s4(g, r) for g in C.S4_GROUP_KEYS for r in C.S4_RESULT_KEYS]
+    if (groups := glued(blocks[i], 15)) is not None:  # the row's separators were lost: cut it by L1
+        found = decode(s4_spec(), {tuple(C.S4_GROUP_KEYS): groups})
+        return {k: found[k] for k in keys}
+    values = take(blocks[i], 15, "四", "数据行 (data row)", _next_block(blocks, i))
     return dict(zip(keys, values))
 
 

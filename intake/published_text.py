@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from typing import Literal
 
 from intake.document import Line, Where, plain_lines, table_row
+from intake.glued import split_glued_text
 from schemas.narrative import to_simplified
 from schemas.values import PLACEHOLDERS
 
@@ -318,6 +319,7 @@ class Token:
     text: str  # the piece as printed (NFKC, stripped)
     line: int  # index of the line it came from
     where: Where = Where()  # its place in the source (page, table, row, column; or line and offset)
+    cell: bool = False  # an explicit cell (a table cell, a '|' or tab piece), not a whitespace-separated word
 
 
 @dataclass
@@ -404,12 +406,33 @@ def tokenize(lines: list[Line], first_line: int = 0) -> list[Token]:
             # ("26 |", "|", "|", …, "26 |"); a run of empty cells at a row's end is padding (Block.trimmed).
             # Two or more pipes ("||", "|||||") are row padding, never a blank cell.
             if norm.strip() == "|":
-                tokens.append(Token("empty", "", first_line + offset, line.where))
+                tokens.append(Token("empty", "", first_line + offset, line.where, True))
             continue
         places = _places(line, norm, pieces)
+        explicit = line.is_row or "|" in norm or "\t" in norm
         for piece, where in zip(pieces, places):
-            tokens.append(Token(classify(piece), piece.strip(), first_line + offset, where))
+            kind = classify(piece)
+            if kind == "text" and _DIGIT.search(piece):
+                # labels and values glued together ("数量640020470二、上年…"): cut apart (intake.glued)
+                for part, at in _cut_glued(piece.strip()):
+                    part_where = replace(where, offset=where.offset + at) if where.offset is not None else where
+                    tokens.append(Token(classify(part), part, first_line + offset, part_where, explicit))
+            else:
+                tokens.append(Token(kind, piece.strip(), first_line + offset, where, explicit))
     return tokens
+
+
+_DIGIT = re.compile(r"[0-9]")
+
+
+def _cut_glued(piece: str) -> list[tuple[str, int]]:
+    """(part, offset in the piece) of a piece where a copy lost the separators between labels and values."""
+    out, cursor = [], 0
+    for part in split_glued_text(piece):
+        at = piece.find(part, cursor)
+        cursor = at + len(part) if at >= 0 else cursor
+        out.append((part, max(at, 0)))
+    return out
 
 
 def _places(line: Line, norm: str, pieces: list[str]) -> list[Where]:
