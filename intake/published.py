@@ -25,12 +25,14 @@ from intake.document import Line
 from intake.published_errors import OldFormatError, ParseError
 from intake.published_page import Title, check_era, find_sections, find_title, period_year
 from intake.published_tables import SECTION_PARSERS, SINGLE_OTHER_ROW, Found, RawCells
-from intake.published_text import blocks, is_prose, text_to_lines, tokenize
+from intake.published_text import blocks, declared_charset, is_prose, text_to_lines, tokenize
 from schemas import cells as C
 from schemas.returns import CanonicalReturn, from_raw_cells
 from schemas.values import normalize_count
 
-__all__ = ["OldFormatError", "ParseError", "parse_lines", "parse_published", "parse_published_file"]
+__all__ = [
+    "OldFormatError", "ParseError", "parse_lines", "parse_published", "parse_published_bytes", "parse_published_file",
+]
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig also reads plain UTF-8; gb18030 covers GBK/GB2312 pages
 _NARRATIVE = {"overview": "一", "problems": "五", "other": "六"}
@@ -53,17 +55,23 @@ def parse_lines(lines: Sequence[Line], source_name: str = "") -> CanonicalReturn
 
 
 def parse_published_file(path: Path) -> CanonicalReturn:
-    """Decode a saved report (UTF-8 with or without BOM, else GB18030) and parse it."""
+    """Decode a saved report and parse it (:func:`parse_published_bytes`)."""
     path = Path(path)
-    data = path.read_bytes()
-    for encoding in ENCODINGS:
+    return parse_published_bytes(path.read_bytes(), path.name)
+
+
+def parse_published_bytes(data: bytes, source_name: str = "") -> CanonicalReturn:
+    """Decode a saved report — by its meta charset when an HTML page declares one, else UTF-8 (with or without
+    BOM), else GB18030 (GBK and GB2312 pages) — and parse it."""
+    declared = declared_charset(data)
+    for encoding in ((declared,) if declared else ()) + ENCODINGS:
         try:
             text = data.decode(encoding)
-        except UnicodeDecodeError:
+        except (UnicodeDecodeError, LookupError):
             continue
-        return parse_published(text, path.name)
-    raise ParseError("文件", "encoding", f"bytes that are neither UTF-8 nor GB18030", "save the page as UTF-8",
-                     source=path.name)
+        return parse_published(text, source_name)
+    raise ParseError("文件", "encoding", "bytes that are neither UTF-8 nor GB18030", "save the page as UTF-8",
+                     source=source_name)
 
 
 def _parse(text: str) -> CanonicalReturn:
