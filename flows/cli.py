@@ -99,7 +99,9 @@ def validate(
 @app.command()
 def parse(
     file: Annotated[Path, typer.Argument(help="A published report saved as text or HTML.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the canonical return as JSON (the default).")] = True,
+    as_json: Annotated[bool, typer.Option("--json/--no-json", help="Print the canonical return as JSON.")] = True,
+    explain: Annotated[bool, typer.Option("--explain", help="Print where each cell was read in the source.")] = False,
+    unit: Annotated[Optional[str], typer.Option("--unit", help="The unit's roster id (a report names no id).")] = None,
 ) -> None:
     """Read a published report into the canonical return; exit 1 naming the section and row it cannot place."""
     from intake.published import ParseError, parse_published_file
@@ -112,7 +114,14 @@ def parse(
     except OSError as exc:
         err.print(f"[red]Cannot read {file}:[/red] {exc}")
         raise typer.Exit(EXIT_ERROR)
-    print(json.dumps(ret.to_json(), ensure_ascii=False, indent=2))
+    if unit:
+        ret.unit_id = unit
+    if as_json:
+        print(json.dumps(ret.to_json(), ensure_ascii=False, indent=2))
+    if explain:
+        from intake.explain import explain_lines
+
+        print("\n".join(explain_lines(ret)))
 
 
 def run_consolidation(
