@@ -289,10 +289,17 @@ def decode_table(
                 spec.section, run.label, f"'{' '.join(run.groups)}' for {n} cells",
                 "too few digits, or a leading zero that no cut can avoid",
             )
-        if run.raw == 1:
+        if run.raw == 1 and (len(run.groups) == 1 or not _cuts_a_number(run.groups, next(_iter(run.groups, n, ())))):
+            # forced: the whole row is one digit group, or every group it cuts could not be one number ("000")
             run.candidates = list(_iter(run.groups, n, ()))
             continue
         run.inner = tuple(i for i in usable if set(i.cells) <= set(run.cells))
+        if run.raw == 1 and not run.inner:
+            raise ParseError(
+                spec.section, run.label, f"'{' '.join(run.groups)}' for {n} cells",
+                "only one cut fits, but it splits a group that is a number by itself: a value may have been dropped "
+                "instead, and no identity can tell; the row must be printed with every cell",
+            )
         try:
             run.candidates = _search(run.groups, n, _local(run.inner, run.cells), search_limit)
         except _TooLarge:
@@ -320,7 +327,7 @@ def decode_table(
         _resolve(spec.section, ambiguous, joint, values, joint_limit)
 
     # 3. identities touching cells decoded by identities must hold
-    by_identity = {c: run for run in glued if run.raw > 1 for c in run.cells}
+    by_identity = {c: run for run in glued if run.inner or run.raw > 1 for c in run.cells}
     for ident in usable:
         touched = {by_identity[c].label: by_identity[c] for c in ident.cells if c in by_identity}
         if touched and not ident.holds(values):
@@ -335,10 +342,26 @@ def decode_table(
 
     decoded = {}
     for run in glued:
-        used = () if run.raw == 1 else run.inner + (joint if len(run.candidates) > 1 else ())
+        used = () if not run.inner and len(run.candidates) == 1 and run.raw == 1 else \
+            run.inner + (joint if len(run.candidates) > 1 else ())
         names = tuple(i.name for i in used)
         decoded.update({c: names for c in run.cells})
     return Decoded(values, decoded)
+
+
+def _cuts_a_number(groups: Sequence[str], cut: tuple[int, ...]) -> bool:
+    """Does ``cut`` split a group that could also be read as one number ("16" -> 1|6)? Then the cut is not forced
+    by the digits alone: a value may as well have been dropped elsewhere in a row whose separators are all there,
+    so the row's identities must decide (and hold). "000" -> 0|0|0 is forced: "000" is no number."""
+    values = iter(cut)
+    for group in groups:
+        taken, parts = 0, 0
+        while taken < len(group):
+            taken += len(str(next(values)))
+            parts += 1
+        if parts > 1 and (group == "0" or not group.startswith("0")):
+            return True
+    return False
 
 
 def _cut(run: _Run, values: Mapping[str, Value]) -> tuple[int, ...]:

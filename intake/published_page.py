@@ -44,20 +44,19 @@ def _plain(line: str) -> bool:
 
 
 def find_title(lines: list[str]) -> Title | None:
-    """The report's title: a line that is the title and nothing else; a title broken over two lines (as a PDF
-    sets it: "洪泽区人民政府" / "2023 年政府信息公开工作年度报告"); else a table cell that is (metadata block)."""
+    """The report's title: a line that is the title and nothing else (with the unit on the line above when the
+    title line names none, as a PDF sets it: "洪泽区人民政府" / "2023 年政府信息公开工作年度报告"); else a title
+    broken over two lines; else a table cell that is one (metadata block)."""
     norm = [unicodedata.normalize("NFKC", line) for line in lines]
-    for i, line in enumerate(norm):
-        if not _plain(line) or len(line) > 80:
-            continue
-        found = _title_in(line)
-        if found is None and i + 1 < len(norm) and _plain(norm[i + 1]):
-            if found := _title_in(line + norm[i + 1]):
-                return Title(found[0], found[1], i + 1, line + norm[i + 1])
-        if found:
-            if not found[0] and i > 0 and _plain(norm[i - 1]) and (joined := _title_in(norm[i - 1] + line)):
-                return Title(joined[0], joined[1], i, norm[i - 1] + line)  # the unit on the line above
-            return Title(found[0], found[1], i, line)
+    short = [i for i, line in enumerate(norm) if _plain(line) and len(line) <= 80]
+    for i in short:
+        if found := _title_in(norm[i]):
+            if not found[0] and i > 0 and _plain(norm[i - 1]) and (joined := _title_in(norm[i - 1] + norm[i])):
+                return Title(joined[0], joined[1], i, norm[i - 1] + norm[i])
+            return Title(found[0], found[1], i, norm[i])
+    for i in short:
+        if i + 1 < len(norm) and _plain(norm[i + 1]) and (found := _title_in(norm[i] + norm[i + 1])):
+            return Title(found[0], found[1], i + 1, norm[i] + norm[i + 1])
     for i, line in enumerate(norm):
         for piece in re.split(r"[|\t]", line):
             if found := _title_in(piece):
