@@ -42,9 +42,12 @@ __all__ = ["read_pdf_lines"]
 
 _TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 _BAND = 0.12  # running headers/footers sit in the top / bottom 12 % of the page
-_PAGE_NUMBER = re.compile(
-    r"[-–—－]?\d+[-–—－]?|第\d+页(?:[,，/]?共\d+页)?|共\d+页[,，]?第\d+页|\d+/\d+|page\d+(?:of\d+)?", re.IGNORECASE
+_PAGE_NUMBER = re.compile(  # on the line as printed: "0 0 0" (figures printed without rulings) is no page number
+    r"[-–—－]?\s*\d+\s*[-–—－]?|第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页\s*[,，]?\s*第\s*\d+\s*页"
+    r"|\d+\s*/\s*\d+|page\s*\d+(?:\s*of\s*\d+)?",
+    re.IGNORECASE,
 )
+_SCAN_CHARS = 50  # a page of a report with a text layer has hundreds of characters; a scan none, or a stamp's few
 _HEADING_START = re.compile(r"[一二三四五六七八九十]+、")  # a section heading never continues the line before it
 # Radicals to the ideographs they stand for. Chromium (Skia) writes a PDF's text layer from the font's glyphs, and
 # Noto CJK draws e.g. 民 and the radical ⺠ (U+2EA0) with one glyph, so "人民" comes out as "⼈⺠". The pairs are the
@@ -101,7 +104,8 @@ _Item = _Text | _Table
 def read_pdf_lines(data: bytes) -> list[Line]:
     """The lines of a PDF report (see the module docstring). Raises UnreadableFile for a scan or a broken file."""
     pages = _read_pages(data)
-    if not any(items for items, _ in pages):
+    if not any(sum(len(t.text) for t in items if isinstance(t, _Text)) >= _SCAN_CHARS or
+               any(isinstance(t, _Table) for t in items) for items, _ in pages):
         raise UnreadableFile(_SCAN_HINT)
     items = _stitch(_strip_running(pages))
     return _to_lines(_join_paragraphs(items))
@@ -115,7 +119,7 @@ def _read_pages(data: bytes) -> list[tuple[list[_Item], float]]:
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             return [(_page_items(page), float(page.height)) for page in pdf.pages]
-    except Exception as err:  # pdfminer raises many types (syntax, EOF, password, key errors in broken xrefs)
+    except Exception as err:  # noqa: BLE001 — pdfminer raises many types (syntax, EOF, password, broken xrefs)
         kind = "password-protected" if "password" in repr(err).lower() else "not a readable PDF"
         raise UnreadableFile(f"the file is {kind} ({type(err).__name__}: {str(err)[:80]})") from None
 
@@ -209,9 +213,8 @@ def _text(lines: list[list[dict]], column_gaps: bool = False) -> str:
     for line in lines:
         for i, c in enumerate(line):
             gap = c["x0"] - line[i - 1]["x1"] if i else 0.0
-            if out and (i == 0 or gap > 0.15 * c["size"]) and _latin(out[-1]) and _latin(c["text"][0]):
-                out += " "
-            elif column_gaps and gap > c["size"]:
+            latin_pair = out and _latin(out[-1]) and _latin(c["text"][0])
+            if (latin_pair and (i == 0 or gap > 0.15 * c["size"])) or (column_gaps and gap > c["size"]):
                 out += " "
             out += c["text"]
     return out.translate(_RADICALS)
@@ -232,7 +235,7 @@ def _strip_running(pages: list[tuple[list[_Item], float]]) -> list[list[_Item]]:
     def running(t: _Text, height: float) -> bool:
         if not (t.bottom < _BAND * height or t.top > (1 - _BAND) * height):
             return False
-        if _PAGE_NUMBER.fullmatch(re.sub(r"\s", "", t.text)):
+        if _PAGE_NUMBER.fullmatch(t.text):
             return True
         shape = re.sub(r"\d+", "#", t.text)
         pages_with = {i for i, o in band_items if abs(o.top - t.top) <= 2 and re.sub(r"\d+", "#", o.text) == shape}

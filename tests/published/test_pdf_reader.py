@@ -119,7 +119,7 @@ def test_real_sections_two_and_four(real_lines) -> None:
                 "| 行政强制 | 195 |", "| 信息内容 | 本年收费金额（单位：万元） |", "| 行政事业性收费 | 7730.28 |",
                 "| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |"):
         assert rows.count(row) == 1, row
-    s4 = [line for line in real_lines if line.is_row and "未经复议直接起诉" in line.text][0].where.table
+    s4 = next(line for line in real_lines if line.is_row and "未经复议直接起诉" in line.text).where.table
     data = [pieces(line) for line in real_lines if line.where.table == s4 and all(p.isdigit() for p in pieces(line))]
     assert data == [["10", "1", "0", "0", "0", "0", "0", "0", "0", "0", "5", "0", "0", "0", "0"]]
     assert rows.count("| 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 | 未经复议直接起诉 | 复议后起诉 |") == 1
@@ -161,6 +161,9 @@ def test_not_a_pdf_is_unreadable() -> None:
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FOOTER = '<div style="font-size:10px;width:100%;text-align:center">- <span class="pageNumber"></span> -</div>'
+PAGE_OF = ('<div style="font-size:10px;width:100%;text-align:right;padding-right:40px">'
+           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+FOOTER_ZH = '<div style="font-size:10px;width:100%;text-align:center">第 <span class="pageNumber"></span> 页</div>'
 HEADER = '<div style="font-size:9px;width:100%;text-align:center">连云区政务公开工作专报</div>'
 NARROW = "main { font-size: 20px; } table.form { font-size: 18px; }"  # labels wrap, the matrix breaks over pages
 
@@ -192,6 +195,8 @@ def printed(tmp_path_factory):  # type: ignore[no-untyped-def]
             out["b"] = page.pdf(format="A4", display_header_footer=True, header_template=HEADER,
                                 footer_template=FOOTER, margin={"top": "60px", "bottom": "60px", "left": "40px",
                                                                 "right": "40px"})
+            out["d"] = page.pdf(format="A4", display_header_footer=True, header_template=PAGE_OF,
+                                footer_template=FOOTER_ZH, margin={"top": "60px", "bottom": "60px"})
             shot = page.screenshot(full_page=False)
             page.add_style_tag(content=NARROW)
             out["c"] = page.pdf(width="150mm", height="210mm", display_header_footer=True, header_template=HEADER,
@@ -206,7 +211,7 @@ def printed(tmp_path_factory):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("variant", ["a", "b", "c"])
+@pytest.mark.parametrize("variant", ["a", "b", "c", "d"])
 def test_printed_report_gives_the_cells_of_the_html(printed, variant: str) -> None:
     pdfs, expected = printed
     lines = read_pdf_lines(pdfs[variant])
@@ -215,7 +220,8 @@ def test_printed_report_gives_the_cells_of_the_html(printed, variant: str) -> No
     assert {k: ret.cells[k] for k in C.CELL_KEYS} == {k: expected.cells[k] for k in C.CELL_KEYS}
     assert (ret.unit_name, ret.year) == (expected.unit_name, expected.year) == ("连云区人民政府", 2022)
     texts = [line.text for line in lines]
-    assert not [t for t in texts if re.fullmatch(r"-\s*\d+\s*-", t) or "政务公开工作专报" in t]
+    running = r"-\s*\d+\s*-|第\s*\d+\s*页|\d+\s*/\s*\d+|.*政务公开工作专报"
+    assert not [t for t in texts if re.fullmatch(running, t)]
 
 
 @pytest.mark.browser
