@@ -17,7 +17,8 @@ to the shared section logic, :func:`intake.published.parse_lines`):
 - **Running headers and footers** — page numbers ("- 3 -", "第 3 页", "3 / 5") and a line repeated at the same
   height on most pages — are removed from the top and bottom of each page.
 - **A table continued on the next page** (first thing on the page, same left and right edges) is stitched to the
-  one before; header rows repeated at the top of the continuation are dropped.
+  one before; header rows repeated at the top of the continuation are dropped, and so are the empty pieces that
+  merged cells cut by the break leave at its top. Grid columns are numbered over all pieces of the table.
 """
 
 from __future__ import annotations
@@ -83,9 +84,17 @@ class _Text:
 
 
 @dataclass
+class _Cell:
+    x0: float  # left edge: gives the grid column
+    top: float
+    bottom: float
+    text: str
+
+
+@dataclass
 class _Row:
     page: int
-    cells: list[tuple[float, str]]  # (left edge, text) of each cell, merge-covered places left out
+    cells: list[_Cell]  # merge-covered places left out
 
 
 @dataclass
@@ -147,8 +156,8 @@ def _page_items(page: pdfplumber.page.Page) -> list[_Item]:
             for cell in filter(None, row.cells):
                 mine = [c for c in in_row if _within(c, cell)]
                 claimed.update(id(c) for c in mine)
-                cells.append((cell[0], _text(_lines(mine))))
-            if any(text for _, text in cells):  # a row of empty cells carries nothing
+                cells.append(_Cell(cell[0], cell[1], cell[3], _text(_lines(mine))))
+            if any(c.text for c in cells):  # a row of empty cells carries nothing
                 table.rows.append(_Row(page.page_number, cells))
         items.append(table)
     # the rest is text, glyphs in a table's frame but in no cell included (never dropped: after the table, where
@@ -269,14 +278,27 @@ def _stitch(pages: list[list[_Item]]) -> list[_Item]:
             k = 0  # header rows the continuation repeats
             while k < min(len(rows), len(last.rows)) and _texts(rows[k]) == _texts(last.rows[k]):
                 k += 1
-            last.rows += rows[k:]
+            if rows[k:]:
+                _continue_merged(last, rows[k])
+            last.rows += [row for row in rows[k:] if row.cells]
+            last.bottom = first.bottom
             items = items[1:]
         out += items
     return out
 
 
+def _continue_merged(table: _Table, row: _Row) -> None:
+    """A merged cell cut by the page break is drawn twice: reaching the bottom of the page, and again, empty, at
+    the top of the next. That empty piece in the continuation's first row is dropped (each merged cell once).
+    A piece with text stays a cell: it may be a new cell under a merged one that ended at the break."""
+    last_top = max(c.top for c in table.rows[-1].cells)
+    cut = [c.x0 for r in table.rows if r.page == table.rows[-1].page for c in r.cells
+           if c.top < last_top - 1 and abs(c.bottom - table.bottom) < 2]  # spans rows, reaches the cut
+    row.cells = [c for c in row.cells if c.text or not any(abs(x - c.x0) < 2 for x in cut)]
+
+
 def _texts(row: _Row) -> list[str]:
-    return [text for _, text in row.cells]
+    return [c.text for c in row.cells]
 
 
 # --- paragraphs -------------------------------------------------------------------------------------------------
@@ -317,9 +339,9 @@ def _to_lines(items: list[_Item]) -> list[Line]:
             lines.append(Line(item.text, Where(page=item.page, line=item.line)))
             continue
         number += 1
-        columns = _columns(x for row in item.rows for x, _ in row.cells)
+        columns = _columns(c.x0 for row in item.rows for c in row.cells)
         for r, row in enumerate(item.rows, 1):
-            places = [Where(page=row.page, table=number, row=r, col=columns(x)) for x, _ in row.cells]
+            places = [Where(page=row.page, table=number, row=r, col=columns(c.x0)) for c in row.cells]
             lines.append(table_row(_texts(row), places))
     return lines
 

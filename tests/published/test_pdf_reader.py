@@ -100,6 +100,9 @@ def test_real_matrix_is_one_table_stitched_over_the_page_break(real_lines) -> No
     last = rows[-1]  # 四、结转下年度继续办理: label in grid column 1 (spanning 3), figures in columns 4..10
     assert [w.col for w in last.cells] == [1, 4, 5, 6, 7, 8, 9, 10]
     assert all(w.page == 4 and w.row == last.where.row for w in last.cells)
+    first_on_4 = rows[14]  # 3.补正后…: the empty pieces of the merged cells cut by the page break are not cells
+    assert first_on_4.where.page == 4 and [w.col for w in first_on_4.cells] == [3, 4, 5, 6, 7, 8, 9, 10]
+    assert pieces(first_on_4)[0] == "3.补正后申请内容仍不明确"
     granted = rows[2]  # the vertical label 三、本年度办理结果 in column 1, once, on its first row
     assert [w.col for w in granted.cells][:2] == [1, 2]
     assert sum("本年度办理结果" in line.text for line in real_lines) == 1
@@ -237,6 +240,7 @@ def test_narrow_print_wraps_labels_and_breaks_the_matrix(printed) -> None:
     rows = matrix_rows(lines)
     assert len(rows) == 25 and len({r.where.page for r in rows}) == 2 and len({r.where.table for r in rows}) == 1
     assert sum("法人或其他组织" in line.text for line in lines if line.where.table == rows[0].where.table) == 1
+    assert all(pieces(r)[0] for r in rows)  # no empty piece of a merged cell cut by the page break
     label = "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"
     assert any(pieces(r)[0] == label for r in rows)
     with pdfplumber.open(io.BytesIO(pdfs["c"])) as pdf:
