@@ -5,7 +5,7 @@ to the shared section logic, :func:`intake.published.parse_lines`):
 
 - **Tables** come from the ruling lines (pdfplumber's "lines" strategy). Only *visible rulings* count: a filled
   rectangle thicker than 2 pt is a background (Word/WPS paint one behind every paragraph line and cell, Chromium
-  behind header cells), and with those the body text itself is found as a one-column "table". Browsers and Word
+  behind header cells); kept, they would make the body text a one-column "table". Browsers and Word
   draw borders as strokes or as hair-thin filled rectangles, both kept. A table cut by a page break has no bottom
   (or top) border on that page, so one is added where three or more vertical rulings end at the same height.
   A "table" of one column is a framed paragraph, read as text.
@@ -99,7 +99,6 @@ class _Row:
 
 @dataclass
 class _Table:
-    page: int
     top: float
     bottom: float
     x0: float
@@ -149,7 +148,7 @@ def _page_items(page: pdfplumber.page.Page) -> list[_Item]:
     claimed: set[int] = set()
     for t in found:
         inside = [c for c in chars if _within(c, t.bbox)]
-        table = _Table(page.page_number, t.bbox[1], t.bbox[3], t.bbox[0], t.bbox[2])
+        table = _Table(t.bbox[1], t.bbox[3], t.bbox[0], t.bbox[2])
         for row in t.rows:
             in_row = [c for c in inside if _within(c, row.bbox)]
             cells = []
