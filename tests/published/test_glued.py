@@ -32,7 +32,7 @@ from schemas import cells as C
 
 REAL = Path(__file__).resolve().parent / "real"
 PINGTAN = (REAL / "2021_pingtan_zonghe-shiyanqu.txt").read_text(encoding="utf-8")
-PINGTAN_S3 = json.loads((REAL / "2021_pingtan_zonghe-shiyanqu.section3.json").read_text(encoding="utf-8"))["cells"]
+PINGTAN_S3 = json.loads((REAL / "expected_section3.json").read_text(encoding="utf-8"))["reports"]["2021_pingtan_zonghe-shiyanqu"]
 S3_LABELS = [(r.key, r.label.zh) for r in C.S3_ROWS]
 S4_CELLS = [C.s4(g, r) for g in C.S4_GROUP_KEYS for r in C.S4_RESULT_KEYS]
 

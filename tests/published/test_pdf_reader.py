@@ -25,10 +25,7 @@ from schemas import cells as C
 
 REAL = Path(__file__).parent / "real"
 REAL_PDF = REAL / "2023_huaian-hongzequ_quzhengfu.pdf"
-EXPECTED = json.loads((REAL / "2023_huaian-hongzequ_quzhengfu.expected_s3.json").read_text(encoding="utf-8"))["cells"]
-
-# Flip to True when the section logic reads a report that prints (六)其他处理 as ONE row (being built elsewhere).
-SINGLE_ROW_SUPPORTED = False
+EXPECTED = json.loads((REAL / "expected_section3.json").read_text(encoding="utf-8"))["reports"][REAL_PDF.stem]
 
 # The matrix rows as printed in the real PDF, in order: (row key, label pieces joined by " "). "2.其他法律行政止公开"
 # is a misprint in the published PDF itself (its text layer and its glyphs lack 法规禁).
@@ -128,26 +125,26 @@ def test_real_sections_two_and_four(real_lines) -> None:
     assert rows.count("| 结果维持 | 结果纠正 | 其他结果 | 尚未审结 | 总计 | 未经复议直接起诉 | 复议后起诉 |") == 1
 
 
-def test_real_report_is_refused_at_section_three_as_printed(real_lines) -> None:
-    """As published, the first refusal is the misprinted label (三)2 — the reader passes on what is printed."""
-    with pytest.raises(ParseError) as err:
-        parse_lines(real_lines, REAL_PDF.name)
-    assert err.value.section == "三" and "其他法律行政止公开" in err.value.found
+def test_real_report_reads_exactly_as_printed(real_lines) -> None:
+    """As published: the misprinted label (三)2 cannot anchor its row, so section 三 is read by the order of its
+    rows (every row one run of seven values, the other labels beside their values), the single (六) row kept."""
+    ret = parse_lines(real_lines, REAL_PDF.name)
+    assert ret.year == 2023 and ret.unit_name == "洪泽区人民政府"
+    for key, value in EXPECTED.items():
+        if ".other_single_row." in key:
+            assert ret.other_single_row[C.S3_COL_KEYS.index(key.rsplit(".", 1)[1])] == value, key
+        else:
+            assert ret.cells[key] == value, key
+    for row in ("other_no_correction", "other_fee_unpaid", "other_other"):
+        assert all(ret.cells[C.s3(row, c)] is None for c in C.S3_COL_KEYS)  # not printed: missing, never 0
+    assert ret.provenance[C.s3("granted", "total")] == "第3页 表2 第6行 第10列（总计）：“0”"
 
 
-def test_real_report_section_logic_with_the_misprint_mended(real_lines) -> None:
-    """With the misprint mended, what stops the section logic is the single (六) row. Flip SINGLE_ROW_SUPPORTED
-    when that lands: then every transcribed (non-(六)) cell must come out as printed."""
+def test_real_report_with_the_misprint_mended_reads_by_its_labels(real_lines) -> None:
     mended = [Line(line.text.replace("2.其他法律行政止公开", "2.其他法律行政法规禁止公开"), line.where, line.cells)
               for line in real_lines]
-    if not SINGLE_ROW_SUPPORTED:
-        with pytest.raises(ParseError) as err:
-            parse_lines(mended, REAL_PDF.name)
-        assert err.value.section == "三"
-        assert "其他处理" in err.value.message
-        return
     ret = parse_lines(mended, REAL_PDF.name)
-    assert ret.year == 2023 and ret.unit_name == "洪泽区人民政府"
+    assert ret.other_single_row == (0,) * 7
     for key, value in EXPECTED.items():
         if ".other_single_row." not in key:
             assert ret.cells[key] == value, key
