@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from audit.waivers import waiver_records
+from audit.waivers import deviation_notes, waiver_records
 from intake.roster import Roster
-from schemas.cells import CELL_BY_KEY, FEE_KEY
+from schemas.cells import CELL_BY_KEY, FEE_KEY, S3_COL_KEYS
 from schemas.crossyear import INFO_RULES
 from schemas.roster import RosterUnit
 from schemas.rules import RULE_BY_ID
@@ -120,6 +120,10 @@ class UnitAudit:
     versions: list[Version]  # oldest first
     waivers: list[dict[str, Any]]  # every waiver/acknowledgement for the unit and year (revoked ones too)
     cells: dict[str, Any] = field(default_factory=dict)  # of the latest version (what the tables show)
+    # (六)其他处理 printed as one row (schemas.single_row): the latest version's single row, and — when the version
+    # used was accepted through an S6 waiver — how it was counted (audit.waivers.deviation_notes)
+    single_row: dict[str, Any] | None = None
+    note: str = ""
 
     @property
     def latest(self) -> Version | None:
@@ -309,6 +313,8 @@ def audit_units(
     all_shas = [v.sha256 for vs in versions.values() for v in vs]
     findings = findings_of(warehouse, all_shas)
     waivers = waiver_records(warehouse, year, in_force_only=False)
+    notes = deviation_notes(waivers)
+    singles = warehouse.single_rows_of([vs[-1].sha256 for vs in versions.values() if vs])
     out = []
     for unit in units:
         mine = versions.get(unit.unit_id, [])
@@ -323,7 +329,10 @@ def audit_units(
         else:
             status, consolidated = ("rejected" if mine else "missing"), None
         cells = cells_with_raw(warehouse, mine[-1].sha256) if with_cells and mine else {}
-        out.append(UnitAudit(unit.unit_id, unit.unit_name, unit.kind, status, consolidated, mine, unit_waivers, cells))
+        single = singles.get(mine[-1].sha256) if mine else None
+        note = notes.get(used[unit.unit_id][0], "") if unit.unit_id in used else ""
+        out.append(UnitAudit(unit.unit_id, unit.unit_name, unit.kind, status, consolidated, mine, unit_waivers, cells,
+                             None if single is None else dict(zip(S3_COL_KEYS, single)), note))
     return out
 
 
