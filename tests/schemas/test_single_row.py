@@ -114,7 +114,7 @@ def test_a_blank_or_garbled_single_row_cell_is_s2_or_s3_and_stops_the_identities
     ]
     garbled = replace(single, other_single_row=(4, 0, 0, 0, 0, 1, "五"))
     assert [(f.rule, f.cell) for f in validate_returns([garbled], year=YEAR)] == [
-        ("S6", "s3.other_single.total"), ("S3", "s3.other_single.total")]
+        ("S3", "s3.other_single.total"), ("S6", "s3.other_single.total")]
 
 
 def test_sub_rows_given_as_well_are_refused(single, tmp_path: Path) -> None:
