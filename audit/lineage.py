@@ -19,6 +19,7 @@ from audit.waivers import deviation_notes, waiver_records
 from intake.roster import Roster
 from schemas.cells import CELL_BY_KEY, FEE_KEY, S3_COL_KEYS
 from schemas.crossyear import INFO_RULES
+from schemas import single_row
 from schemas.roster import RosterUnit
 from schemas.rules import RULE_BY_ID
 from warehouse.evidence import has_evidence_tables
@@ -76,8 +77,8 @@ class Finding:
     @property
     def cell_label(self) -> str:
         cell = CELL_BY_KEY.get(self.cell)
-        if cell is None:
-            return ""
+        if cell is None:  # a cell of a single (六) row (schemas.single_row), or no cell at all
+            return single_row.LABEL_ZH + " / " + single_row.COL_LABELS[self.cell] if self.cell in single_row.COL_LABELS else ""
         group = f"{cell.group_label.zh} " if cell.group_label is not None and cell.section == 3 else ""
         return f"{group}{cell.row_label.zh} / {cell.col_label.zh}"
 

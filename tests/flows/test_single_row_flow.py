@@ -78,6 +78,10 @@ def test_s6_blocks_then_a_waiver_counts_the_single_row_under_3_other(tmp_path: P
     assert why["unit_id"] == UNIT and [f["rule"] for f in why["failures"]] == ["S6"]
     g1 = [o for o in blocked.checkpoint.outcomes if o.rule == "G1" and not o.success]
     assert g1 and UNIT in {row["unit_id"] for o in g1 for row in o.unexpected}
+    page = audit_page(tmp_path, blocked.run_key)
+    assert f'data-unit="{UNIT}" data-status="rejected"' in page
+    assert 'data-rule="S6" data-cell="s3.other_single.total"' in page and "（六）其他处理（按一行填报） / 总计" in page
+    assert 'data-rule="S2"' not in page
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:  # the warehouse keeps the single row
         sha = con.execute("SELECT sha256 FROM submissions WHERE unit_id = ?", [UNIT]).fetchone()[0]
         kept = con.execute("SELECT col_key, value_int FROM cell_deviations WHERE sha256 = ? ORDER BY position",
