@@ -15,10 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from audit.waivers import waiver_records
+from audit.waivers import deviation_notes, waiver_records
 from intake.roster import Roster
-from schemas.cells import CELL_BY_KEY, FEE_KEY
+from schemas.cells import CELL_BY_KEY, FEE_KEY, S3_COL_KEYS
 from schemas.crossyear import INFO_RULES
+from schemas import single_row
 from schemas.roster import RosterUnit
 from schemas.rules import RULE_BY_ID
 from warehouse.evidence import has_evidence_tables
@@ -76,8 +77,8 @@ class Finding:
     @property
     def cell_label(self) -> str:
         cell = CELL_BY_KEY.get(self.cell)
-        if cell is None:
-            return ""
+        if cell is None:  # a cell of a single (六) row (schemas.single_row), or no cell at all
+            return single_row.LABEL_ZH + " / " + single_row.COL_LABELS[self.cell] if self.cell in single_row.COL_LABELS else ""
         group = f"{cell.group_label.zh} " if cell.group_label is not None and cell.section == 3 else ""
         return f"{group}{cell.row_label.zh} / {cell.col_label.zh}"
 
@@ -120,6 +121,10 @@ class UnitAudit:
     versions: list[Version]  # oldest first
     waivers: list[dict[str, Any]]  # every waiver/acknowledgement for the unit and year (revoked ones too)
     cells: dict[str, Any] = field(default_factory=dict)  # of the latest version (what the tables show)
+    # (六)其他处理 printed as one row (schemas.single_row): the latest version's single row, and — when the version
+    # used was accepted through an S6 waiver — how it was counted (audit.waivers.deviation_notes)
+    single_row: dict[str, Any] | None = None
+    note: str = ""
     # a published report's latest version: where each cell was read, and the identities that decoded it (or None)
     sources: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
@@ -316,6 +321,8 @@ def audit_units(
     all_shas = [v.sha256 for vs in versions.values() for v in vs]
     findings = findings_of(warehouse, all_shas)
     waivers = waiver_records(warehouse, year, in_force_only=False)
+    notes = deviation_notes(waivers)
+    singles = warehouse.single_rows_of([vs[-1].sha256 for vs in versions.values() if vs])
     out = []
     for unit in units:
         mine = versions.get(unit.unit_id, [])
@@ -331,8 +338,10 @@ def audit_units(
             status, consolidated = ("rejected" if mine else "missing"), None
         cells = cells_with_raw(warehouse, mine[-1].sha256) if with_cells and mine else {}
         sources = warehouse.cell_sources(mine[-1].sha256) if with_cells and mine else {}
+        single = singles.get(mine[-1].sha256) if mine else None
+        note = notes.get(used[unit.unit_id][0], "") if unit.unit_id in used else ""
         out.append(UnitAudit(unit.unit_id, unit.unit_name, unit.kind, status, consolidated, mine, unit_waivers, cells,
-                             sources))
+                             None if single is None else dict(zip(S3_COL_KEYS, single)), note, sources))
     return out
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from schemas.rules import RULE_BY_ID, Severity
+from schemas.single_row import WAIVED_NOTE
 from warehouse.evidence import Waiver, active, insert_waiver, waiver_by_id, waivers_for_year
 from warehouse.store import Warehouse
 
@@ -125,4 +126,15 @@ def waiver_records(warehouse: Warehouse, year: int, sha256s: list[str] | None = 
                 },
             }
         )
+    return out
+
+
+def deviation_notes(waivers: list[dict[str, Any]]) -> dict[str, str]:
+    """sha256 -> what the annex and the audit say of a return accepted through an S6 waiver in force (its single
+    (六) row counted under 3.其他), naming the waiver. ``waivers``: :func:`waiver_records`; a revoked waiver, or
+    one voided by a newer version, says nothing."""
+    out: dict[str, str] = {}
+    for w in waivers:
+        if w["rule"] == "S6" and w["kind"] == "waiver" and not w["revoked"] and not w["void_by_version"]:
+            out.setdefault(w["sha256"], f"{WAIVED_NOTE}（豁免编号 {w['id']}）")
     return out

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from schemas import cells as C
 from schemas.returns import CanonicalReturn
+from schemas.single_row import SINGLE_ROW
 from schemas.values import fee_text
 
 _SECTION = {2: "表二", 3: "表三", 4: "表四"}
@@ -38,7 +39,7 @@ def explain_lines(ret: CanonicalReturn) -> list[str]:
     if ret.other_single_row is not None:
         out.append("非标准表格：（六）其他处理 按一行填报，三个子行缺失：")
         for col, v in zip(C.S3_COLS, ret.other_single_row):
-            key = C.s3("other_single_row", col.key)
+            key = C.s3(SINGLE_ROW, col.key)
             out.append(f"{key}\t表三 （六）其他处理（一行） × {col.label.zh}\t= {_value(v)}\t← {ret.provenance.get(key, '')}")
     if ret.decoded:
         used = sorted({name for names in ret.decoded.values() for name in names})

@@ -8,7 +8,8 @@
 
 Counts are integers, the fee a decimal string (a JSON number is accepted too and read exactly: numbers with a
 fraction are parsed as Decimal, never float). ``null`` or an absent key is a missing cell (S2), left for validation.
-The file is UTF-8 (a BOM is tolerated). A key given twice in one object is refused: which one was meant is unknown.
+A return whose (六)其他处理 was printed as one row carries ``"other_single_row": {"natural_person": 0, …,
+"total": 0}`` and no values for the three sub-rows (schemas.single_row). The file is UTF-8 (a BOM is tolerated). A key given twice in one object is refused: which one was meant is unknown.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import orjson
 from intake.errors import UnreadableFile, WrongLayout
 from schemas.cells import NARRATIVE_KEYS
 from schemas.returns import FORMAT_ID, CanonicalReturn, from_raw_cells
+from schemas.single_row import SUB_KEYS, normalize_row
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -61,7 +63,7 @@ def _fast_parse(data: bytes) -> Any:
     keys = len(doc)
     for name, value in doc.items():
         kind = type(value)
-        if kind is dict and name in ("cells", "narrative"):
+        if kind is dict and name in _NESTED:
             keys += len(value)
             if not _SCALARS.issuperset(map(type, value.values())):
                 return None
@@ -71,6 +73,7 @@ def _fast_parse(data: bytes) -> Any:
 
 
 _BOM = b"\xef\xbb\xbf"
+_NESTED = frozenset({"cells", "narrative", "other_single_row"})  # the objects of a canonical return
 _SCALARS = frozenset({str, int, bool, type(None)})  # never float (money is read as Decimal), never nested
 
 
@@ -95,7 +98,28 @@ def read_json(data: bytes) -> CanonicalReturn:
     narrative = {
         k: v.strip() for k, v in narrative_in.items() if k in NARRATIVE_KEYS and isinstance(v, str) and v.strip()
     }
-    return from_raw_cells(unit_id, _scalar_text(doc.get("unit_name")), doc.get("year"), cells, narrative)
+    ret = from_raw_cells(unit_id, _scalar_text(doc.get("unit_name")), doc.get("year"), cells, narrative)
+    single = doc.get("other_single_row")
+    if single is not None:
+        ret.other_single_row = _single_row(single, ret, unit_id)
+    return ret
+
+
+def _single_row(raw: Any, ret: CanonicalReturn, unit_id: str) -> tuple:
+    """(六)其他处理 given as one row (schemas.single_row). Refused (S1) when it is not a {column: value} object, or
+    when the three sub-rows are given as well: which figures were meant would be a guess."""
+    if not isinstance(raw, dict):
+        raise WrongLayout("\"other_single_row\" must be an object {\"natural_person\": …, \"total\": …}", unit_id)
+    try:
+        row = normalize_row(raw)
+    except ValueError as exc:
+        raise WrongLayout(f"\"other_single_row\": {exc}", unit_id) from exc
+    given = [k for k in SUB_KEYS if ret.cells.get(k) is not None]
+    if given:
+        raise WrongLayout(
+            f"(六)其他处理 is given both as \"other_single_row\" and as its sub-row cells ({', '.join(given[:3])}"
+            f"{' …' if len(given) > 3 else ''}); give one or the other", unit_id)
+    return row
 
 
 def _strict_parse(data: bytes) -> Any:

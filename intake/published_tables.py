@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from intake.published_errors import OldFormatError, ParseError
 from intake.document import Where
 from intake.glued import TableSpec, decode_table, s3_spec, s4_spec
+from schemas.single_row import SINGLE_ROW
 from intake.published_text import Block, Token, key
 from schemas import cells as C
 
@@ -437,7 +438,7 @@ def _parse_s3_by_labels(blocks: list[Block], year: int | None) -> RawCells:
 # (六)其他处理 printed as ONE row instead of its three sub-rows: a non-standard 2021 table. Its seven values are
 # kept under these keys (not cells of the form; intake.published moves them to CanonicalReturn.other_single_row)
 # and the three sub-rows stay missing: validation names the deviation in a finding of its own.
-SINGLE_OTHER_ROW = "other_single_row"
+SINGLE_OTHER_ROW = SINGLE_ROW  # its cells s3.other_single.<col>, as validation names them (schemas.single_row)
 _OTHER_AT = _ROW_INDEX["other_no_correction"]
 _TOTAL_AT = _ROW_INDEX["total_processed"]
 

@@ -43,11 +43,12 @@ from schemas.narrative import check_narrative, to_simplified
 from schemas.returns import CanonicalReturn
 from schemas.roster import AGGREGATE_KINDS
 from schemas.validate import validate_frame
+from schemas.single_row import SINGLE_ROW_COLUMN, singles_of
 from schemas.crossyear import PRIOR_KEYS, check_cross_year, wide_from_long
 from schemas.frame import FEE_NOTE_COLUMN, stack, stack_with_notes
 from warehouse.archive import keep_original, keep_originals_packed, quarantine
 from audit.report import run_audit, write_audit
-from audit.waivers import waiver_records
+from audit.waivers import deviation_notes, waiver_records
 from warehouse.store import Submission, Warehouse
 from warehouse.evidence import waivers_for_year
 
@@ -195,7 +196,11 @@ def judge(
             failures.append((o.sha256, make("I4", o.ret.unit_id, actual=key, file=name)))
     frame, notes = stack_with_notes([o.ret for _, o in readable], [n for n, _ in readable])
     frame.index = pd.Index([o.sha256 for _, o in readable], name="sha256")
-    for f in validate_frame(frame.assign(**{FEE_NOTE_COLUMN: notes.to_numpy()}), year=year):  # one pandera pass
+    extra = {FEE_NOTE_COLUMN: notes.to_numpy()}
+    singles = singles_of([o.ret for _, o in readable])  # None unless some return prints (六) as one row (S6)
+    if singles is not None:
+        extra[SINGLE_ROW_COLUMN] = singles.to_numpy()
+    for f in validate_frame(frame.assign(**extra), year=year):  # one pandera pass
         failures.append((sha_by_name.get(f.file), f))
 
     expected_units = {u.unit_id for u in roster.below(district_id)}
@@ -591,6 +596,7 @@ class AnnexData:
     waivers: list[dict[str, Any]]  # waiver records in force on the accepted returns
     unit_cells: dict[str, dict[str, int | Decimal | None]]  # the annex cells of each unit
     node_cells: dict[str, dict[str, int | Decimal]]  # every node's 200 cells
+    notes: dict[str, str] = field(default_factory=dict)  # sha256 -> how a deviating return was counted (S6)
 
     @classmethod
     def gather(cls, consolidation: Consolidation, warehouse: Warehouse) -> AnnexData:
@@ -606,14 +612,16 @@ class AnnexData:
                 node_cells.setdefault(node_id, {})[key] = Decimal(str(vd)) if key == FEE_KEY else int(vi)
         else:  # a Consolidation built by hand with only its own report
             node_cells[consolidation.node_id] = consolidation.cells()
+        waivers = waiver_records(warehouse, consolidation.year, shas)
         return cls(
             accepted={u: (sha, int(v)) for u, sha, v in accepted[["unit_id", "sha256", "version"]].itertuples(index=False)},
             any_status=dict(zip(latest_any["unit_id"], latest_any["status"])),
             waived=warehouse.waived_among(shas),
             info={sha: (int(v), name, reader) for sha, v, name, reader in info.itertuples(index=False)},
-            waivers=waiver_records(warehouse, consolidation.year, shas),
+            waivers=waivers,
             unit_cells=consolidation.cells_by_unit(),
             node_cells=node_cells,
+            notes=deviation_notes(waivers),
         )
 
 
@@ -655,6 +663,7 @@ def unit_figures(
                 version=version,
                 sha256=sha,
                 cells=data.unit_cells.get(child.unit_id, {}),
+                note=data.notes.get(sha, "") if sha else "",
             )
         )
     return figures

@@ -214,12 +214,18 @@ def total_row_label(report: DistrictReport) -> str:
     return TOTAL_ROW_LABEL.replace("全区", report.scope, 1)
 
 
+def _status_text(unit: UnitFigures) -> str:
+    """经豁免采用, followed by how the return was counted when it deviates from the form (UnitFigures.note)."""
+    status = STATUS_ZH.get(unit.status, unit.status)
+    return f"{status}：{unit.note}" if unit.note else status
+
+
 def _unit_row(unit: UnitFigures) -> list[GridCell]:
     return [
         GridCell(unit.unit_id, css="code"),
         GridCell(unit.unit_name, css="name"),
         GridCell(KIND_ZH.get(unit.kind, unit.kind)),
-        GridCell(STATUS_ZH.get(unit.status, unit.status), css=f"status {unit.status}"),
+        GridCell(_status_text(unit), css=f"status {unit.status}"),
         GridCell(BLANK if unit.version is None else str(unit.version), value=unit.version, css="num"),
     ] + [data(unit.cells, key, keyed=False) for key in ANNEX_KEYS]
 

@@ -48,6 +48,9 @@ class UnitFigures:
     version: int | None
     sha256: str | None
     cells: dict[str, int | Decimal | None]  # may be empty for a unit without an accepted return
+    # how the figures were counted when the return deviates from the form, e.g. a waived single (六) row counted
+    # under 3.其他 (schemas.single_row.WAIVED_NOTE, with the waiver id); shown beside the status in the annex
+    note: str = ""
 
     @property
     def included(self) -> bool:

@@ -88,6 +88,7 @@ def report_json(report: DistrictReport) -> dict[str, Any]:
             "status": u.status,
             "version": u.version,
             "sha256": u.sha256,
+            **({"note": u.note} if u.note else {}),
         }
         for u in report.units
     ]

@@ -7,6 +7,7 @@ from typing import Any
 
 from schemas.cells import CELL_BY_KEY
 from schemas.rules import Severity, rule
+from schemas.single_row import location as single_row_location
 
 SECTION_NUMERALS = {2: "二", 3: "三", 4: "四"}
 
@@ -50,7 +51,7 @@ class Failure:
         """Where the cell sits in the official table: section, row and column labels (empty for non-cells)."""
         cell = CELL_BY_KEY.get(self.cell)
         if cell is None:
-            return ""
+            return single_row_location(self.cell)  # a cell of a single (六) row, or "" for a non-cell
         group = f"{cell.group_label.zh} " if cell.group_label and cell.section == 3 else ""
         return f"{SECTION_NUMERALS[cell.section]} · {group}{cell.row_label.zh} · {cell.col_label.zh}"
 

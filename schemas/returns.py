@@ -2,7 +2,8 @@
 
 Every reader produces a :class:`CanonicalReturn`; validation, the warehouse and publication consume it.
 JSON form: ``{"format": "nianbao.return/1", "unit_id", "unit_name", "year", "cells": {...}, "narrative": {...}}``
-with counts as integers and the fee as a decimal string.
+with counts as integers and the fee as a decimal string; a return whose (六)其他处理 is printed as one row adds
+``"other_single_row": {"natural_person": 0, …, "total": 0}`` (schemas.single_row).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from schemas.cells import CELL_BY_KEY, CELL_KEYS, FEE_KEY
+from schemas.cells import CELL_BY_KEY, CELL_KEYS, FEE_KEY, S3_COL_KEYS
 from schemas.values import CellValue, fee_text, normalize_count, normalize_fee
 
 FORMAT_ID = "nianbao.return/1"
@@ -34,8 +35,8 @@ class CanonicalReturn:
     # the split (those identities then cannot vouch for the cell: "not independently checked")
     decoded: dict[str, tuple[str, ...]] = field(default_factory=dict)
     title: str = ""  # a published report: its title as printed (finds the unit on the roster when no name matches)
-    # a non-standard 2021 table that prints (六)其他处理 as ONE row: its 7 values in the order of S3_COL_KEYS (the 21
-    # cells of the three (六) sub-rows are then missing); None for the official three rows
+    # (六)其他处理 printed as ONE row (schemas.single_row): its 7 values in S3_COL_KEYS order, the 21 sub-row cells
+    # then missing in ``cells``; None when the report prints the official three rows
     other_single_row: tuple[CellValue, ...] | None = None
 
     def value(self, key: str) -> CellValue:
@@ -54,6 +55,8 @@ class CanonicalReturn:
             "year": self.year,
             "cells": cells,
         }
+        if self.other_single_row is not None:
+            out["other_single_row"] = dict(zip(S3_COL_KEYS, self.other_single_row))
         if self.narrative:
             out["narrative"] = dict(self.narrative)
         return out

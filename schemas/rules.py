@@ -58,6 +58,13 @@ RULES: tuple[Rule, ...] = (
          "Fee {cell}: please check the unit or precision ({detail}); now {actual} 万元"),
     Rule("S5", HARD, "report year", "return year = pipeline year t",
          "报表年度为 {actual}，本次汇总年度为 {expected}", "The return is for {actual}, this consolidation is for {expected}"),
+    # (六)其他处理 printed as one row instead of its three sub-rows (schemas.single_row): a deviation from the form,
+    # waivable because no figure is lost; once waived the row is counted under (六)3.其他 (the form's only "other")
+    Rule("S6", HARD_W, "(六) printed as one row",
+         "(六)其他处理 printed as one row (non-standard): its total is kept and checked, the three detail rows are missing",
+         "（六）其他处理按一行填报（非标准格式）：{detail}；该行总计 {actual} 予以保留并校验，三个明细行缺失",
+         "(六) other handling printed as one row (non-standard): {detail}; its total {actual} is kept and checked, "
+         "the three detail rows are missing"),
     # --- section 三 identities (A) ---
     Rule("A1", HARD, "row total", "s3.r.total = Σ_{c∈C6} s3.r.c",
          "{cell}：总计应为各类申请人之和 {expected}，实际为 {actual}",

@@ -37,6 +37,8 @@ from schemas.models import (
 )
 from schemas.returns import CanonicalReturn
 from schemas.rules import RULES
+from schemas import single_row
+from schemas.single_row import SINGLE_ROW_COLUMN, SUB_KEYS
 
 _RULE_ORDER = {r.id: i for i, r in enumerate(RULES)}
 _COUNT_KEY_SET = frozenset(COUNT_KEYS)
@@ -59,24 +61,35 @@ def validate_returns(
     ``county_level`` turns on P1 (county-level units make no 规章). Fee notes in ``ret.notes`` become S4W warnings.
     """
     frame, notes = stack_with_notes(returns, files)
-    return _validate(frame, notes, year, county_level)
+    return _validate(frame, notes, year, county_level, single_row.singles_of(returns))
 
 
 def validate_frame(frame: pd.DataFrame, year: int | None = None, county_level: bool = True) -> list[Failure]:
     """:func:`validate_returns` for a frame built by :func:`schemas.frame.stack`.
 
-    An optional ``fee_note`` column (text, "" for none) carries fee-unit notes for S4W. Rows are reported in
-    frame order whatever the index; a cell column that is absent counts as missing in every row (S2).
+    An optional ``fee_note`` column (text, "" for none) carries fee-unit notes for S4W, an optional
+    ``other_single_row`` column (schemas.single_row: a 7-tuple, or None) the single (六) row of a return that
+    prints (六) as one row (rule S6). Rows are reported in frame order whatever the index; a cell column that is
+    absent counts as missing in every row (S2).
     """
     notes = frame[FEE_NOTE_COLUMN] if FEE_NOTE_COLUMN in frame.columns else None
-    return _validate(frame, notes, year, county_level)
+    singles = frame[SINGLE_ROW_COLUMN] if SINGLE_ROW_COLUMN in frame.columns else None
+    return _validate(frame, notes, year, county_level, singles)
 
 
-def _validate(frame: pd.DataFrame, notes: pd.Series | None, year: int | None, county_level: bool) -> list[Failure]:
+def _validate(
+    frame: pd.DataFrame, notes: pd.Series | None, year: int | None, county_level: bool,
+    singles: pd.Series | None = None,
+) -> list[Failure]:
     frame = frame.reset_index(drop=True).reindex(columns=[*ID_COLUMNS, *CELL_KEYS])
     found: dict[tuple[int, str, str], dict[str, object]] = {}
 
     shape_cases = _failure_cases(shape_schema(year), frame)
+    stand_ins: dict[int, dict[str, int]] = {}
+    if singles is not None:  # the few returns whose (六) is one row: S6 instead of S2 on the 21 sub-row cells
+        shape_cases, stand_ins, unchecked = _single_rows(found, frame, singles, shape_cases)
+    else:
+        unchecked = []
     for position, cell, check in shape_cases[["index", "column", "check"]].itertuples(index=False):
         _add_shape_failure(found, frame, int(position), cell, check, year)
     if notes is not None:
@@ -85,10 +98,14 @@ def _validate(frame: pd.DataFrame, notes: pd.Series | None, year: int | None, co
     blocked = shape_cases.loc[
         shape_cases["column"].isin(_COUNT_KEY_SET) & shape_cases["check"].isin((NOT_NULLABLE, "S3")), "index"
     ]
-    eligible = frame.index.difference(pd.Index(blocked.astype(int).unique()))
+    eligible = frame.index.difference(pd.Index([*blocked.astype(int).unique(), *unchecked]))
     if len(eligible):
-        counts = typed_counts(frame.loc[eligible])
-        _add_identity_failures(found, counts, _failure_cases(identities_schema(county_level), counts))
+        rows = frame.loc[eligible]
+        if stand_ins:  # the single row in place of the three sub-rows (a copy: the frame keeps what was read)
+            rows = _with_stand_ins(rows, stand_ins)
+        counts = typed_counts(rows)
+        _add_identity_failures(found, counts, _failure_cases(identities_schema(county_level), counts),
+                               set(stand_ins))
 
     return _records(found, frame)
 
@@ -157,15 +174,62 @@ def _add_fee_notes(found: dict, frame: pd.DataFrame, notes: pd.Series) -> None:
 # --- identity failures --------------------------------------------------------------------------------------------
 
 
-def _add_identity_failures(found: dict, counts: pd.DataFrame, cases: pd.DataFrame) -> None:
-    """From the rows pandera named for each rule, find the failing cells and their expected/actual values."""
+def _add_identity_failures(found: dict, counts: pd.DataFrame, cases: pd.DataFrame, single: set[int] = frozenset()) -> None:
+    """From the rows pandera named for each rule, find the failing cells and their expected/actual values.
+    On a return in ``single`` ((六) as one row) a failure names the single row's cells, not the sub-rows'."""
     for rule_id, rows in cases.groupby("check")["index"]:
         identity = IDENTITY_BY_RULE[str(rule_id)]
         failing = counts.loc[pd.unique(rows.astype(int))]
         expected, actual = identity.expected(failing), identity.actual(failing)
         for i, j in zip(*np.nonzero(~identity.holds(failing))):
-            _put(found, int(failing.index[i]), identity.rule, identity.cells[j], expected=int(expected[i, j]),
-                 actual=int(actual[i, j]), cells=identity.reads[j])
+            position, cell, reads = int(failing.index[i]), identity.cells[j], identity.reads[j]
+            if position in single:
+                cell, reads = single_row.renamed(cell), single_row.renamed_reads(reads)
+            _put(found, position, identity.rule, cell, expected=int(expected[i, j]), actual=int(actual[i, j]),
+                 cells=reads)
+
+
+# --- (六) printed as one row (schemas.single_row) -------------------------------------------------------------
+
+
+def _single_rows(
+    found: dict, frame: pd.DataFrame, singles: pd.Series, shape_cases: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[int, dict[str, int]], list[int]]:
+    """S6 (and S1/S2/S3 on the single row) for each return that has one; its 21 sub-row S2 failures dropped.
+    Returns the remaining shape cases, the sub-row values A1–A3 use for each such return that can be checked,
+    and the positions that cannot (a missing or garbled single-row cell, or sub-rows given as well)."""
+    values = pd.Series(singles).reset_index(drop=True)
+    positions = [int(p) for p in np.flatnonzero(values.notna().to_numpy())]
+    stand_ins: dict[int, dict[str, int]] = {}
+    unchecked: list[int] = []
+    for position in positions:
+        row = values.iat[position]
+        findings, checkable = single_row.check_row([frame.at[position, k] for k in SUB_KEYS], row)
+        for rule_id, cell, fields in findings:
+            _put(found, position, rule_id, cell, **fields)
+        if checkable:
+            stand_ins[position] = single_row.stand_in(row)
+        else:
+            unchecked.append(position)
+    covered = (
+        shape_cases["index"].isin(positions) & shape_cases["column"].isin(SUB_KEYS)
+        & shape_cases["check"].eq(NOT_NULLABLE)
+    )
+    return shape_cases[~covered].reset_index(drop=True), stand_ins, unchecked
+
+
+def _with_stand_ins(rows: pd.DataFrame, stand_ins: dict[int, dict[str, int]]) -> pd.DataFrame:
+    """``rows`` with the sub-row cells of the single-row returns among them replaced (single_row.stand_in)."""
+    mine = [p for p in stand_ins if p in rows.index]
+    if not mine:
+        return rows
+    rows = rows.copy()
+    for key in SUB_KEYS:
+        column = rows[key].astype(object)
+        for p in mine:
+            column.at[p] = stand_ins[p][key]
+        rows[key] = column
+    return rows
 
 
 # --- records ------------------------------------------------------------------------------------------------------
@@ -182,10 +246,11 @@ def _put(found: dict, position: int, rule_id: str, cell: str, expected: object =
     found[key] = {"expected": _text(expected), "actual": _text(actual), "detail": detail, "cells": tuple(cells)}
 
 
-def _sort_key(key: tuple[int, str, str]) -> tuple[int, int, int]:
+def _sort_key(key: tuple[int, str, str]) -> tuple[int, float, int]:
     """Report order: by return (frame position), then the cell's official order, then the rule's catalogue order."""
     position, rule_id, cell = key
-    order = CELL_BY_KEY[cell].order if cell in CELL_BY_KEY else 0  # the year comes before every cell
+    # the year comes before every cell; a single (六) row's cell where (六) stands
+    order = CELL_BY_KEY[cell].order if cell in CELL_BY_KEY else single_row.ORDER.get(cell, 0)
     return position, order, _RULE_ORDER[rule_id]
 
 

@@ -28,6 +28,7 @@ from schemas.failures import Failure
 from schemas.returns import CanonicalReturn
 from schemas.roster import RosterUnit
 from schemas.values import fee_text
+from warehouse.deviations import deviations_table, single_rows
 
 
 class WarehouseError(Exception):
@@ -105,6 +106,7 @@ class Warehouse:
             self.con.execute(sql("create_evidence_tables"))  # waivers + submission_status view
             self.con.execute(sql("create_node_tables"))  # every node of a tree run: node_cells, node_publications
             self.con.execute(sql("create_source_tables"))  # where a published report's cells were read
+            self.con.execute(sql("create_deviation_tables"))  # a single (六) row (S6): also added to old files
             keys = pa.table(
                 {
                     "cell_key": list(CELL_KEYS),
@@ -219,6 +221,7 @@ class Warehouse:
                 else:
                     self._insert_cells(fresh)
                 self._insert_cell_sources(fresh)
+                self._insert_deviations(fresh)
             self._insert_failures(run_key, failures)
         return LoadSummary(new=len(fresh), known=len(submissions) - len(fresh))
 
@@ -338,6 +341,22 @@ class Warehouse:
         finally:
             for name in tables:
                 self.con.unregister(name)
+
+    def _insert_deviations(self, fresh: Sequence[Submission]) -> None:
+        """The single (六) row of each new return that has one (warehouse.deviations; usually none at all)."""
+        table = deviations_table([(s.sha256, s.ret) for s in fresh if s.ret is not None])
+        if table is not None:
+            with self._registered(new_deviations=table):
+                self.con.execute(sql("insert_deviations"))
+
+    def single_rows_of(self, sha256s: Sequence[str]) -> dict[str, tuple[int | str | None, ...]]:
+        """sha256 -> the single (六) row (7 values, S3_COL_KEYS order; text where it was not a clean count) of
+        those submissions that have one. A warehouse opened read-only before the table existed has none."""
+        if not sha256s or not self.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'cell_deviations'"):
+            return {}
+        with self._registered(wanted=pa.table({"sha256": list(sha256s)})):
+            rows = self.con.execute(sql("deviations_of")).fetchall()
+        return single_rows(rows)
 
     def _insert_failures(self, run_key: str, failures: Sequence[tuple[str | None, Failure]]) -> None:
         if not failures:

@@ -32,7 +32,10 @@ members AS (
 ),
 set_sums AS (
     SELECT m.set_id, c.cell_key, sum(c.value_int) AS value_int, sum(c.value_dec) AS value_dec
-    FROM cells c
+    FROM (  -- a single (六) row counted under 3.其他 (stand_in_cells, create_deviation_tables.sql)
+        SELECT sha256, cell_key, value_int, value_dec FROM cells
+        UNION ALL SELECT sha256, cell_key, value_int, NULL FROM stand_in_cells
+    ) c
     JOIN members m USING (sha256)
     GROUP BY m.set_id, c.cell_key
 ),

@@ -17,8 +17,13 @@ members AS (
 SELECT m.node_id, c.cell_key,
        sum(c.value_int)::BIGINT AS value_int,
        sum(c.value_dec)::DECIMAL(38, 6) AS value_dec,
-       count(*) FILTER (WHERE CASE WHEN k.is_fee THEN c.value_dec IS NULL ELSE c.value_int IS NULL END) AS blanks
-FROM cells c
+       -- a stand-in row replaces exactly one NULL sub-row cell of its return (create_deviation_tables.sql)
+       count(*) FILTER (WHERE CASE WHEN k.is_fee THEN c.value_dec IS NULL ELSE c.value_int IS NULL END AND NOT c.stand_in)
+         - count(*) FILTER (WHERE c.stand_in) AS blanks
+FROM (
+    SELECT sha256, cell_key, value_int, value_dec, false AS stand_in FROM cells
+    UNION ALL SELECT sha256, cell_key, value_int, NULL, true FROM stand_in_cells
+) c
 JOIN members m USING (sha256)
 JOIN cell_keys k USING (cell_key)
 GROUP BY m.node_id, c.cell_key
