@@ -51,8 +51,9 @@ def _failure_rows(failures: list[Failure]) -> list[dict]:
     return [{k: f.to_dict()[k] for k in keys} for f in failures]
 
 
-def _print_failures(failures: list[Failure], title: str) -> None:
-    """One finding per line (readable on a narrow terminal): where, which rule, expected vs actual, then why."""
+def _print_failures(failures: list[Failure], title: str, sources: dict[tuple[str, str], str] | None = None) -> None:
+    """One finding per line (readable on a narrow terminal): where, which rule, expected vs actual, then why; for a
+    published report, where the cell was read (``sources``: (file, cell) -> place)."""
     console.print(f"[bold]{title}[/bold]")
     for f in failures:
         colour = "red" if f.blocking else "yellow"
@@ -61,6 +62,8 @@ def _print_failures(failures: list[Failure], title: str) -> None:
         console.print(f"  [{colour}]{f.rule} {f.severity.value}[/{colour}] {where}{values}")
         if f.location:
             console.print(f"      {f.location}", style="dim")
+        if sources and (place := sources.get((f.file, f.cell))):
+            console.print(f"      来源：{place}", style="dim")
         console.print(f"      {f.message_zh}", style="dim")
 
 
@@ -87,7 +90,8 @@ def validate(
         print(json.dumps(_failure_rows(failures), ensure_ascii=False, indent=2))
     else:
         if failures:
-            _print_failures(failures, f"{len(failures)} finding(s) in {len(files)} file(s)")
+            sources = {(str(o.path), k): v for o in readable for k, v in o.ret.provenance.items()}
+            _print_failures(failures, f"{len(failures)} finding(s) in {len(files)} file(s)", sources)
         verdict = "FAIL" if blocking else "OK"
         console.print(
             f"{verdict}: {len(files)} file(s), {len(blocking)} blocking failure(s), "
