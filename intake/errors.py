@@ -13,10 +13,11 @@ class IntakeError(Exception):
 
     rule = "I1"
 
-    def __init__(self, detail: str, unit_id: str = "") -> None:
+    def __init__(self, detail: str, unit_id: str = "", cell: str = "") -> None:
         super().__init__(detail)
         self.detail = detail
         self.unit_id = unit_id  # known when the file got far enough to name its unit (e.g. a form's header block)
+        self.cell = cell  # the cell (or field: unit_id, narrative.overview) that made the file unreadable, if one
 
 
 class UnreadableFile(IntakeError):

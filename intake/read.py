@@ -32,9 +32,11 @@ from pathlib import Path
 from intake.csvfile import read_csv
 from intake.errors import IntakeError, UnreadableFile, WrongLayout
 from intake.jsonfile import read_json
+from intake.sound import check_text
 from intake.xlsx import read_form
 from schemas.failures import Failure, make
 from schemas.returns import CanonicalReturn
+from schemas.text import printable
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # no return comes near this; bigger files are refused unread (but hashed)
 MAX_PARQUET_BYTES = 4 * 1024**3  # a Parquet file holds many returns: 150,000 of them take ~40 MB
@@ -104,7 +106,7 @@ def read_parquet_submissions(path: Path) -> list[ReadOutcome]:
         whole.failures.append(make(exc.rule, exc.unit_id, detail=exc.detail, file=whole.original_name))
         return [whole]
     return [
-        ReadOutcome(path=path, original_name=f"{path.name}#{i}", sha256=sha, size=0, reader="parquet", ret=ret,
+        ReadOutcome(path=path, original_name=f"{printable(path.name)}#{i}", sha256=sha, size=0, reader="parquet", ret=ret,
                     row=i, container_sha256=whole.sha256)
         for i, (sha, ret) in enumerate(zip(digests, returns), start=1)
     ]
@@ -114,11 +116,11 @@ def read_submission(path: Path, keep_bytes: bool = False) -> ReadOutcome:
     """Read one submitted file into a return, or say why it cannot be read. Never raises for bad input.
     ``keep_bytes``: also keep the bytes read in ``outcome.data`` (even when the file is refused)."""
     path = Path(path)
-    name = path.name
+    name = printable(path.name)  # a name that is not UTF-8 (GBK bytes from a Windows ZIP) is shown escaped
     outcome = ReadOutcome(path=path, original_name=name, sha256="", size=0, reader=UNREADABLE, ret=None)
 
     def refuse(exc: IntakeError) -> ReadOutcome:
-        outcome.failures.append(make(exc.rule, exc.unit_id, detail=exc.detail, file=name))
+        outcome.failures.append(make(exc.rule, exc.unit_id, cell=exc.cell, detail=exc.detail, file=name))
         return outcome
 
     try:
@@ -161,10 +163,11 @@ def read_submission(path: Path, keep_bytes: bool = False) -> ReadOutcome:
             return outcome
         else:
             ret = _read_published(path)
+        check_text(ret)
     except IntakeError as exc:
         return refuse(exc)
     except Exception as exc:  # noqa: BLE001 — last resort: a reader bug on one odd file must not stop the batch
-        return refuse(UnreadableFile(f"unexpected error while reading ({type(exc).__name__}: {exc})"))
+        return refuse(UnreadableFile(printable(f"unexpected error while reading ({type(exc).__name__}: {exc})")))
     outcome.reader = reader
     outcome.ret = ret
     return outcome

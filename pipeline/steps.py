@@ -41,6 +41,7 @@ from schemas.cells import CELL_KEYS, FEE_KEY
 from schemas.failures import Failure, make
 from schemas.narrative import check_narrative, to_simplified
 from schemas.returns import CanonicalReturn
+from schemas.text import printable
 from schemas.roster import AGGREGATE_KINDS
 from schemas.validate import validate_frame
 from schemas.single_row import SINGLE_ROW_COLUMN, singles_of
@@ -165,6 +166,7 @@ def display_names(outcomes: Sequence[ReadOutcome], root: Path | None) -> list[st
         path = str(o.path)
         if path.startswith(prefix):
             name = path[start:].replace(os.sep, "/") if os.sep != "/" else path[start:]
+            name = printable(name)  # a folder or file name that is not UTF-8 (a Windows ZIP's GBK) shown escaped
             names.append(name if o.row is None else f"{name}#{o.row}")  # one row of a Parquet file
         else:
             names.append(o.original_name)
@@ -227,12 +229,17 @@ def judge(
                 size_bytes=o.size,
                 reader=o.reader,
                 unit_id=(ret.unit_id or None) if ret else None,
-                year=ret.year if ret and isinstance(ret.year, int) else None,
+                year=ret.year if ret and _storable_year(ret.year) else None,  # else S5 names the value
                 status="rejected" if (ret is None or o.sha256 in blocked) else "accepted",
                 ret=ret,
             )
         )
     return Judged(submissions=submissions, failures=failures, outcomes=list(outcomes), frame=frame)
+
+
+def _storable_year(year: object) -> bool:
+    """A year the warehouse's INTEGER column holds (99999999999 or 2**70 fails S5 and is recorded as NULL)."""
+    return isinstance(year, int) and not isinstance(year, bool) and -(2**31) <= year < 2**31
 
 
 def _name_key(name: str) -> str:

@@ -271,6 +271,10 @@ CELL_BY_KEY: dict[str, Cell] = {c.key: c for c in CELLS}
 FEE_KEY = "s2.admin_fees.amount_wan"
 COUNT_KEYS: tuple[str, ...] = tuple(c.key for c in CELLS if c.kind == "count")
 FEE_DECIMALS = 6  # DECIMAL(18,6): one fen of a 万元 is 0.000001
+# The warehouse stores a return's fee as DECIMAL(FEE_DIGITS, FEE_DECIMALS) (warehouse/sql/create_tables.sql,
+# cells.value_dec; tests/warehouse check the two agree): a fee that does not fit is refused (S4) before the load,
+# never rounded nor left to abort the load's transaction.
+FEE_DIGITS = 18
 
 assert len(CELLS) == 200, len(CELLS)
 

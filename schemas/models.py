@@ -16,6 +16,8 @@ for all rows at once) and how the actual value must relate to it (equal, or a bo
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,7 +28,11 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from schemas.values import MAX_FEE, fee_fits
+
 from schemas.cells import (
+    FEE_DECIMALS,
+    FEE_DIGITS,
     COUNT_KEYS,
     FEE_KEY,
     S3_APPLICANT_COLS,
@@ -71,10 +77,29 @@ def count_problem(value: object) -> str:
 
 
 def is_fee(value: object) -> bool:
-    """S4: a finite, non-negative amount (Decimal, or an integer)."""
+    """S4: a finite, non-negative amount (Decimal, or an integer) that the warehouse stores exactly
+    (schemas.values.fee_fits: below 10^12 万元, at most 6 decimals): never rounded, never an aborted load."""
     if isinstance(value, Decimal):
-        return value.is_finite() and value >= 0
-    return _is_int(value) and value >= 0  # type: ignore[operator]
+        return value.is_finite() and value >= 0 and fee_fits(value)
+    return _is_int(value) and value >= 0 and fee_fits(int(value))  # type: ignore[operator]
+
+
+def fee_problem(value: object) -> str:
+    """Why ``value`` fails S4, as the words appended to the S4 message ("" when nothing more can be said)."""
+    if isinstance(value, str):
+        if re.search(r"\d[,，\s\u00a0\u3000_'.]\d", value):
+            return ("; the separator is ambiguous (a decimal comma, or thousands not in groups of three): "
+                    "write the amount with a decimal point, e.g. 1.5")
+        return ""
+    if isinstance(value, Decimal) and not value.is_finite():
+        return ""
+    if (isinstance(value, Decimal) or _is_int(value)) and value >= 0:  # type: ignore[operator]
+        if abs(Decimal(value)) >= MAX_FEE:
+            return (f"; too large to be stored exactly (the warehouse holds DECIMAL({FEE_DIGITS},{FEE_DECIMALS}): "
+                    f"less than {MAX_FEE:,.0f} 万元) — check the unit (元/万元)")
+        return (f"; {fee_decimals(value)} decimals cannot be stored exactly (at most {FEE_DECIMALS}, one fen is "
+                "0.000001 万元) and a fee is never rounded")
+    return ""
 
 
 def fee_decimals(value: object) -> int:
@@ -111,7 +136,8 @@ def _fees_ok(series: pd.Series) -> pd.Series:
 
 
 def _fee_precision_ok(series: pd.Series) -> pd.Series:
-    return series.map(lambda v: fee_decimals(v) <= MAX_FEE_DECIMALS)
+    # a fee with more decimals than the warehouse keeps is S4's (refused), not a warning as well
+    return series.map(lambda v: fee_decimals(v) <= MAX_FEE_DECIMALS or not is_fee(v))
 
 
 def _years_whole(series: pd.Series) -> pd.Series:

@@ -17,3 +17,24 @@ def _escape(match: re.Match[str]) -> str:
 def visible_text(text: str) -> str:
     """``text`` with every control or bidi character replaced by its escape (``\\x07``, ``\\u202e``)."""
     return CONTROL_CHARACTERS.sub(_escape, text)
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    # a byte that was not UTF-8, carried by Python as U+DC80..U+DCFF (surrogateescape): shown as that byte
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def has_surrogates(text: str) -> bool:
+    """True when ``text`` holds a lone surrogate: it cannot be written as UTF-8 (DuckDB, files, the terminal)."""
+    return _SURROGATE.search(text) is not None
+
+
+def printable(text: str) -> str:
+    """``text`` with every lone surrogate escaped, so it can be stored and shown: a file name that was not UTF-8
+    (GBK bytes left by unzipping a Windows ZIP) shows its bytes as ``\\xb2\\xc6``, a JSON ``"\\ud83d"`` as
+    ``\\ud83d``. Text without surrogates is returned as it is."""
+    return _SURROGATE.sub(_escape_surrogate, text) if has_surrogates(text) else text

@@ -32,6 +32,7 @@ from schemas.models import (
     NOT_NULLABLE,
     count_problem,
     fee_decimals,
+    fee_problem,
     identities_schema,
     shape_schema,
 )
@@ -144,14 +145,14 @@ def _add_shape_failure(found: dict, frame: pd.DataFrame, position: int, cell: st
         if check == NOT_NULLABLE:
             detail = "missing"
         else:
-            detail = "" if _is_whole(value) else "not a whole number"
+            detail = ("" if 1 <= value <= 9999 else "out of range") if _is_whole(value) else "not a whole number"
         _put(found, position, "S5", "year", expected="" if year is None else year, actual=_text(value), detail=detail)
     elif check == NOT_NULLABLE:
         _put(found, position, "S2", cell, detail="missing")
     elif check == "S3":
         _put(found, position, "S3", cell, actual=_text(value), detail=count_problem(value))
     elif check == "S4":
-        _put(found, position, "S4", cell, actual=_text(value))
+        _put(found, position, "S4", cell, actual=_text(value), detail=fee_problem(value))
     elif check == "S4W":
         _put(found, position, "S4W", cell, actual=_text(value),
              detail=f"{fee_decimals(value)} decimals, more than {MAX_FEE_DECIMALS}")

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 
-from schemas.cells import FEE_DECIMALS
+from schemas.cells import FEE_DECIMALS, FEE_DIGITS
 
 PLACEHOLDERS = frozenset({"", "-", "—", "——", "–", "/", "无", "無", "--", "null", "none", "nan"})
 _SEPARATORS = re.compile(r"[,\s\u00a0\u3000_']")  # thousands separators and stray spaces
+# A fee's separators are read only as thousands separators between whole groups of three digits ("1,500.25");
+# anywhere else ("1,5", "1.500,25", "12,34") the comma may be a decimal comma: which amount was meant is unknown,
+# so the text is left for S4 to refuse rather than read as 15.
+_GROUPED_FEE = re.compile(r"[+-]?\d{1,3}(?:([,\s\u00a0\u3000_'])\d{3})(?:\1\d{3})*(?:\.\d+)?")
 _FEE_UNITS = (("亿元", Decimal(10000)), ("万元", Decimal(1)), ("万", Decimal(1)), ("元", Decimal("0.0001")))
 
 CellValue = int | Decimal | str | None
@@ -68,14 +72,18 @@ def normalize_fee(raw: object) -> tuple[CellValue, str]:
     if isinstance(raw, float):
         # a spreadsheet float: its shortest repr is what the person typed
         return Decimal(repr(raw)), ""
-    text = clean_text(raw)
+    text = unicodedata.normalize("NFKC", str(raw)).strip().strip("|").strip()
     factor, note = Decimal(1), ""
     for suffix, multiplier in _FEE_UNITS:
         if text.endswith(suffix):
-            text, factor = text[: -len(suffix)], multiplier
+            text, factor = text[: -len(suffix)].strip(), multiplier
             if multiplier != 1:
                 note = f"converted from {suffix} (×{multiplier})"
             break
+    if _SEPARATORS.search(text):
+        if not _GROUPED_FEE.fullmatch(text):
+            return str(raw).strip(), ""  # an ambiguous separator: S4 names it
+        text = _SEPARATORS.sub("", text)
     try:
         value = Decimal(text)
     except InvalidOperation:
@@ -85,10 +93,30 @@ def normalize_fee(raw: object) -> tuple[CellValue, str]:
     return (value * factor).normalize() if factor != 1 else value, note
 
 
+MAX_FEE = Decimal(10) ** (FEE_DIGITS - FEE_DECIMALS)  # 10^12 万元: the first amount DECIMAL(18,6) cannot hold
+
+
+def fee_fits(value: object) -> bool:
+    """True when the fee can be stored exactly in the warehouse's DECIMAL(FEE_DIGITS, FEE_DECIMALS): a finite
+    Decimal (or int) below :data:`MAX_FEE` in size with at most FEE_DECIMALS decimals (trailing zeros aside)."""
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        return False
+    number = Decimal(value)
+    if not number.is_finite() or abs(number) >= MAX_FEE:
+        return False
+    exponent = number.as_tuple().exponent
+    if exponent >= -FEE_DECIMALS:
+        return True
+    return number == number.quantize(Decimal(1).scaleb(-FEE_DECIMALS), context=_EXACT)  # zeros past the 6th
+
+
+_EXACT = Context(prec=FEE_DIGITS + 40)  # enough digits that quantizing a small fee never rounds nor overflows
+
+
 def fee_text(value: Decimal) -> str:
-    """Canonical text of a fee: plain notation, no exponent, trailing zeros trimmed, at most 6 decimals."""
-    q = value.quantize(Decimal(1).scaleb(-FEE_DECIMALS))
-    text = format(q, "f")
+    """Canonical text of a fee: plain notation, no exponent, trailing zeros trimmed. Exact: never rounded (a fee
+    that :func:`fee_fits` has at most 6 decimals; one that does not is shown as it was read)."""
+    text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text

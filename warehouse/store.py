@@ -27,7 +27,7 @@ from schemas.cells import CELL_KEYS, FEE_KEY
 from schemas.failures import Failure
 from schemas.returns import CanonicalReturn
 from schemas.roster import RosterUnit
-from schemas.values import fee_text
+from schemas.values import fee_fits, fee_text
 from warehouse.deviations import deviations_table, single_rows
 
 
@@ -275,7 +275,7 @@ class Warehouse:
                 v = s.ret.cells.get(key)
                 sha.append(s.sha256)
                 keys.append(key)
-                if key == FEE_KEY and isinstance(v, Decimal):
+                if key == FEE_KEY and isinstance(v, Decimal) and fee_fits(v):
                     ints.append(None)
                     decs.append(fee_text(v))
                     raws.append(None)
@@ -283,10 +283,10 @@ class Warehouse:
                     ints.append(v)
                     decs.append(None)
                     raws.append(None)
-                else:  # missing or not a clean number: keep what was read as evidence
+                else:  # missing or not a clean number (or a fee DECIMAL(18,6) cannot hold): the text as evidence
                     ints.append(None)
                     decs.append(None)
-                    raws.append(None if v is None else str(v))
+                    raws.append(None if v is None else fee_text(v) if isinstance(v, Decimal) else str(v))
         table = pa.table(
             {
                 "sha256": sha,
@@ -659,8 +659,10 @@ def cells_table(frame: pd.DataFrame, sha256s: Sequence[str]) -> dict[str, pa.Tab
         }
     )
     fees = frame[FEE_KEY].to_numpy(dtype=object)[positions]
-    dec = [fee_text(v) if isinstance(v, Decimal) and v.is_finite() else None for v in fees]
-    raw = [None if v is None or d is not None else str(v) for v, d in zip(fees, dec)]
+    # a fee DECIMAL(18,6) cannot hold exactly (refused by S4) is kept as its exact text, never cast (rounded/aborted)
+    dec = [fee_text(v) if isinstance(v, Decimal) and fee_fits(v) else None for v in fees]
+    raw = [None if v is None or d is not None else fee_text(v) if isinstance(v, Decimal) and v.is_finite() else str(v)
+           for v, d in zip(fees, dec)]
     fee_table = pa.table(
         {
             "sha256": shas,
