@@ -58,12 +58,15 @@ def read_roster(path: Path, district_id: str | None = None) -> Roster:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RosterError(f"Roster {path}: not UTF-8 (byte {exc.start}); save it as UTF-8 CSV.") from exc
-    rows = list(csv.reader(io.StringIO(text)))
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:  # a NUL byte, an unterminated quote at the end
+        raise RosterError(f"Roster {path}: not a CSV file ({exc}).") from exc
     if not rows or [c.strip() for c in rows[0]] != HEADER:
         found = ",".join(rows[0]) if rows else "(empty file)"
         raise RosterError(f"Roster {path}, line 1: header must be {','.join(HEADER)}; found {found!r}.")
     units: list[RosterUnit] = []
-    seen: set[str] = set()
+    line_of: dict[str, int] = {}
     for line_no, row in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in row):
             continue
@@ -72,19 +75,55 @@ def read_roster(path: Path, district_id: str | None = None) -> Roster:
         unit_id, unit_name, kind, parent_id = (c.strip() for c in row)
         if not unit_id:
             raise RosterError(f"Roster {path}, line {line_no}, column unit_id: empty.")
-        if unit_id in seen:
-            raise RosterError(f"Roster {path}, line {line_no}, column unit_id: {unit_id} appears twice.")
+        if unit_id in line_of:
+            raise RosterError(
+                f"Roster {path}, line {line_no}, column unit_id: {unit_id} appears twice (lines {line_of[unit_id]} "
+                f"and {line_no}); which row is meant is unknown."
+            )
         if kind not in KINDS:
             raise RosterError(
                 f"Roster {path}, line {line_no}, column kind: {kind!r} is not one of {', '.join(sorted(KINDS))}."
             )
-        seen.add(unit_id)
+        line_of[unit_id] = line_no
         units.append(RosterUnit(unit_id, unit_name, kind, parent_id))
-    for line_no, u in enumerate(units, start=2):
-        if u.parent_id and u.parent_id not in seen and u.kind not in AGGREGATE_KINDS:
-            raise RosterError(
-                f"Roster {path}, unit {u.unit_id}, column parent_id: {u.parent_id} is not a unit of this roster."
-            )
-    if district_id is not None and district_id not in seen:
+    problems = _parent_problems(units, line_of)
+    if problems:  # every bad row at once: a unit dropped from the tree would be a report published without it
+        shown = "; ".join(problems[:10]) + (f"; … and {len(problems) - 10} more" if len(problems) > 10 else "")
+        raise RosterError(f"Roster {path}, column parent_id: {shown}.")
+    if district_id is not None and district_id not in line_of:
         raise RosterError(f"Roster {path}: the district {district_id} is not a row of the roster.")
-    return Roster(path=path, sha256=hashlib.sha256(data).hexdigest(), units=tuple(units))
+    roster = Roster(path=path, sha256=hashlib.sha256(data).hexdigest(), units=tuple(units))
+    if district_id is not None and not roster.below(district_id):
+        raise RosterError(
+            f"Roster {path}: no reporting unit (office, department, township) lists {district_id} as its parent, "
+            "directly or through its parents; there is nothing to consolidate."
+        )
+    return roster
+
+
+def _parent_problems(units: list[RosterUnit], line_of: dict[str, int]) -> list[str]:
+    """Each row whose parent_id breaks the tree, with its line: a reporting unit without a parent or with one that
+    is not on the roster, a unit that is its own parent, and every cycle of parents (named once, by its lines)."""
+    problems: list[str] = []
+    parent = {u.unit_id: u.parent_id for u in units}
+    for u in units:
+        where = f"line {line_of[u.unit_id]} ({u.unit_id})"
+        if u.parent_id == u.unit_id:
+            problems.append(f"{where} is its own parent")
+        elif not u.parent_id and u.kind not in AGGREGATE_KINDS:
+            problems.append(f"{where} is a {u.kind} with an empty parent_id; name the node it reports to")
+        elif u.parent_id and u.parent_id not in parent and u.kind not in AGGREGATE_KINDS:
+            problems.append(f"{where}: its parent {u.parent_id} is not a unit of this roster")
+    done: set[str] = set()
+    for u in units:  # cycles longer than one row: walk each chain once
+        chain: list[str] = []
+        at = u.unit_id
+        while at in parent and at not in done and at not in chain:
+            chain.append(at)
+            at = parent[at]
+        if at in chain and parent.get(at) != at:
+            cycle = chain[chain.index(at):]
+            lines = ", ".join(f"line {line_of[i]} ({i})" for i in cycle)
+            problems.append(f"a cycle of parents: {lines} → {at}")
+        done.update(chain)
+    return problems
