@@ -30,8 +30,10 @@ class WaiverRefused(Exception):
 def latest_submission(warehouse: Warehouse, unit_id: str, year: int) -> dict[str, Any] | None:
     """The unit's latest submission for ``year`` whatever its status: sha256, version, status, original_name."""
     rows = warehouse.con.execute(
-        "SELECT sha256, version, status, original_name FROM submissions WHERE unit_id = ? AND year = ? "
-        "ORDER BY version DESC LIMIT 1",
+        # the latest received (receipts: a re-sent older file is current again), then the highest version
+        "SELECT s.sha256, s.version, s.status, s.original_name FROM submissions s "
+        "LEFT JOIN (SELECT sha256, max(receipt_no) AS n FROM receipts GROUP BY sha256) r USING (sha256) "
+        "WHERE s.unit_id = ? AND s.year = ? ORDER BY coalesce(r.n, 0) DESC, s.version DESC LIMIT 1",
         [unit_id, year],
     ).fetchall()
     if not rows:

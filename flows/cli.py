@@ -75,22 +75,29 @@ def validate(
 ) -> None:
     """Check returns without loading them. Exit 0 when no HARD or HARD-W rule fails, 1 otherwise."""
     from intake.read import read_submissions
+    from schemas.text import printable
     from schemas.validate import validate_returns
 
-    outcomes = read_submissions(files)
-    failures: list[Failure] = []
-    readable = []
-    for o in outcomes:
-        failures.extend(o.failures)
-        if o.ret is not None:
-            readable.append(o)
-    failures.extend(validate_returns([o.ret for o in readable], files=[str(o.path) for o in readable], year=year))
+    try:  # a bad file is a finding, never a traceback; anything else is one line naming what failed
+        outcomes = read_submissions(files)
+        failures: list[Failure] = []
+        readable = []
+        for o in outcomes:
+            failures.extend(o.failures)
+            if o.ret is not None:
+                readable.append(o)
+        names = [printable(str(o.path)) for o in readable]  # a path that is not UTF-8 shown escaped
+        failures.extend(validate_returns([o.ret for o in readable], files=names, year=year))
+    except Exception as exc:  # noqa: BLE001 — a bug in nianbao: say so in one line, exit 1
+        err.print(printable(f"[bold red]ERROR[/bold red]: could not validate {len(files)} file(s): "
+                            f"{type(exc).__name__}: {exc}"))
+        raise typer.Exit(EXIT_ERROR) from None
     blocking = [f for f in failures if f.blocking]
     if as_json:
         print(json.dumps(_failure_rows(failures), ensure_ascii=False, indent=2))
     else:
         if failures:
-            sources = {(str(o.path), k): v for o in readable for k, v in o.ret.provenance.items()}
+            sources = {(n, k): v for n, o in zip(names, readable) for k, v in o.ret.provenance.items()}
             _print_failures(failures, f"{len(failures)} finding(s) in {len(files)} file(s)", sources)
         verdict = "FAIL" if blocking else "OK"
         console.print(

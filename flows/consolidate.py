@@ -152,7 +152,8 @@ def consolidate_district(
         outcomes = read_all(paths, steps.files_root(wh.path))
         judged = judge_all(outcomes, roster_, district, year, submissions_dir)
         judged = cross_year_task(wh, judged, roster_, year)  # Y1, P2, P3, P5, P6 against last year's returns
-        evidence = steps.run_evidence(wh, year, [u.unit_id for u in roster_.below(district)])  # waivers, last year
+        evidence = steps.run_evidence(  # waivers, last year, files re-sent after another version
+            wh, year, [u.unit_id for u in roster_.below(district)], [o.sha256 for o in outcomes])
         key = steps.run_key(district, year, roster_.sha256, [o.sha256 for o in outcomes], evidence)
         loaded = load_task(wh, key, district, year, roster_, judged)
         consolidation = consolidate_task(wh, roster_, district, year)

@@ -329,15 +329,20 @@ def cross_year(warehouse: Warehouse, judged: Judged, roster: Roster, year: int) 
     return Judged(submissions=judged.submissions, failures=failures, outcomes=judged.outcomes, frame=judged.frame)
 
 
-def run_evidence(warehouse: Warehouse, year: int, unit_ids: Sequence[str]) -> list[str]:
+def run_evidence(
+    warehouse: Warehouse, year: int, unit_ids: Sequence[str], sha256s: Sequence[str] = ()
+) -> list[str]:
     """What a run's verdicts depend on besides its files: the waivers recorded for ``year`` (revocations too) and
-    last year's accepted returns (cross-year rules). Part of the run key, so a new waiver makes a new run."""
+    last year's accepted returns (cross-year rules). Part of the run key, so a new waiver makes a new run.
+    ``sha256s`` (the batch's files): a file received before whose unit has sent another since is re-sent — it
+    becomes current again, so the batch is a new run, not a rerun of the one that first received it."""
     waivers = waivers_for_year(warehouse, year)
     ids = [f"waiver:{int(i)}" for i in waivers["waiver_id"]] + [
         f"revoked:{int(i)}" for i in waivers["revoked_by_id"].dropna()
     ]
     prior = warehouse.latest_accepted(list(unit_ids), year - 1)
-    return sorted(ids) + sorted(f"prior:{sha}" for sha in prior["sha256"].dropna())
+    resent = warehouse.resent([s for s in sha256s if s]) if sha256s else []
+    return sorted(ids) + sorted(f"prior:{sha}" for sha in prior["sha256"].dropna()) + resent
 
 
 # --- keep and load -------------------------------------------------------------------------------------------

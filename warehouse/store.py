@@ -107,6 +107,7 @@ class Warehouse:
             self.con.execute(sql("create_node_tables"))  # every node of a tree run: node_cells, node_publications
             self.con.execute(sql("create_source_tables"))  # where a published report's cells were read
             self.con.execute(sql("create_deviation_tables"))  # a single (六) row (S6): also added to old files
+            self.con.execute(sql("backfill_receipts"))  # a file from before receipts: each submission's first one
             keys = pa.table(
                 {
                     "cell_key": list(CELL_KEYS),
@@ -213,6 +214,10 @@ class Warehouse:
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
                 [run_key, district_id, year, roster_sha256, len(submissions), received],
             )
+            # known files too: a re-sent one becomes current again — unless it was accepted then and this run
+            # rejects it (e.g. I3: sent beside another file), which must not bring it back as the unit's return
+            revived = [s for s in submissions if not (s.status == "rejected" and already.get(s.sha256, {}).get("status") == "accepted")]
+            self._insert_receipts(run_key, revived, received)
             if fresh:
                 self._insert_submissions(fresh, versions, received, run_key)
                 readable = [s.sha256 for s in fresh if s.ret is not None]
@@ -224,6 +229,29 @@ class Warehouse:
                 self._insert_deviations(fresh)
             self._insert_failures(run_key, failures)
         return LoadSummary(new=len(fresh), known=len(submissions) - len(fresh))
+
+    def _insert_receipts(self, run_key: str, submissions: Sequence[Submission], received: datetime) -> None:
+        """One receipt per distinct file of the run (the same bytes twice in one batch are one receipt), in batch
+        order; a file that could not be opened (no sha256) has none."""
+        first_name: dict[str, str] = {}
+        for s in submissions:
+            if s.sha256:
+                first_name.setdefault(s.sha256, s.original_name)
+        if not first_name:
+            return
+        table = pa.table({"position": list(range(1, len(first_name) + 1)), "sha256": list(first_name),
+                          "original_name": list(first_name.values())})
+        with self._registered(new_receipts=table):
+            self.con.execute(sql("insert_receipts"), {"run_key": run_key, "received_at": received})
+
+    def resent(self, sha256s: Sequence[str]) -> list[str]:
+        """``resent:<sha256>@<receipt_no>`` for each of these files received before whose unit's current return
+        is now another file (sql/resent.sql): part of a run's evidence, so receiving it again is a new run."""
+        if not sha256s:
+            return []
+        with self._registered(batch=pa.table({"sha256": list(dict.fromkeys(sha256s))})):
+            rows = self.con.execute(sql("resent")).fetchall()
+        return [f"resent:{sha}@{int(n)}" for sha, n in rows]
 
     def _next_versions(self, fresh: Sequence[Submission]) -> dict[str, int | None]:
         """Version numbers for new submissions: one more than the unit's last version for that year."""
@@ -405,14 +433,10 @@ class Warehouse:
         return frame.drop(columns=["node_id"]).reset_index(drop=True)
 
     def latest_submissions(self, unit_ids: Sequence[str], year: int) -> pd.DataFrame:
-        """Each unit's latest submission for ``year`` whatever its status (to say why a unit has none accepted)."""
+        """Each unit's latest received submission for ``year`` whatever its status (to say why a unit has none
+        accepted)."""
         with self._scope(unit_ids):
-            return self.frame(
-                "SELECT s.unit_id, arg_max(sub.sha256, sub.version) AS sha256, max(sub.version) AS version, "
-                "arg_max(sub.status, sub.version) AS status, arg_max(sub.original_name, sub.version) AS original_name "
-                "FROM scope s JOIN submissions sub ON sub.unit_id = s.unit_id AND sub.year = $year GROUP BY s.unit_id",
-                {"year": year},
-            )
+            return self.frame(sql("latest_submissions"), {"year": year})
 
     def cells_of(
         self, sha256s: Sequence[str], keys: Sequence[str] | None = None, unit_ids: Sequence[str] | None = None

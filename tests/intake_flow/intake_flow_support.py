@@ -128,7 +128,7 @@ def run_batch(
     judged = steps.judge(outcomes, roster, DISTRICT, year, subs)
     with Warehouse(warehouse_path) as wh:
         judged = steps.cross_year(wh, judged, roster, year)
-        evidence = steps.run_evidence(wh, year, [u.unit_id for u in roster.below(DISTRICT)])
+        evidence = steps.run_evidence(wh, year, [u.unit_id for u in roster.below(DISTRICT)], [o.sha256 for o in outcomes])
         key = steps.run_key(DISTRICT, year, roster.sha256, [o.sha256 for o in outcomes], evidence)
         steps.keep(judged, warehouse_path)
         steps.load(wh, key, DISTRICT, year, roster, judged)

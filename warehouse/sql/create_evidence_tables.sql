@@ -32,12 +32,17 @@ WITH blocking AS (
 revoked AS (
     SELECT refers_to AS waiver_id FROM waivers WHERE kind = 'revocation' AND refers_to IS NOT NULL
 ),
-latest AS (  -- a waiver counts only while its submission is the unit's latest version: a new version voids it
-    SELECT unit_id, year, max(version) AS version FROM submissions WHERE unit_id IS NOT NULL GROUP BY ALL
+received AS (  -- each submission's last receipt (create_tables.sql): the unit's current one is the latest
+    SELECT sha256, max(receipt_no) AS last_receipt FROM receipts GROUP BY sha256
+),
+latest AS (  -- a waiver counts only while its submission is the unit's current one: another file received voids it
+    SELECT s.unit_id, s.year, arg_max(s.sha256, [coalesce(r.last_receipt, 0), s.version]) AS sha256
+    FROM submissions s LEFT JOIN received r USING (sha256)
+    WHERE s.unit_id IS NOT NULL GROUP BY ALL
 ),
 active AS (
     SELECT DISTINCT w.sha256, w.rule FROM waivers w
-    JOIN latest l ON l.unit_id = w.unit_id AND l.year = w.year AND l.version = w.version
+    JOIN latest l ON l.unit_id = w.unit_id AND l.year = w.year AND l.sha256 = w.sha256
     WHERE w.kind = 'waiver' AND w.waiver_id NOT IN (SELECT waiver_id FROM revoked)
 ),
 verdict AS (
@@ -50,6 +55,8 @@ SELECT s.* REPLACE (
            CASE WHEN s.status = 'rejected' AND coalesce(v.all_waived, false) THEN 'accepted' ELSE s.status END AS status
        ),
        (s.status = 'rejected' AND coalesce(v.all_waived, false)) AS waived,
-       s.status AS status_at_receipt
+       s.status AS status_at_receipt,
+       coalesce(r.last_receipt, 0) AS last_receipt  -- orders "latest": the latest received is current
 FROM submissions s
-LEFT JOIN verdict v USING (sha256);
+LEFT JOIN verdict v USING (sha256)
+LEFT JOIN received r USING (sha256);

@@ -33,6 +33,18 @@ CREATE TABLE IF NOT EXISTS submissions (
     first_run     VARCHAR NOT NULL    -- the run that received it
 );
 
+-- Every receipt of a file: one row per distinct content per run (the same bytes twice in one batch are one
+-- receipt; a rerun of the same run adds none). A unit's CURRENT return is the one it sent last — the latest
+-- receipt — even when its bytes are those of an older version (v1, v2, then v1 again: v1 is current, with its
+-- version number 1). `receipt_no` counts receipts across the warehouse, in order.
+CREATE TABLE IF NOT EXISTS receipts (
+    receipt_no    BIGINT NOT NULL,
+    sha256        VARCHAR NOT NULL,
+    run_key       VARCHAR NOT NULL,
+    original_name VARCHAR NOT NULL,   -- the name it was received under this time
+    received_at   TIMESTAMPTZ NOT NULL
+);
+
 -- The cells of every readable submission in long form: counts as integers, the fee as an exact decimal.
 -- (sha256, cell_key) is unique, but deliberately not a PRIMARY KEY: the loader inserts a submission's cells once,
 -- in the transaction that records the submission (whose sha256 IS a key), and an index over 30 million cells

@@ -4,7 +4,7 @@
 -- closure instead: two different paths to the same figures. A blank is not zero: `blanks` > 0 makes the
 -- expected value unknown, so G3 fails on that cell.
 WITH accepted AS (
-    SELECT unit_id, arg_max(sha256, version) AS sha256
+    SELECT unit_id, arg_max(sha256, [last_receipt, version]) AS sha256  -- the latest received (receipts)
     FROM submission_status
     WHERE year = $year AND status = 'accepted'
     GROUP BY unit_id
