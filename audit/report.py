@@ -94,8 +94,12 @@ class RunAudit:
         return counts
 
 
-def run_audit(warehouse: Warehouse, run_key: str, data_docs: str | None = None) -> RunAudit:
-    """Collect the audit of run ``run_key`` from the warehouse (statuses as they stand now, waivers included)."""
+def run_audit(
+    warehouse: Warehouse, run_key: str, data_docs: str | None = None, publication_folder: str | None = None
+) -> RunAudit:
+    """Collect the audit of run ``run_key`` from the warehouse (statuses as they stand now, waivers included).
+    ``publication_folder``: the folder the run has just written and will record once this page is written too
+    (pipeline.steps.publish_all: a publication is recorded only after every output of the run is on disk)."""
     rows = warehouse.con.execute(
         "SELECT district_id, year, roster_sha256, started_at FROM runs WHERE run_key = ?", [run_key]
     ).fetchall()
@@ -112,7 +116,7 @@ def run_audit(warehouse: Warehouse, run_key: str, data_docs: str | None = None) 
             [run_key],
         ).fetchall()
     ]
-    folder = warehouse.scalar("SELECT folder FROM publications WHERE run_key = ?", [run_key])
+    folder = publication_folder or warehouse.scalar("SELECT folder FROM publications WHERE run_key = ?", [run_key])
     outcome = "published" if folder else ("blocked" if any(not c["success"] for c in checks) else "checked")
     ids = {u.unit_id for u in units}
     run_findings = warehouse.failures_of_run(run_key)
@@ -199,14 +203,18 @@ def cell_class(marks: list[tuple[int, Finding]]) -> str:
 
 def write_audit(audit: RunAudit, folder: Path) -> Path:
     """Write ``folder/audit.html`` atomically (a reader never sees half a page)."""
-    folder.mkdir(parents=True, exist_ok=True)
     target = folder / AUDIT_FILE
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".audit-", suffix=".html")
+    page = render_audit(audit).encode("utf-8")
+    tmp = ""
     try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".audit-", suffix=".html")
         with os.fdopen(fd, "wb") as fh:
-            fh.write(render_audit(audit).encode("utf-8"))
+            fh.write(page)
         os.replace(tmp, target)
+    except OSError as exc:  # a full disk says "[Errno 28]" and no file: name the page that could not be written
+        raise OSError(exc.errno, f"{exc.strerror or exc} — the audit report cannot be written", str(target)) from exc
     finally:
-        if os.path.exists(tmp):
+        if tmp and os.path.exists(tmp):
             os.unlink(tmp)
     return target

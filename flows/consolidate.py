@@ -106,7 +106,14 @@ def checkpoint_task(warehouse: Warehouse, key: str, consolidation: steps.Consoli
 def publish_task(
     warehouse: Warehouse, consolidation: steps.Consolidation, roster: Roster, district: str, out: Path, key: str, result
 ):
-    return steps.publish_all(consolidation, roster, warehouse, out, key, result)  # every node of the run
+    # every node of the run; the audit report is written before any publication is recorded (a full disk then
+    # records none: steps.publish_all)
+    audit: list[Path] = []
+
+    def write_audit(published: dict) -> None:
+        audit.append(steps.write_audit_report(warehouse, key, out, result, published[district].folder))
+
+    return steps.publish_all(consolidation, roster, warehouse, out, key, result, before_record=write_audit), audit[0]
 
 
 @task(name="audit-report", **IO_RETRIES, **PLAIN)
@@ -173,10 +180,11 @@ def consolidate_district(
         if not result.success:
             run.why_missing = steps.why_missing(wh, consolidation)
         else:
-            published = publish_task(wh, consolidation, roster_, district, out_dir, key, result)
+            published, audit_path = publish_task(wh, consolidation, roster_, district, out_dir, key, result)
             run.folder, run.files = published[district].folder, published[district].files
             run.published_nodes = {node: p.folder for node, p in published.items()}
-        audit_path = audit_task(wh, key, out_dir, result)  # every run, blocked or not: OUT/runs/<key>/audit.html
+        if not result.success:  # every run, blocked or not: OUT/runs/<key>/audit.html (a published one above)
+            audit_path = audit_task(wh, key, out_dir, result)
     _artifacts(run, audit_path)
     if not run.published:
         logger.error("Publication blocked:\n%s", "\n".join(run.blocking_reasons()))

@@ -23,9 +23,10 @@ def check_text(ret: CanonicalReturn) -> None:
     fields += [(k, k) for k in ret.extra_keys]
     for where, text in fields:
         if isinstance(text, str) and has_surrogates(text):
+            where = printable(where)
             raise UnreadableFile(
                 f"{where} holds a lone UTF-16 surrogate (“{printable(text)[:80]}”), which is not a character: "
                 "the file was written by a broken encoder; save it again as UTF-8",
                 unit_id,
-                cell=printable(where),
+                cell=where,
             )

@@ -18,7 +18,7 @@ import json
 import os
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -765,11 +765,15 @@ def _publish_node(
 ) -> PublishedFiles:
     node_id = report.district_id
     files = publish(report, out_root, manifest(key, node_id, consolidation.year, roster, consolidation, warehouse, result, data))
+    _record_node(files, node_id, consolidation, warehouse, key)
+    return files
+
+
+def _record_node(files: PublishedFiles, node_id: str, consolidation: Consolidation, warehouse: Warehouse, key: str) -> None:
     manifest_sha = hashlib.sha256((files.folder / "manifest.json").read_bytes()).hexdigest()
     if node_id == consolidation.node_id:  # the run's own node: the `publications` row, as for a district run
         warehouse.record_publication(key, node_id, consolidation.year, str(files.folder), manifest_sha, files.files)
     warehouse.record_node_publication(key, node_id, consolidation.year, str(files.folder), manifest_sha, files.files)
-    return files
 
 
 def publish_report(
@@ -798,9 +802,14 @@ def publish_all(
     out_root: Path,
     key: str,
     result: CheckpointResult,
+    before_record: Callable[[dict[str, PublishedFiles]], Any] | None = None,
 ) -> dict[str, PublishedFiles]:
     """Publish every node of the run (children first), each into OUT/<node_id>/<year>/ — only when the
-    checkpoint passed for every node (see the note above). Returns node_id -> its published files."""
+    checkpoint passed for every node (see the note above). Returns node_id -> its published files.
+
+    Every node's files are written before any publication is recorded, and ``before_record`` (e.g. writing the
+    run's audit report) runs between: a failure writing any output (a full disk) raises naming the path and leaves
+    no publication recorded; rerunning publishes and records them."""
     if not result.success:
         raise PublicationRefused(
             f"run {key}: the checkpoint failed for {', '.join(sorted(blocked_nodes(result))) or 'the run'}; "
@@ -811,10 +820,16 @@ def publish_all(
     reports = [node_report(consolidation, roster, n.unit_id, warehouse, data) for n in tree.bottom_up()]
     for report in reports:  # refuse before writing anything when any report cannot be rendered
         check_report(report)
-    return {
-        report.district_id: _publish_node(report, consolidation, roster, warehouse, out_root, key, result, data)
+    published = {
+        report.district_id: publish(report, out_root, manifest(
+            key, report.district_id, consolidation.year, roster, consolidation, warehouse, result, data))
         for report in reports
     }
+    if before_record is not None:
+        before_record(published)
+    for node_id, files in published.items():
+        _record_node(files, node_id, consolidation, warehouse, key)
+    return published
 
 
 def checkpoint_rows(result: CheckpointResult) -> list[tuple[str, str, bool, list[dict[str, Any]]]]:
@@ -833,8 +848,12 @@ def run_folder(out_root: Path, key: str) -> Path:
     return Path(out_root) / "runs" / key
 
 
-def write_audit_report(warehouse: Warehouse, key: str, out_root: Path, result: CheckpointResult | None = None) -> Path:
-    """Write ``OUT/runs/<run key>/audit.html`` (every run, blocked or not), linking the run's Data Docs page."""
+def write_audit_report(
+    warehouse: Warehouse, key: str, out_root: Path, result: CheckpointResult | None = None,
+    publication_folder: Path | None = None,
+) -> Path:
+    """Write ``OUT/runs/<run key>/audit.html`` (every run, blocked or not), linking the run's Data Docs page.
+    ``publication_folder``: the run's folder, written but not yet recorded (publish_all's ``before_record``)."""
     folder = run_folder(out_root, key)
     docs = None
     if result is not None and result.data_docs_page is not None:
@@ -842,4 +861,5 @@ def write_audit_report(warehouse: Warehouse, key: str, out_root: Path, result: C
             docs = Path(result.data_docs_page).resolve().relative_to(folder.resolve()).as_posix()
         except ValueError:
             docs = Path(result.data_docs_page).resolve().as_uri()
-    return write_audit(run_audit(warehouse, key, data_docs=docs), folder)
+    published = None if publication_folder is None else str(publication_folder)
+    return write_audit(run_audit(warehouse, key, data_docs=docs, publication_folder=published), folder)

@@ -12,6 +12,7 @@ each other). The batch is run once for the module; each test then checks one fil
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import struct
@@ -23,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from intake_flow_support import (
     DISTRICT,
@@ -46,6 +48,7 @@ from schemas.cells import FEE_KEY
 from schemas.failures import make
 from schemas.roster import RosterUnit
 from warehouse.archive import quarantine, safe_name
+from warehouse.store import Warehouse
 
 PUBLISHED_FIXTURES = Path(__file__).resolve().parents[1] / "published" / "fixtures"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
@@ -53,7 +56,7 @@ COUNT_CELL = "s3.granted.natural_person"
 
 UNITS = [
     replace(u, unit_name=LIANYUN_NAME) if u.kind == "office" else u
-    for u in district_roster(DISTRICT, "示范区", n_departments=32, n_townships=0)
+    for u in district_roster(DISTRICT, "示范区", n_departments=100, n_townships=0)
 ]
 OFFICE = UNITS[1]
 GOOD_UNITS = UNITS[2:4]
@@ -65,6 +68,11 @@ class Case:
     name: str  # the file's name in the batch (its path inside the submissions folder)
     data: bytes
     unit: RosterUnit | None = None  # the roster unit it is about, when there is one
+    shown: str = ""  # how the failure names it, when not as ``name`` (a name that is not UTF-8 is shown escaped)
+
+    @property
+    def label(self) -> str:
+        return self.shown or self.name
 
 
 # --- building the bad files ---------------------------------------------------------------------------------------
@@ -133,9 +141,44 @@ def json_missing_cells(unit: RosterUnit) -> bytes:
     return json.dumps(doc, ensure_ascii=False).encode()
 
 
+def changed(unit: RosterUnit, **changes):
+    ret = good_return(unit)
+    return replace(ret, cells={**ret.cells, **changes})
+
+
 def with_cells(unit: RosterUnit, **changes) -> bytes:
     ret = good_return(unit)
     return return_json_bytes(replace(ret, cells={**ret.cells, **changes}))
+
+
+def doc_bytes(unit: RosterUnit, cells: dict | None = None, **top) -> bytes:
+    """The unit's good return as canonical JSON with some cells or top-level keys changed, written with
+    ``ensure_ascii`` so that a lone surrogate travels as the escape ``\\ud83d`` a broken encoder writes."""
+    doc = good_return(unit).to_json()
+    doc["cells"].update(cells or {})
+    doc.update(top)
+    return json.dumps(doc).encode("ascii")
+
+
+def raw_fee_json(unit: RosterUnit, number: str) -> bytes:
+    """The fee as a bare JSON number (not a string): ``1e30``, ``1.0000005``."""
+    text = doc_bytes(unit, {FEE_KEY: "@FEE@"}).decode()
+    return text.replace('"@FEE@"', number).encode()
+
+
+def gbk_name(text: str) -> str:
+    """``text`` as the GBK bytes unzipping a Windows ZIP leaves, in the str Python makes of such a name."""
+    return text.encode("gbk").decode("utf-8", "surrogateescape")
+
+
+def shown_escaped(name: str) -> str:
+    """How a name that is not UTF-8 is shown: its bytes that are not UTF-8 as ``\\xb2``, the rest as text."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+SURROGATE = "\ud83d"  # the first half of 😀 alone
+LOW_SURROGATE = "\ude00"
+MAX_STORABLE_FEE = "999999999999.999999"  # DECIMAL(18,6) at its fullest
 
 
 def build_cases(folder: Path) -> dict[str, Case]:
@@ -193,6 +236,59 @@ def build_cases(folder: Path) -> dict[str, Case]:
     copy = next(units)
     cases["same-a"] = Case("same/finance.json", return_json_bytes(good_return(copy)), copy)
     cases["same-b"] = Case("same/copy of finance.json", cases["same-a"].data, copy)
+
+    # --- issue 11 part 3: no bad file stops a run ---
+    add("sur-narrative", "sur-narrative.json", lambda u: doc_bytes(u, narrative={"overview": f"本年{SURROGATE}收到申请"}))
+    add("sur-problems", "sur-problems.json", lambda u: doc_bytes(u, narrative={"problems": LOW_SURROGATE}))
+    add("sur-cell", "sur-cell.json", lambda u: doc_bytes(u, {COUNT_CELL: f"1{SURROGATE}"}))
+    add("sur-fee", "sur-fee.json", lambda u: doc_bytes(u, {FEE_KEY: SURROGATE}))
+    add("sur-unit-id", "sur-unit-id.json", lambda u: doc_bytes(u, unit_id=u.unit_id + SURROGATE))
+    add("sur-unit-name", "sur-unit-name.json", lambda u: doc_bytes(u, unit_name=SURROGATE + u.unit_name))
+    add("sur-key", "sur-key.json", lambda u: doc_bytes(u, {"s3.granted" + SURROGATE: 1}))
+    add("sur-year", "sur-year.json", lambda u: doc_bytes(u, year="2022" + SURROGATE))
+    for case_id, name, make_bytes in (
+        ("gbk-name-good", gbk_name("财政局 2022") + ".json", lambda u: return_json_bytes(good_return(u))),
+        ("gbk-name-bad", gbk_name("教育局") + ".json", lambda u: return_json_bytes(good_return(u, YEAR - 1))),
+        ("gbk-folder", gbk_name("各单位") + "/" + gbk_name("民政局") + ".csv", lambda u: csv_bytes(good_return(u))),
+    ):
+        unit = next(units)
+        cases[case_id] = Case(name, make_bytes(unit), unit, shown=shown_escaped(name))
+    add("fee-1e30-number", "fee-1e30-number.json", lambda u: raw_fee_json(u, "1e30"))
+    add("fee-1e30-text", "fee-1e30-text.json", lambda u: with_cells(u, **{FEE_KEY: "1e30"}))
+    add("fee-10e14", "fee-10e14.json", lambda u: doc_bytes(u, {FEE_KEY: "100000000000000"}))
+    add("fee-13-digits", "fee-13-digits.json", lambda u: doc_bytes(u, {FEE_KEY: "9999999999999.99"}))
+    add("fee-10e12", "fee-10e12.json", lambda u: doc_bytes(u, {FEE_KEY: "1000000000000"}))
+    add("fee-max", "fee-max.json", lambda u: doc_bytes(u, {FEE_KEY: MAX_STORABLE_FEE}))
+    add("fee-yuan-huge", "fee-yuan-huge.json", lambda u: doc_bytes(u, {FEE_KEY: "1e20元"}))
+    add("fee-huge-csv", "fee-huge.csv", lambda u: csv_bytes(changed(u, **{FEE_KEY: "9999999999999.99"})))
+    add("fee-huge-xlsx", "fee-huge.xlsx", lambda u: form_bytes(folder, u, {FEE_KEY: 1e30}))
+    add("year-11-digits", "year-11-digits.json", lambda u: doc_bytes(u, year=99999999999))
+    add("year-2-70", "year-2-70.json", lambda u: doc_bytes(u, year=2**70))
+    add("year-negative", "year-negative.json", lambda u: doc_bytes(u, year=-(2**40)))
+    add("year-csv", "year-11-digits.csv", lambda u: csv_bytes(replace(good_return(u), year=99999999999)))
+    add("count-2-63", "count-2-63.json", lambda u: doc_bytes(u, {COUNT_CELL: 2**63}))
+    add("count-2-70-csv", "count-2-70.csv", lambda u: csv_bytes(changed(u, **{COUNT_CELL: 2**70})))
+    add("count-below-bigint", "count-below-bigint.json", lambda u: doc_bytes(u, {COUNT_CELL: -(2**63) - 1}))
+    add("count-over-max", "count-over-max.json", lambda u: doc_bytes(u, {COUNT_CELL: 10**15 + 1}))
+    add("count-1e30-xlsx", "count-1e30.xlsx", lambda u: form_bytes(folder, u, {COUNT_CELL: 1e30}))
+
+    # --- issue 11 part 4: nothing wrong published ---
+    for case_id, fee in (("fee-comma", "1,5"), ("fee-comma-2", "12,34"), ("fee-dot-comma", "1.500,25"),
+                         ("fee-space", "1 5"), ("fee-fullwidth-comma", "1，5"), ("fee-comma-yuan", "1,5元"),
+                         ("fee-apostrophe", "1'5"), ("fee-comma-4", "1,2345")):
+        add(case_id, f"{case_id}.json", lambda u, fee=fee: doc_bytes(u, {FEE_KEY: fee}))
+    add("fee-comma-csv", "fee-comma.csv", lambda u: csv_bytes(changed(u, **{FEE_KEY: '"1,5"'})))  # quoted: one field
+    add("fee-comma-xlsx", "fee-comma.xlsx", lambda u: form_bytes(folder, u, {FEE_KEY: "1,5"}))
+    add("fee-thousands", "fee-thousands.json", lambda u: doc_bytes(u, {FEE_KEY: "1,500"}))
+    add("fee-thousands-point", "fee-thousands-point.json", lambda u: doc_bytes(u, {FEE_KEY: "1,234.56"}))
+    add("fee-7-decimals", "fee-7-decimals.json", lambda u: doc_bytes(u, {FEE_KEY: "1.0000005"}))
+    add("fee-7-decimals-number", "fee-7-decimals-number.json", lambda u: raw_fee_json(u, "1.0000005"))
+    add("fee-1e-30", "fee-1e-30.json", lambda u: doc_bytes(u, {FEE_KEY: "1e-30"}))
+    add("fee-7-decimals-wan", "fee-7-decimals-wan.xlsx", lambda u: form_bytes(folder, u, {FEE_KEY: "0.1234567万元"}))
+    add("fee-yuan-fraction", "fee-yuan-fraction.json", lambda u: doc_bytes(u, {FEE_KEY: "0.5元"}))  # 0.00005 万元: fine
+    add("fee-yuan-too-fine", "fee-yuan-too-fine.json", lambda u: doc_bytes(u, {FEE_KEY: "0.005元"}))  # 5e-7 万元
+    add("fee-trailing-zeros", "fee-trailing-zeros.json", lambda u: doc_bytes(u, {FEE_KEY: "1.5000000000"}))
+    add("fee-6-decimals", "fee-6-decimals.json", lambda u: doc_bytes(u, {FEE_KEY: "1.000005"}))
     return cases
 
 
@@ -235,22 +331,22 @@ def assert_kept(batch: Batch, data: bytes) -> None:
 def assert_rejected(run: Run, case: Case, rule: str, cell: str | None = None, says: str = ""):
     """The common checks for a rejected bad file; returns its failure for case-specific checks."""
     batch = run.batch
-    found = batch.failures(file=case.name, rule=rule)
-    assert found, f"no {rule} for {case.name}: {[f for f in failure_summary(batch) if f['file'] == case.name]}"
+    found = batch.failures(file=case.label, rule=rule)
+    assert found, f"no {rule} for {case.label}: {[f for f in failure_summary(batch) if f['file'] == case.label]}"
     if cell is not None:
         found = [f for f in found if f.cell == cell]
-        assert found, f"no {rule} on cell {cell} for {case.name}"
+        assert found, f"no {rule} on cell {cell} for {case.label}"
     failure = found[0]
-    assert failure.file == case.name and failure.blocking
+    assert failure.file == case.label and failure.blocking
     if says:
         assert says in failure.detail + failure.message, (says, failure.detail, failure.message)
-    assert batch.status(case.name) == "rejected"
+    assert batch.status(case.label) == "rejected"
     assert_kept(batch, case.data)
     [copy] = batch.quarantined(case.data)
     assert copy.parent == batch.files_root / "quarantine"
     assert copy.read_bytes() == case.data
     reason = copy.with_name(copy.name + ".reason.txt").read_text(encoding="utf-8")
-    assert f"file: {case.name}" in reason and f"[{rule} " in reason
+    assert f"file: {case.label}" in reason and f"[{rule} " in reason
     if cell:
         assert f"cell {cell}" in reason
     assert_others_accepted(batch)
@@ -259,8 +355,8 @@ def assert_rejected(run: Run, case: Case, rule: str, cell: str | None = None, sa
 
 def assert_accepted(run: Run, case: Case) -> None:
     batch = run.batch
-    assert batch.status(case.name) == "accepted", [f for f in failure_summary(batch) if f["file"] == case.name]
-    assert not [f for f in batch.failures(file=case.name) if f.blocking]
+    assert batch.status(case.label) == "accepted", [f for f in failure_summary(batch) if f["file"] == case.label]
+    assert not [f for f in batch.failures(file=case.label) if f.blocking]
     assert_kept(batch, case.data)
     assert batch.quarantined(case.data) == []
     assert_others_accepted(batch)
@@ -493,8 +589,175 @@ def test_34_every_readable_bad_file_is_judged_alone(run: Run) -> None:
     i3_files = sorted({f.file for f in run.batch.failures(rule="I3")})
     assert i3_files == ["a/finance.json", "b/finance-corrected.json"]
     names = set(run.batch.submissions["original_name"])
-    expected = {c.name for c in run.cases.values()} - {"same/copy of finance.json"} | set(GOOD) | {run.outside.name}
+    expected = {c.label for c in run.cases.values()} - {"same/copy of finance.json"} | set(GOOD) | {run.outside.name}
     assert expected <= names
+
+
+# --- issue 11, part 3: no bad file stops a run ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case_id", "cell", "shown"),
+    [
+        ("sur-narrative", "narrative.overview", "本年\\ud83d收到申请"),
+        ("sur-problems", "narrative.problems", "\\ude00"),
+        ("sur-cell", COUNT_CELL, "1\\ud83d"),
+        ("sur-fee", FEE_KEY, "\\ud83d"),
+        ("sur-unit-id", "unit_id", "\\ud83d"),
+        ("sur-unit-name", "unit_name", "\\ud83d"),
+        ("sur-key", "s3.granted\\ud83d", "s3.granted\\ud83d"),
+        ("sur-year", "year", "2022\\ud83d"),
+    ],
+)
+def test_40_a_lone_surrogate_is_refused_naming_the_field(run: Run, case_id: str, cell: str, shown: str) -> None:
+    """JSON may spell half of an emoji ("\ud83d"), which Python keeps but no UTF-8 writer accepts: refused (I1)
+    naming the field, shown escaped — not a UnicodeEncodeError that stops the district."""
+    case = run.cases[case_id]
+    failure = assert_rejected(run, case, "I1", cell=cell, says="lone UTF-16 surrogate")
+    assert shown in failure.detail
+    assert failure.detail.encode("utf-8") and failure.message.encode("utf-8")  # storable, printable
+    assert failure.unit_id == ("" if case_id == "sur-unit-id" else case.unit.unit_id)
+    rows = run.batch.submissions[run.batch.submissions["original_name"] == case.name]
+    assert rows["reader"].tolist() == ["unreadable"]
+
+
+@pytest.mark.parametrize("case_id", ["gbk-name-good", "gbk-folder"])
+def test_41_a_name_that_is_not_utf8_is_kept_and_shown_escaped(run: Run, case_id: str) -> None:
+    case = run.cases[case_id]
+    assert "\\xb2\\xc6" in case.label or "\\xb8\\xf7" in case.label  # 财 / 各 as GBK bytes
+    assert_accepted(run, case)
+    row = run.batch.submissions[run.batch.submissions["original_name"] == case.label].iloc[0]
+    assert row["unit_id"] == case.unit.unit_id
+    assert (run.batch.subs / case.name).read_bytes() == case.data  # the file itself is left alone
+
+
+def test_42_a_rejected_file_with_a_gbk_name_is_quarantined_under_an_escaped_name(run: Run) -> None:
+    case = run.cases["gbk-name-bad"]
+    assert case.label == "\\xbd\\xcc\\xd3\\xfd\\xbe\\xd6.json"  # 教育局 in GBK
+    failure = assert_rejected(run, case, "S5", cell="year")
+    assert failure.actual == str(YEAR - 1)
+    [copy] = run.batch.quarantined(case.data)
+    copy.name.encode("utf-8")  # a name every file system and terminal takes
+
+
+@pytest.mark.parametrize(
+    ("case_id", "actual", "says"),
+    [
+        ("fee-1e30-number", "1" + "0" * 30, "too large to be stored exactly"),
+        ("fee-1e30-text", "1" + "0" * 30, "too large to be stored exactly"),
+        ("fee-10e14", "100000000000000", "DECIMAL(18,6)"),
+        ("fee-13-digits", "9999999999999.99", "DECIMAL(18,6)"),
+        ("fee-10e12", "1000000000000", "less than 1,000,000,000,000 万元"),
+        ("fee-yuan-huge", "10000000000000000", "check the unit"),
+        ("fee-huge-csv", "9999999999999.99", "DECIMAL(18,6)"),
+        ("fee-huge-xlsx", "1" + "0" * 30, "DECIMAL(18,6)"),
+    ],
+)
+def test_43_a_fee_the_warehouse_cannot_hold_is_refused_before_the_load(run: Run, case_id: str, actual: str, says: str) -> None:
+    """DECIMAL(18,6) holds less than 10^12 万元: a bigger fee used to abort the load's transaction for the whole
+    district; it is now S4 on the fee cell, and its text is kept in the warehouse as evidence (never cast)."""
+    case = run.cases[case_id]
+    failure = assert_rejected(run, case, "S4", cell=FEE_KEY, says=says)
+    assert failure.actual == actual
+    with Warehouse(run.batch.warehouse_path, read_only=True) as wh:
+        row = wh.con.execute("SELECT value_dec, raw_text FROM cells WHERE sha256 = ? AND cell_key = ?",
+                             [hashlib.sha256(case.data).hexdigest(), FEE_KEY]).fetchall()
+    assert row == [(None, actual)]
+
+
+def test_44_the_largest_fee_the_warehouse_holds_is_stored_exactly(run: Run) -> None:
+    case = run.cases["fee-max"]
+    assert_accepted(run, case)
+    with Warehouse(run.batch.warehouse_path, read_only=True) as wh:
+        stored = wh.scalar("SELECT value_dec FROM cells WHERE sha256 = ? AND cell_key = ?",
+                           [hashlib.sha256(case.data).hexdigest(), FEE_KEY])
+    assert stored == Decimal(MAX_STORABLE_FEE)
+
+
+@pytest.mark.parametrize(
+    ("case_id", "actual"),
+    [("year-11-digits", "99999999999"), ("year-2-70", str(2**70)), ("year-negative", str(-(2**40))),
+     ("year-csv", "99999999999")],
+)
+def test_45_a_year_out_of_range_is_refused_with_its_value(run: Run, case_id: str, actual: str) -> None:
+    case = run.cases[case_id]
+    failure = assert_rejected(run, case, "S5", cell="year")
+    assert (failure.expected, failure.actual, failure.detail) == (str(YEAR), actual, "out of range")
+    row = run.batch.submissions[run.batch.submissions["original_name"] == case.name].iloc[0]
+    assert row["unit_id"] == case.unit.unit_id and pd.isna(row["year"])  # INTEGER cannot hold it: recorded NULL
+
+
+@pytest.mark.parametrize(
+    ("case_id", "actual", "problem"),
+    [("count-2-63", str(2**63), "too large"), ("count-2-70-csv", str(2**70), "too large"),
+     ("count-below-bigint", str(-(2**63) - 1), "negative"), ("count-over-max", str(10**15 + 1), "too large"),
+     ("count-1e30-xlsx", str(int(1e30)), "too large")],  # the float the sheet holds, exactly
+)
+def test_46_a_count_beyond_bigint_is_refused_and_kept_as_text(run: Run, case_id: str, actual: str, problem: str) -> None:
+    case = run.cases[case_id]
+    failure = assert_rejected(run, case, "S3", cell=COUNT_CELL)
+    assert (failure.actual, failure.detail) == (actual, problem)
+    with Warehouse(run.batch.warehouse_path, read_only=True) as wh:
+        row = wh.con.execute("SELECT value_int, raw_text FROM cells WHERE sha256 = ? AND cell_key = ?",
+                             [hashlib.sha256(case.data).hexdigest(), COUNT_CELL]).fetchall()
+    assert row == [(None if abs(int(actual)) >= 2**63 else int(actual), actual if abs(int(actual)) >= 2**63 else None)]
+
+
+# --- issue 11, part 4: nothing wrong published ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case_id", "actual"),
+    [("fee-comma", "1,5"), ("fee-comma-2", "12,34"), ("fee-dot-comma", "1.500,25"), ("fee-space", "1 5"),
+     ("fee-fullwidth-comma", "1，5"), ("fee-comma-yuan", "1,5元"), ("fee-apostrophe", "1'5"), ("fee-comma-4", "1,2345"),
+     ("fee-comma-csv", "1,5"), ("fee-comma-xlsx", "1,5")],
+)
+def test_47_an_ambiguous_decimal_separator_is_refused_never_read_as_thousands(run: Run, case_id: str, actual: str) -> None:
+    """"1,5" used to be published as 15 万元: a comma is read only between whole groups of three digits."""
+    case = run.cases[case_id]
+    failure = assert_rejected(run, case, "S4", cell=FEE_KEY, says="the separator is ambiguous")
+    assert failure.actual == actual
+    [sub] = [s for s in run.batch.judged.submissions if s.original_name == case.name]
+    assert sub.ret.cells[FEE_KEY] == actual  # kept as the text read, never a number
+
+
+@pytest.mark.parametrize(("case_id", "value"), [("fee-thousands", "1500"), ("fee-thousands-point", "1234.56")])
+def test_48_thousands_in_groups_of_three_are_still_read(run: Run, case_id: str, value: str) -> None:
+    case = run.cases[case_id]
+    assert_accepted(run, case)
+    [sub] = [s for s in run.batch.judged.submissions if s.original_name == case.name]
+    assert sub.ret.cells[FEE_KEY] == Decimal(value)
+
+
+@pytest.mark.parametrize(
+    ("case_id", "actual", "decimals"),
+    [("fee-7-decimals", "1.0000005", 7), ("fee-7-decimals-number", "1.0000005", 7),
+     ("fee-1e-30", "0." + "0" * 29 + "1", 30), ("fee-7-decimals-wan", "0.1234567", 7),
+     ("fee-yuan-too-fine", "0.0000005", 7)],
+)
+def test_49_a_fee_with_more_than_6_decimals_is_refused_never_rounded(run: Run, case_id: str, actual: str, decimals: int) -> None:
+    case = run.cases[case_id]
+    failure = assert_rejected(run, case, "S4", cell=FEE_KEY, says=f"{decimals} decimals cannot be stored exactly")
+    assert failure.actual == actual and "never rounded" in failure.detail
+    assert not [f for f in run.batch.failures(file=case.name, rule="S4W") if "decimals" in f.detail]  # S4 alone
+    with Warehouse(run.batch.warehouse_path, read_only=True) as wh:
+        row = wh.con.execute("SELECT value_dec, raw_text FROM cells WHERE sha256 = ? AND cell_key = ?",
+                             [hashlib.sha256(case.data).hexdigest(), FEE_KEY]).fetchall()
+    assert row == [(None, actual)]  # the exact text, not a rounded DECIMAL
+
+
+@pytest.mark.parametrize(
+    ("case_id", "stored", "warned"),
+    [("fee-trailing-zeros", "1.5", False), ("fee-6-decimals", "1.000005", True), ("fee-yuan-fraction", "0.00005", True)],
+)
+def test_50_a_fee_that_fits_exactly_is_stored_exactly(run: Run, case_id: str, stored: str, warned: bool) -> None:
+    case = run.cases[case_id]
+    assert_accepted(run, case)
+    assert bool(run.batch.failures(file=case.name, rule="S4W")) is warned
+    with Warehouse(run.batch.warehouse_path, read_only=True) as wh:
+        value = wh.scalar("SELECT value_dec FROM cells WHERE sha256 = ? AND cell_key = ?",
+                          [hashlib.sha256(case.data).hexdigest(), FEE_KEY])
+    assert value == Decimal(stored)
 
 
 def test_the_bad_file_count() -> None:
