@@ -12,9 +12,12 @@ each other). The batch is run once for the module; each test then checks one fil
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
+import os
+import subprocess
 import struct
 import sys
 import time
@@ -39,6 +42,9 @@ from intake_flow_support import (
 )
 
 from intake.layout import META_SHEET
+from intake.roster import RosterError, read_roster
+from pipeline import steps
+from publish.errors import PublishError
 from intake.read import MAX_FILE_BYTES
 from intake.template import write_form
 from intake.xlsx import MAX_UNCOMPRESSED_BYTES
@@ -51,6 +57,7 @@ from warehouse.archive import quarantine, safe_name
 from warehouse.store import Warehouse
 
 PUBLISHED_FIXTURES = Path(__file__).resolve().parents[1] / "published" / "fixtures"
+REPO = Path(__file__).resolve().parents[2]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 COUNT_CELL = "s3.granted.natural_person"
 
@@ -758,6 +765,214 @@ def test_50_a_fee_that_fits_exactly_is_stored_exactly(run: Run, case_id: str, st
         value = wh.scalar("SELECT value_dec FROM cells WHERE sha256 = ? AND cell_key = ?",
                           [hashlib.sha256(case.data).hexdigest(), FEE_KEY])
     assert value == Decimal(stored)
+
+
+# --- a bad roster: one clear error, naming the rows, before any work -------------------------------------------------
+
+ROSTER_HEAD = "unit_id,unit_name,kind,parent_id\n"
+DISTRICT_ROW = f"{DISTRICT},示范区人民政府,district,\n"
+
+
+@pytest.mark.parametrize(
+    ("rows", "says"),
+    [
+        ("", f"no reporting unit (office, department, township) lists {DISTRICT} as its parent"),
+        (f"{DISTRICT}001,办公室,office,{DISTRICT}001\n", f"line 3 ({DISTRICT}001) is its own parent"),
+        (f"A,甲,department,B\nB,乙,office,C\nC,丙,office,A\nE,戊,department,{DISTRICT}\n",
+         "a cycle of parents: line 3 (A), line 4 (B), line 5 (C) → A"),
+        (f"E,戊,department,{DISTRICT}\nC1,市,city,C2\nC2,省,province,C1\n", "a cycle of parents: line 4 (C1), line 5 (C2) → C1"),
+        (f"A,甲,department,\nE,戊,department,{DISTRICT}\n", "line 3 (A) is a department with an empty parent_id"),
+        (f"A,甲,department,   \nE,戊,department,{DISTRICT}\n", "line 3 (A) is a department with an empty parent_id"),
+        (f"A,甲,department,999\nE,戊,department,{DISTRICT}\n", "line 3 (A): its parent 999 is not a unit of this roster"),
+        (f"A,甲,department,{DISTRICT}\nA,乙,department,{DISTRICT}\n", "A appears twice (lines 3 and 4)"),
+        (f"A,甲,department,\nB,乙,department,B\nE,戊,department,{DISTRICT}\n",
+         "line 3 (A) is a department with an empty parent_id; name the node it reports to; line 4 (B) is its own parent"),
+        (f",财政局,department,{DISTRICT}\n", "line 3, column unit_id: empty"),
+    ],
+    ids=["no-units", "self-parent", "cycle-3", "cycle-aggregates", "empty-parent", "blank-parent", "dangling",
+         "duplicate", "every-row-named", "empty-id"],
+)
+def test_51_a_bad_roster_is_one_clear_error_naming_the_rows(tmp_path: Path, rows: str, says: str) -> None:
+    """A unit dropped from the tree by a broken parent chain used to be left out of the report while G1 passed;
+    a roster with no reporting unit failed deep in publication ('MergedCell' object is not iterable)."""
+    path = tmp_path / "roster.csv"
+    path.write_text(ROSTER_HEAD + DISTRICT_ROW + rows, encoding="utf-8")
+    with pytest.raises(RosterError) as caught:
+        read_roster(path, DISTRICT)
+    message = str(caught.value)
+    assert says in message and str(path) in message
+    assert "Traceback" not in message and "MergedCell" not in message
+
+
+def test_52_a_roster_of_several_districts_is_still_read(tmp_path: Path) -> None:
+    """Units of another district (reaching another root) are not an error: only broken chains are."""
+    path = tmp_path / "roster.csv"
+    path.write_text(ROSTER_HEAD + f"C,市,city,\n{DISTRICT},区,district,C\nD2,另一区,district,C\n"
+                    f"A,甲,department,{DISTRICT}\nB,乙,department,D2\n", encoding="utf-8")
+    roster = read_roster(path, DISTRICT)
+    assert [u.unit_id for u in roster.below(DISTRICT)] == ["A"] and len(roster.units) == 5
+
+
+# --- the latest RECEIVED version is the unit's current one ----------------------------------------------------------
+
+
+def _current(batch: Batch, unit: RosterUnit) -> tuple[str, int]:
+    with Warehouse(batch.warehouse_path, read_only=True) as wh:
+        latest = wh.latest_accepted([unit.unit_id], YEAR)
+        fee = wh.consolidate([unit.unit_id], YEAR)
+    fee_value = fee.loc[fee["cell_key"] == FEE_KEY, "value_dec"].iloc[0]
+    return latest["sha256"].iloc[0], int(latest["version"].iloc[0]), Decimal(str(fee_value))
+
+
+def test_53_v1_v2_then_v1_again_consolidates_v1(tmp_path: Path) -> None:
+    unit = GOOD_UNITS[0]
+    v1 = return_json_bytes(good_return(unit))
+    v2 = with_cells(unit, **{FEE_KEY: Decimal("9.5")})
+    run_batch(tmp_path, {"a.json": v1}, UNITS, batch_name="b1")
+    second = run_batch(tmp_path, {"a v2.json": v2}, UNITS, batch_name="b2")
+    assert _current(second, unit)[:2] == (hashlib.sha256(v2).hexdigest(), 2)
+    third = run_batch(tmp_path, {"a again.json": v1}, UNITS, batch_name="b3")
+    sha, version, fee = _current(third, unit)
+    assert (sha, version, fee) == (hashlib.sha256(v1).hexdigest(), 1, good_return(unit).cells[FEE_KEY])
+    with Warehouse(third.warehouse_path, read_only=True) as wh:
+        before = wh.counts()
+        receipts = wh.frame("SELECT receipt_no, sha256, original_name FROM receipts ORDER BY receipt_no")
+    assert receipts["original_name"].tolist() == ["a.json", "a v2.json", "a again.json"]
+    assert before["submissions"] == 2 and before["runs"] == 3  # one row per content; v1 keeps its version 1
+    assert third.status("a.json") == "accepted"  # the submission row, from its first receipt
+    # a rerun of the same inputs adds nothing, and v1 stays current
+    rerun = run_batch(tmp_path, {"a again.json": v1}, UNITS, batch_name="b3")
+    with Warehouse(rerun.warehouse_path, read_only=True) as wh:
+        assert wh.counts() == before
+    assert _current(rerun, unit)[0] == hashlib.sha256(v1).hexdigest()
+
+
+def test_54_the_same_file_twice_in_one_run_is_one_receipt(tmp_path: Path) -> None:
+    unit = GOOD_UNITS[0]
+    data = return_json_bytes(good_return(unit))
+    batch = run_batch(tmp_path, {"x/a.json": data, "y/copy of a.json": data}, UNITS)
+    with Warehouse(batch.warehouse_path, read_only=True) as wh:
+        assert wh.scalar("SELECT count(*) FROM receipts") == 1
+        assert wh.scalar("SELECT count(*) FROM submissions") == 1
+
+
+def test_55_a_resent_old_file_rejected_beside_another_does_not_come_back(tmp_path: Path) -> None:
+    """v1 accepted, v2 accepted, then v1 sent again together with v3 (I3: two files, both rejected in that batch):
+    v1's old 'accepted' must not make it current again."""
+    unit = GOOD_UNITS[0]
+    v1 = return_json_bytes(good_return(unit))
+    v2 = with_cells(unit, **{FEE_KEY: Decimal("9.5")})
+    v3 = with_cells(unit, **{FEE_KEY: Decimal("7.25")})
+    run_batch(tmp_path, {"a.json": v1}, UNITS, batch_name="b1")
+    run_batch(tmp_path, {"a.json": v2}, UNITS, batch_name="b2")
+    third = run_batch(tmp_path, {"a.json": v1, "a v3.json": v3}, UNITS, batch_name="b3")
+    assert {f.file for f in third.failures(rule="I3")} == {"a.json", "a v3.json"}
+    assert _current(third, unit)[:2] == (hashlib.sha256(v2).hexdigest(), 2)
+
+
+def test_56_a_warehouse_from_before_receipts_gets_one_per_submission(tmp_path: Path) -> None:
+    unit = GOOD_UNITS[0]
+    v1, v2 = return_json_bytes(good_return(unit)), with_cells(unit, **{FEE_KEY: Decimal("9.5")})
+    run_batch(tmp_path, {"a.json": v1}, UNITS, batch_name="b1")
+    second = run_batch(tmp_path, {"a.json": v2}, UNITS, batch_name="b2")
+    with Warehouse(second.warehouse_path) as wh:
+        wh.con.execute("DROP TABLE receipts")  # as an older nianbao left it
+    with Warehouse(second.warehouse_path) as wh:  # opening it for writing backfills, in order of receipt
+        rows = wh.con.execute("SELECT receipt_no, sha256 FROM receipts ORDER BY receipt_no").fetchall()
+        assert rows == [(1, hashlib.sha256(v1).hexdigest()), (2, hashlib.sha256(v2).hexdigest())]
+        assert wh.latest_accepted([unit.unit_id], YEAR)["version"].tolist() == [2]
+
+
+# --- a failure writing any output leaves no publication recorded and names the path ---------------------------------
+
+
+def _mount_tmpfs(folder: Path, size: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.decode().strip()}): needs root")
+
+
+@pytest.fixture
+def consolidated(tmp_path: Path):
+    """Every unit of a small district sent a good return: the run is publishable."""
+    units = [u for u in UNITS[:6]]
+    files = {f"{u.unit_id}.json": return_json_bytes(good_return(u)) for u in units if u.kind != "district"}
+    batch = run_batch(tmp_path, files, units)
+    roster = read_roster(tmp_path / "roster.csv", DISTRICT)
+    mounts: list[Path] = []
+    with Warehouse(batch.warehouse_path) as wh:
+        consolidation = steps.consolidate(wh, roster, DISTRICT, YEAR)
+        result = steps.check(consolidation)
+        assert result.success
+        key = wh.scalar("SELECT run_key FROM runs")
+        yield wh, consolidation, roster, result, key, tmp_path / "out", mounts
+    for folder in reversed(mounts):
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def _publish(wh, consolidation, roster, result, key, out):
+    return steps.publish_all(consolidation, roster, wh, out, key, result, before_record=lambda published: (
+        steps.write_audit_report(wh, key, out, result, published[DISTRICT].folder)))
+
+
+def test_57_a_full_disk_while_writing_the_report_records_no_publication(consolidated) -> None:
+    wh, consolidation, roster, result, key, out, mounts = consolidated
+    _mount_tmpfs(out, "16k")  # a real full disk: ENOSPC from the kernel, not a simulated error
+    mounts.append(out)
+    with pytest.raises(PublishError) as caught:
+        _publish(wh, consolidation, roster, result, key, out)
+    assert f"{out / DISTRICT / str(YEAR)}" in str(caught.value) and "No space left on device" in str(caught.value)
+    assert wh.scalar("SELECT count(*) FROM publications") == 0
+    assert wh.scalar("SELECT count(*) FROM node_publications") == 0
+    assert not (out / DISTRICT).exists()  # no folder, no staging left behind
+
+
+def test_58_a_full_disk_while_writing_the_audit_report_records_no_publication_and_names_it(consolidated) -> None:
+    wh, consolidation, roster, result, key, out, mounts = consolidated
+    runs = steps.run_folder(out, key).parent
+    _mount_tmpfs(runs, "4k")  # the report fits; the audit report beside it does not
+    mounts.append(runs)
+    with pytest.raises(OSError) as caught:
+        _publish(wh, consolidation, roster, result, key, out)
+    assert caught.value.errno == errno.ENOSPC
+    assert str(steps.run_folder(out, key) / "audit.html") in str(caught.value)
+    assert wh.scalar("SELECT count(*) FROM publications") == 0
+    assert wh.scalar("SELECT count(*) FROM node_publications") == 0
+    subprocess.run(["umount", str(runs)], check=True)
+    mounts.remove(runs)
+    published = _publish(wh, consolidation, roster, result, key, out)  # space again: the rerun records it
+    assert published[DISTRICT].folder == out / DISTRICT / str(YEAR)
+    assert wh.scalar("SELECT count(*) FROM publications") == 1
+    assert (steps.run_folder(out, key) / "audit.html").is_file()
+
+
+# --- nianbao validate: a finding, never a traceback -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case_id", "rule", "cell"),
+    [("sur-cell", "I1", COUNT_CELL), ("sur-narrative", "I1", "narrative.overview"), ("sur-unit-id", "I1", "unit_id"),
+     ("fee-1e30-number", "S4", FEE_KEY), ("fee-comma", "S4", FEE_KEY), ("fee-7-decimals", "S4", FEE_KEY),
+     ("year-2-70", "S5", "year"), ("count-2-70-csv", "S3", COUNT_CELL), ("gbk-name-bad", "S5", "year")],
+)
+def test_59_nianbao_validate_reports_each_bad_file_without_a_traceback(run: Run, case_id: str, rule: str, cell: str) -> None:
+    case = run.cases[case_id]
+    path = run.batch.subs / case.name
+    for as_json in (True, False):
+        done = subprocess.run(
+            [sys.executable, "-m", "flows.cli", "validate", "--year", str(YEAR), *(["--json"] if as_json else []),
+             os.fsencode(path)], capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        out, err = done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
+        assert done.returncode == 1, (out, err)
+        assert "Traceback" not in out + err
+        if as_json:
+            found = {(f["rule"], f["cell"]) for f in json.loads(out)}
+            assert (rule, cell) in found, found
+            assert any(f["file"].endswith(case.label.split("/")[-1]) for f in json.loads(out))
+        else:
+            assert f"{rule} HARD" in out and "FAIL: 1 file(s)" in out
 
 
 def test_the_bad_file_count() -> None:
