@@ -87,7 +87,7 @@ def is_fee(value: object) -> bool:
 def fee_problem(value: object) -> str:
     """Why ``value`` fails S4, as the words appended to the S4 message ("" when nothing more can be said)."""
     if isinstance(value, str):
-        if re.search(r"\d[,，\s\u00a0\u3000_'.]\d", value):
+        if re.search(r"\d[,，\s\u00a0\u3000_'.]+\d", value):
             return ("; the separator is ambiguous (a decimal comma, or thousands not in groups of three): "
                     "write the amount with a decimal point, e.g. 1.5")
         return ""

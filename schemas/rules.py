@@ -50,7 +50,8 @@ RULES: tuple[Rule, ...] = (
          "单元格 {cell} 缺失（空白不等于0）", "Cell {cell} is missing (blank is not zero)"),
     Rule("S3", HARD, "count is a non-negative integer", "count cell ∈ ℕ after stripping separators",
          "单元格 {cell} 应为非负整数，实际为 {actual}", "Cell {cell} must be a non-negative integer, found {actual}"),
-    Rule("S4", HARD, "fee is a decimal in 万元", "s2.admin_fees.amount_wan: Decimal ≥ 0 (元/亿元 converted with a warning)",
+    Rule("S4", HARD, "fee is a decimal in 万元", "s2.admin_fees.amount_wan: Decimal ≥ 0 that DECIMAL(18,6) holds exactly (< 10^12, ≤ 6 decimals: never "
+         "rounded); a separator only between groups of three digits (\"1,5\" is refused); 元/亿元 converted with a warning",
          "收费金额 {cell} 应为以万元计的非负数，实际为 {actual}{detail}",
          "Fee {cell} must be a non-negative amount in 万元, found {actual}{detail}"),
     Rule("S4W", SOFT, "fee unit converted", "a 元/亿元 suffix was converted to 万元, or the fee has more than 4 decimals",

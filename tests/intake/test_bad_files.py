@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
+import os
 import struct
 import sys
 import types
 import zipfile
 import zlib
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,9 @@ from intake.read import MAX_FILE_BYTES, read_submission
 from intake.template import write_form
 from intake.xlsx import MAX_UNCOMPRESSED_BYTES
 from sampledata.lianyun import lianyun_cells, lianyun_return
+from schemas.cells import FEE_KEY
+from schemas.validate import validate_returns
+from schemas.values import fee_fits, fee_text, normalize_fee
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -189,3 +195,86 @@ def test_the_sample_published_report_goes_through_intake_published(tmp_path: Pat
     outcome = read_submission(path)
     assert outcome.reader == "published-text" and outcome.failures == []
     assert outcome.ret.cells == lianyun_cells() and outcome.ret.year == 2022
+
+
+# --- issue 11: text no UTF-8 writer accepts, names that are not UTF-8, fees the warehouse cannot hold ------------
+
+
+@pytest.mark.parametrize(
+    ("field", "doc_change", "cell"),
+    [
+        ("narrative", {"narrative": {"other": "\ud83d"}}, "narrative.other"),
+        ("cell", {"cells": {"s3.granted.total": "\udfff"}}, "s3.granted.total"),
+        ("unit id", {"unit_id": "\ud800x"}, "unit_id"),
+        ("unit name", {"unit_name": "局\udbff"}, "unit_name"),
+    ],
+)
+def test_a_lone_surrogate_is_i1_naming_the_field(tmp_path: Path, field: str, doc_change: dict, cell: str) -> None:
+    doc = lianyun_return().to_json()
+    for key, value in doc_change.items():
+        doc[key] = {**doc[key], **value} if isinstance(value, dict) and key == "cells" else value
+    path = tmp_path / f"{field}.json"
+    path.write_text(json.dumps(doc), encoding="ascii")  # the escape \ud83d, as a broken encoder writes it
+    outcome, failure = only_failure(path, "I1")
+    assert failure.cell == cell and "lone UTF-16 surrogate" in failure.detail
+    assert json.dumps(failure.to_dict(), ensure_ascii=False).encode("utf-8")  # every field can be written
+
+
+def test_a_name_that_is_not_utf8_is_read_and_shown_escaped(tmp_path: Path) -> None:
+    name = "财政局".encode("gbk") + b".json"
+    path = Path(os.fsdecode(tmp_path / os.fsdecode(name)))
+    path.write_text(json.dumps(lianyun_return().to_json()), encoding="utf-8")
+    outcome = read_submission(path)
+    assert outcome.failures == [] and outcome.ret.cells == lianyun_cells()
+    assert outcome.original_name == "\\xb2\\xc6\\xd5\\xfe\\xbe\\xd6.json"
+    assert outcome.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_an_unreadable_file_with_a_gbk_name_names_it_escaped(tmp_path: Path) -> None:
+    path = tmp_path / os.fsdecode("教育局".encode("gbk") + b".json")
+    path.write_bytes(b"{")
+    outcome = read_submission(path)
+    [failure] = outcome.failures
+    assert failure.rule == "I1" and outcome.ret is None and failure.file == outcome.original_name
+    assert failure.file == "\\xbd\\xcc\\xd3\\xfd\\xbe\\xd6.json" and "not valid JSON" in failure.detail
+
+
+@pytest.mark.parametrize("text", ["1,5", "12,34", "1.500,25", "1 5", "1，5", "1'5", "1_5", "1,2345", "1,50,000",
+                                  "1,5元", "1,5万元", "12,3456.7", "1, 500"])
+def test_an_ambiguous_fee_separator_is_left_as_text_for_s4(text: str) -> None:
+    value, note = normalize_fee(text)
+    assert value == text and note == ""
+    [failure] = [f for f in validate_returns([_with_fee(text)], year=2022) if f.cell == FEE_KEY]
+    assert failure.rule == "S4" and "ambiguous" in failure.detail and failure.actual == text
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1,500", "1500"), ("1,234,567.25", "1234567.25"), ("1 500", "1500"), ("１，５００", "1500"), ("1,500元", "0.15"),
+     ("746.844", "746.844"), ("0.000001", "0.000001")],
+)
+def test_thousands_in_groups_of_three_are_read(text: str, value: str) -> None:
+    assert normalize_fee(text)[0] == Decimal(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "fits"),
+    [("999999999999.999999", True), ("1000000000000", False), ("1e30", False), ("9999999999999.99", False),
+     ("1.0000005", False), ("1e-30", False), ("1.5000000000", True), ("0E-12", True), ("Infinity", False)],
+)
+def test_a_fee_fits_the_warehouse_exactly_or_is_refused(value: str, fits: bool) -> None:
+    assert fee_fits(Decimal(value)) is fits
+    failures = [f for f in validate_returns([_with_fee(Decimal(value))], year=2022) if f.cell == FEE_KEY]
+    assert [f.rule for f in failures if f.blocking] == ([] if fits else ["S4"])
+
+
+def test_fee_text_never_rounds() -> None:
+    assert fee_text(Decimal("1.0000005")) == "1.0000005" and fee_text(Decimal("1e30")) == "1" + "0" * 30
+    assert fee_text(Decimal("746.8440000")) == "746.844"
+
+
+def _with_fee(fee):
+    ret = lianyun_return()
+    ret.cells = {**ret.cells, FEE_KEY: fee}
+    ret.year = 2022
+    return ret

@@ -150,3 +150,16 @@ def test_consolidation_equals_independently_computed_sums(tmp_path_factory, unit
         expected = sum((r.cells[key] for r in returns), Decimal(0) if key == FEE_KEY else 0)
         got = district.loc[key, "value_dec" if key == FEE_KEY else "value_int"]
         assert got == expected, key
+
+
+def test_the_fee_and_year_checks_match_the_warehouse_types(tmp_path: Path) -> None:
+    """S4 refuses a fee before the load by schemas.cells.FEE_DIGITS/FEE_DECIMALS and judge records a year only
+    when it fits INTEGER: those must be the warehouse's own column types, or a load would abort or round."""
+    from schemas.cells import FEE_DECIMALS, FEE_DIGITS
+
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        types = dict(wh.con.execute(
+            "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns "
+            "WHERE table_name IN ('cells', 'submissions')").fetchall())
+    assert types["cells.value_dec"] == f"DECIMAL({FEE_DIGITS},{FEE_DECIMALS})"
+    assert types["cells.value_int"] == "BIGINT" and types["submissions.year"] == "INTEGER"
