@@ -17,6 +17,8 @@ _SEPARATORS = re.compile(r"[,\s\u00a0\u3000_']")  # thousands separators and str
 # A fee's separators are read only as thousands separators between whole groups of three digits ("1,500.25");
 # anywhere else ("1,5", "1.500,25", "12,34") the comma may be a decimal comma: which amount was meant is unknown,
 # so the text is left for S4 to refuse rather than read as 15.
+_COUNT_MARKS = re.compile(r"\d[,，'_]\d")  # a comma, apostrophe or underscore between digits of a count
+_GROUPED_COUNT = re.compile(r"[+-]?\d{1,3}(?:([,，'_])\d{3})(?:\1\d{3})*(?:\.0+)?")
 _GROUPED_FEE = re.compile(r"[+-]?\d{1,3}(?:([,\s\u00a0\u3000_'])\d{3})(?:\1\d{3})*(?:\.\d+)?")
 _FEE_UNITS = (("亿元", Decimal(10000)), ("万元", Decimal(1)), ("万", Decimal(1)), ("元", Decimal("0.0001")))
 
@@ -49,6 +51,8 @@ def normalize_count(raw: object) -> CellValue:
         return int(raw) if raw.is_integer() else repr(raw)
     if isinstance(raw, Decimal):
         return int(raw) if raw == raw.to_integral_value() else str(raw)
+    if _COUNT_MARKS.search(str(raw)) and not _GROUPED_COUNT.fullmatch(str(raw).strip()):
+        return str(raw).strip()  # "1,5" is not 15: a comma only between groups of three digits (S3 names it)
     text = clean_text(raw)
     if re.fullmatch(r"[+-]?\d+", text):
         return int(text)

@@ -297,6 +297,9 @@ def build_cases(folder: Path) -> dict[str, Case]:
     add("fee-yuan-too-fine", "fee-yuan-too-fine.json", lambda u: doc_bytes(u, {FEE_KEY: "0.005元"}))  # 5e-7 万元
     add("fee-trailing-zeros", "fee-trailing-zeros.json", lambda u: doc_bytes(u, {FEE_KEY: "1.5000000000"}))
     add("fee-6-decimals", "fee-6-decimals.json", lambda u: doc_bytes(u, {FEE_KEY: "1.000005"}))
+    add("count-comma", "count-comma.json", lambda u: doc_bytes(u, {COUNT_CELL: "1,5"}))
+    add("count-comma-xlsx", "count-comma.xlsx", lambda u: form_bytes(folder, u, {COUNT_CELL: "12,34"}))
+    add("count-comma-csv", "count-comma.csv", lambda u: csv_bytes(changed(u, **{COUNT_CELL: '"1,5"'})))
     return cases
 
 
@@ -727,6 +730,15 @@ def test_47_an_ambiguous_decimal_separator_is_refused_never_read_as_thousands(ru
     assert failure.actual == actual
     [sub] = [s for s in run.batch.judged.submissions if s.original_name == case.name]
     assert sub.ret.cells[FEE_KEY] == actual  # kept as the text read, never a number
+
+
+@pytest.mark.parametrize(
+    ("case_id", "actual"), [("count-comma", "1,5"), ("count-comma-xlsx", "12,34"), ("count-comma-csv", "1,5")]
+)
+def test_47b_a_count_with_a_comma_out_of_place_is_refused_not_read_as_15(run: Run, case_id: str, actual: str) -> None:
+    case = run.cases[case_id]
+    failure = assert_rejected(run, case, "S3", cell=COUNT_CELL)
+    assert failure.actual == actual
 
 
 @pytest.mark.parametrize(("case_id", "value"), [("fee-thousands", "1500"), ("fee-thousands-point", "1234.56")])
