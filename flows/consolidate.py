@@ -151,6 +151,7 @@ def consolidate_district(
     # UI-supplied paths must stay inside NIANBAO_ALLOWED_ROOTS; refused here, before any work (flows/operations.py)
     confine_run_paths(submissions=submissions, roster=roster, warehouse=warehouse, out=out)
     submissions_dir, out_dir = Path(submissions), Path(out)
+    read_roster(Path(roster), district)  # a bad roster: one clear error before any work (no slot, no warehouse)
     # one run per district and year (Prefect concurrency limit), then the warehouse: a second writer is refused
     # the cyclic garbage collector paused while millions of long-lived objects are built (pipeline/memory.py)
     with one_run_at_a_time(district, year), Warehouse(Path(warehouse)) as wh, collector_paused():

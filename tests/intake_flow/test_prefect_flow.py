@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.consolidate import consolidate_district
+from intake.roster import RosterError
 from sampledata.lianyun import lianyun_cells, sample_report_text
 from sampledata.roster import district_roster, write_roster_csv
 from sampledata.synthetic import unit_return, write_returns_json
@@ -105,3 +106,36 @@ def test_a_resubmission_through_the_flow_is_version_2_and_diff_shows_it(runs) ->
         (FEE_KEY, fee_text(runs["returns"][0].cells[FEE_KEY]), "12.3456")
     ]
     assert (doc["from"]["status"], doc["to"]["status"]) == ("accepted", "accepted")
+
+
+def test_a_unit_that_sends_its_first_version_again_is_consolidated_with_it(runs) -> None:
+    """Issue 11: v1, v2, then v1's exact bytes again — the district is published with v1 (the latest received),
+    not v2 (the highest version number); v1 keeps its version number."""
+    tmp = runs["tmp"]
+    third_subs = tmp / "submissions-3"
+    write_returns_json(runs["returns"], third_subs)  # department A's first file again, byte for byte
+    (third_subs / "连云区人民政府 2022 年报.txt").write_text(sample_report_text(), encoding="utf-8")
+    first_a = (tmp / "submissions" / f"{DEPT_A.unit_id}.json").read_bytes()
+    assert (third_subs / f"{DEPT_A.unit_id}.json").read_bytes() == first_a
+    third = consolidate_district(
+        district=DISTRICT, year=YEAR, submissions=str(third_subs), roster=str(tmp / "roster.csv"),
+        warehouse=str(tmp / "w.duckdb"), out=str(tmp / "out"),
+    )
+    assert third.published and third.loaded == {"new": 0, "known": 3}
+    manifest = json.loads((third.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert {u["unit_id"]: u["version"] for u in manifest["units"]}[DEPT_A.unit_id] == 1
+    report = json.loads((third.folder / "report.json").read_text(encoding="utf-8"))
+    parts = [lianyun_cells(), runs["returns"][0].cells, runs["returns"][1].cells]
+    assert Decimal(report["cells"][FEE_KEY]) == sum((Decimal(p[FEE_KEY]) for p in parts), Decimal(0))
+
+
+def test_a_roster_without_reporting_units_stops_the_flow_before_any_work(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"unit_id,unit_name,kind,parent_id\n{DISTRICT},示范区人民政府,district,\n", encoding="utf-8")
+    (tmp_path / "submissions").mkdir()
+    with pytest.raises(RosterError, match="no reporting unit"):
+        consolidate_district(
+            district=DISTRICT, year=YEAR, submissions=str(tmp_path / "submissions"), roster=str(roster),
+            warehouse=str(tmp_path / "w.duckdb"), out=str(tmp_path / "out"),
+        )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv", "submissions"]  # no warehouse, nothing out
