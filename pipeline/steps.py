@@ -769,7 +769,9 @@ def _publish_node(
     return files
 
 
-def _record_node(files: PublishedFiles, node_id: str, consolidation: Consolidation, warehouse: Warehouse, key: str) -> None:
+def _record_node(
+    files: PublishedFiles, node_id: str, consolidation: Consolidation, warehouse: Warehouse, key: str
+) -> None:
     manifest_sha = hashlib.sha256((files.folder / "manifest.json").read_bytes()).hexdigest()
     if node_id == consolidation.node_id:  # the run's own node: the `publications` row, as for a district run
         warehouse.record_publication(key, node_id, consolidation.year, str(files.folder), manifest_sha, files.files)

@@ -17,7 +17,6 @@ for all rows at once) and how the actual value must relate to it (equal, or a bo
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,12 +27,10 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from schemas.values import MAX_FEE, fee_fits
-
 from schemas.cells import (
+    COUNT_KEYS,
     FEE_DECIMALS,
     FEE_DIGITS,
-    COUNT_KEYS,
     FEE_KEY,
     S3_APPLICANT_COLS,
     S3_COL_KEYS,
@@ -43,6 +40,7 @@ from schemas.cells import (
     s3,
     s4,
 )
+from schemas.values import MAX_FEE, fee_fits
 
 MAX_COUNT = 10**15  # a count above this is a typing slip; it also keeps every sum of counts inside int64
 MAX_FEE_DECIMALS = 4  # S4: more decimals than this earns a warning (S4W)

@@ -216,7 +216,10 @@ class Warehouse:
             )
             # known files too: a re-sent one becomes current again — unless it was accepted then and this run
             # rejects it (e.g. I3: sent beside another file), which must not bring it back as the unit's return
-            revived = [s for s in submissions if not (s.status == "rejected" and already.get(s.sha256, {}).get("status") == "accepted")]
+            revived = [
+                s for s in submissions
+                if not (s.status == "rejected" and already.get(s.sha256, {}).get("status") == "accepted")
+            ]
             self._insert_receipts(run_key, revived, received)
             if fresh:
                 self._insert_submissions(fresh, versions, received, run_key)

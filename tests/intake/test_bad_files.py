@@ -215,7 +215,7 @@ def test_a_lone_surrogate_is_i1_naming_the_field(tmp_path: Path, field: str, doc
         doc[key] = {**doc[key], **value} if isinstance(value, dict) and key == "cells" else value
     path = tmp_path / f"{field}.json"
     path.write_text(json.dumps(doc), encoding="ascii")  # the escape \ud83d, as a broken encoder writes it
-    outcome, failure = only_failure(path, "I1")
+    _, failure = only_failure(path, "I1")
     assert failure.cell == cell and "lone UTF-16 surrogate" in failure.detail
     assert json.dumps(failure.to_dict(), ensure_ascii=False).encode("utf-8")  # every field can be written
 
