@@ -533,17 +533,22 @@ def check(consolidation: Consolidation, data_docs_dir: Path | None = None) -> Ch
     checks = build_node_checks(
         consolidation.nodes, consolidation.unit_homes(), consolidation.node_cells, consolidation.direct_sums
     )
-    result = run_node_checkpoint(
-        checks,
-        consolidation.year,
-        f"{consolidation.node_id}_{consolidation.year}",
-        data_docs_dir=data_docs_dir,
-        nodes=consolidation.nodes,
-    )
-    if data_docs_dir is not None:
-        from checkpoint.datadocs import make_offline
+    try:
+        result = run_node_checkpoint(
+            checks,
+            consolidation.year,
+            f"{consolidation.node_id}_{consolidation.year}",
+            data_docs_dir=data_docs_dir,
+            nodes=consolidation.nodes,
+        )
+        if data_docs_dir is not None:
+            from checkpoint.datadocs import make_offline
 
-        make_offline(Path(data_docs_dir))
+            make_offline(Path(data_docs_dir))
+    except OSError as exc:  # a full disk says "[Errno 28]" and no file: name the folder (nothing is recorded yet)
+        if data_docs_dir is None:
+            raise
+        raise OSError(exc.errno, f"{exc.strerror or exc} — the Data Docs cannot be written", str(data_docs_dir)) from exc
     return result
 
 

@@ -961,6 +961,18 @@ def test_58_a_full_disk_while_writing_the_audit_report_records_no_publication_an
     assert (steps.run_folder(out, key) / "audit.html").is_file()
 
 
+def test_58b_a_full_disk_while_writing_the_data_docs_names_the_folder(consolidated) -> None:
+    wh, consolidation, roster, result, key, out, mounts = consolidated
+    runs = steps.run_folder(out, key).parent
+    _mount_tmpfs(runs, "8k")
+    mounts.append(runs)
+    docs = steps.run_folder(out, key) / "data-docs"
+    with pytest.raises(OSError) as caught:
+        steps.check(consolidation, data_docs_dir=docs)
+    assert caught.value.errno == errno.ENOSPC and str(docs) in str(caught.value)
+    assert wh.scalar("SELECT count(*) FROM publications") == 0
+
+
 # --- nianbao validate: a finding, never a traceback -----------------------------------------------------------------
 
 
