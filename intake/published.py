@@ -28,7 +28,9 @@ from intake.published_tables import SECTION_PARSERS, RawCells
 from intake.published_text import blocks, text_to_lines, tokenize
 from schemas.returns import CanonicalReturn, from_raw_cells
 
-__all__ = ["OldFormatError", "ParseError", "parse_lines", "parse_published", "parse_published_file"]
+__all__ = [
+    "OldFormatError", "ParseError", "parse_lines", "parse_published", "parse_published_bytes", "parse_published_file",
+]
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig also reads plain UTF-8; gb18030 covers GBK/GB2312 pages
 _NARRATIVE = {"overview": "一", "problems": "五", "other": "六"}
@@ -53,15 +55,19 @@ def parse_lines(lines: Sequence[Line], source_name: str = "") -> CanonicalReturn
 def parse_published_file(path: Path) -> CanonicalReturn:
     """Decode a saved report (UTF-8 with or without BOM, else GB18030) and parse it."""
     path = Path(path)
-    data = path.read_bytes()
+    return parse_published_bytes(path.read_bytes(), path.name)
+
+
+def parse_published_bytes(data: bytes, source_name: str = "") -> CanonicalReturn:
+    """Decode a report's bytes (UTF-8 with or without BOM, else GB18030) and parse it (text or HTML)."""
     for encoding in ENCODINGS:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        return parse_published(text, path.name)
+        return parse_published(text, source_name)
     raise ParseError("文件", "encoding", f"bytes that are neither UTF-8 nor GB18030", "save the page as UTF-8",
-                     source=path.name)
+                     source=source_name)
 
 
 def _parse(text: str) -> CanonicalReturn:
