@@ -66,7 +66,7 @@ def parse_published_bytes(data: bytes, source_name: str = "") -> CanonicalReturn
         except UnicodeDecodeError:
             continue
         return parse_published(text, source_name)
-    raise ParseError("文件", "encoding", f"bytes that are neither UTF-8 nor GB18030", "save the page as UTF-8",
+    raise ParseError("文件", "encoding", "bytes that are neither UTF-8 nor GB18030", "save the page as UTF-8",
                      source=source_name)
 
 

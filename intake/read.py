@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from intake.csvfile import read_csv
-from intake.errors import IntakeError, UnreadableFile, WrongLayout
+from intake.errors import IntakeError, UnreadableFile
 from intake.jsonfile import read_json
 from intake.report_readers import REPORT_READERS, read_report
 from intake.sniff import SUFFIX_KINDS, describe, kind_of

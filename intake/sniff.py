@@ -38,6 +38,9 @@ _MORE_MAGIC = (
     (b"RIFF", "a RIFF file (WebP image or WAV audio)"),
 )
 
+_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"7z\xbc\xaf", b"\xd0\xcf")
+_SIGNATURES += tuple(m for m, _ in _MORE_MAGIC)  # content with one of these is never taken for text
+
 
 def kind_of(data: bytes, name: str = "") -> str:
     """The kind of ``data`` (one of :data:`KINDS`), from the content; ``name``'s suffix only breaks ties."""
@@ -58,6 +61,10 @@ def kind_of(data: bytes, name: str = "") -> str:
         return "rtf"
     text = _as_text(data)
     if text is None:
+        # not decodable (GBK gone wrong, UTF-16) yet no known binary signature: a text-format name gets its reader,
+        # which says what is wrong with the encoding; anything else is unknown
+        if suffix_kind in _TEXT_KINDS and not data.startswith(_SIGNATURES):
+            return suffix_kind
         return "unknown"
     head = text.lstrip("\ufeff \t\r\n")
     if head.startswith("{"):

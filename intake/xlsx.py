@@ -98,7 +98,7 @@ def check_zip_safety(data: bytes, kind: str = "XLSX", max_bytes: int = MAX_UNCOM
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
-        raise UnreadableFile(f"corrupt or truncated {kind} (ZIP archive unreadable: {exc}); save the file again") from exc
+        raise UnreadableFile(f"corrupt or truncated {kind} (ZIP archive unreadable: {exc}); save it again") from exc
     with archive:
         members = archive.infolist()
         if len(members) > MAX_ZIP_ENTRIES:

@@ -25,9 +25,9 @@ import docx
 from docx.shared import Pt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "publish"))
-from publish_fixtures import make_report  # noqa: E402
+from publish_fixtures import make_report
 
-from publish.render import render_html  # noqa: E402
+from publish.render import render_html
 
 
 @dataclass
@@ -143,11 +143,12 @@ def _write_text(cell, text: str, header: bool, wrapped: bool) -> None:
 
 
 def _fill(table_el, source: Table, wrapped: bool) -> None:
-    _, _, placed = _grid(source)
+    _, cols, placed = _grid(source)
+    slots = table_el._cells  # before any merge (Table.cell() recomputes the whole grid on every call)
     for r, c, cell in placed:
-        target = table_el.cell(r, c)
-        if cell.rowspan > 1 or cell.colspan > 1:
-            target = target.merge(table_el.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
+        target = slots[r * cols + c]
+        if cell.rowspan > 1 or cell.colspan > 1:  # rectangles are disjoint, so earlier merges leave these slots valid
+            target = target.merge(slots[(r + cell.rowspan - 1) * cols + c + cell.colspan - 1])
         _write_text(target, cell.text, cell.header, wrapped and cell.label)
 
 
