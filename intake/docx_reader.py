@@ -16,7 +16,10 @@ covers and hides where spans start. Rules:
   nested in a cell is emitted as rows of its own right after the row holding it; a cell holding only a nested
   table is not a cell of its row (a row left with no cells is not emitted).
 - Text is what Word shows: tracked deletions and moved-from text are skipped, insertions kept, field codes
-  skipped (their results kept), text boxes read once (the ``mc:Fallback`` copy skipped).
+  skipped (their results kept), text boxes read once (the ``mc:Fallback`` copy skipped), hidden text (``w:vanish``)
+  and the prompt of an unfilled content control skipped.
+- Automatic numbering is drawn as Word draws it (:mod:`intake.docx_numbering`): a heading typed "一、总体情况"
+  that Word or WPS turned into a numbered list still reads "一、总体情况".
 
 Before anything parses it the archive goes through the same ZIP guard as an XLSX form
 (:func:`intake.xlsx.check_zip_safety`), allowing :data:`MAX_UNCOMPRESSED_BYTES` because a report may carry images.
@@ -28,10 +31,12 @@ import io
 import zipfile
 
 import docx
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
 from intake.document import Line, Where, table_row
+from intake.docx_numbering import Numbering
 from intake.errors import UnreadableFile
 from intake.xlsx import check_zip_safety
 
@@ -40,7 +45,7 @@ MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024  # a report with a few scanned seals/p
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 P, TBL, TR, TC = _W + "p", _W + "tbl", _W + "tr", _W + "tc"
-T, TAB, BR, CR = _W + "t", _W + "tab", _W + "br", _W + "cr"
+T, TAB, BR, CR, R, SDT = _W + "t", _W + "tab", _W + "br", _W + "cr", _W + "r", _W + "sdt"
 # wrappers that only group content (content controls, custom XML, smart tags): look through them
 _WRAPPERS = frozenset({_W + "sdt", _W + "sdtContent", _W + "customXml", _W + "smartTag"})
 # text that is not on the page: tracked deletions, the old place of moved text, alternate renderings
@@ -56,9 +61,17 @@ def read_docx_lines(data: bytes) -> list[Line]:
         raise UnreadableFile(
             f"the DOCX document cannot be opened ({type(exc).__name__}: {exc}); save it again from Word or WPS as .docx"
         ) from exc
-    walker = _Walker()
+    walker = _Walker(Numbering(_part_element(document, RT.NUMBERING), _part_element(document, RT.STYLES)))
     walker.blocks(document.element.body)
     return walker.lines
+
+
+def _part_element(document, reltype: str) -> etree._Element | None:
+    """The XML of the document's numbering or styles part, None if it has none (python-docx would make one)."""
+    try:
+        return document.part.part_related_by(reltype).element
+    except (KeyError, AttributeError):
+        return None
 
 
 def _items(parent: etree._Element, tags: frozenset[str]) -> list[etree._Element]:
@@ -72,10 +85,20 @@ def _items(parent: etree._Element, tags: frozenset[str]) -> list[etree._Element]
     return out
 
 
+def _hidden(el: etree._Element) -> bool:
+    """A run formatted as hidden text (w:vanish), or a content control still showing its placeholder prompt."""
+    if el.tag == R:
+        vanish = el.find(f"{_W}rPr/{_W}vanish")
+        return vanish is not None and vanish.get(_W + "val", "true") not in ("false", "0", "off")
+    return el.tag == SDT and el.find(f"{_W}sdtPr/{_W}showingPlcHdr") is not None
+
+
 def _text(el: etree._Element, out: list[str]) -> None:
     """The text Word shows for ``el``: w:t, tabs and breaks (as '\\t', '\\n'), hidden revisions skipped."""
     for child in el.iterchildren():
         tag = child.tag
+        if tag in (R, SDT) and _hidden(child):
+            continue
         if tag == T:
             out.append(child.text or "")
         elif tag == TAB:
@@ -88,8 +111,9 @@ def _text(el: etree._Element, out: list[str]) -> None:
             _text(child, out)
 
 
-def paragraph_text(p: etree._Element) -> str:
-    out: list[str] = []
+def paragraph_text(p: etree._Element, numbering: Numbering | None = None) -> str:
+    """What Word shows for paragraph ``p``: its enumerator if it is in a numbered list, then its text."""
+    out: list[str] = [numbering.label(p)] if numbering is not None else []
     _text(p, out)
     return "".join(out)
 
@@ -107,7 +131,8 @@ def _int_val(prop: etree._Element | None, default: int) -> int:
 
 
 class _Walker:
-    def __init__(self) -> None:
+    def __init__(self, numbering: Numbering) -> None:
+        self.numbering = numbering
         self.lines: list[Line] = []
         self.tables = 0
         self.paragraphs = 0
@@ -119,7 +144,7 @@ class _Walker:
                 self.table(item)
                 continue
             self.paragraphs += 1
-            for piece in paragraph_text(item).split("\n"):
+            for piece in paragraph_text(item, self.numbering).split("\n"):
                 text = " ".join(piece.split())
                 if text:
                     self.lines.append(Line(text, Where(line=self.paragraphs)))
@@ -137,16 +162,18 @@ class _Walker:
             for tc in _items(tr, frozenset({TC})):
                 span = max(1, _int_val(_prop(tc, "tcPr", "gridSpan"), 1))
                 start, col = col, col + span
-                vmerge = _prop(tc, "tcPr", "vMerge")
-                if vmerge is not None and vmerge.get(_W + "val", "continue") != "restart":
-                    continue  # the lower part of a vertically merged cell: emitted on its first row
+                vmerge, hmerge = _prop(tc, "tcPr", "vMerge"), _prop(tc, "tcPr", "hMerge")
+                if any(m is not None and m.get(_W + "val", "continue") != "restart" for m in (vmerge, hmerge)):
+                    for item in _items(tc, frozenset({P})):
+                        paragraph_text(item, self.numbering)  # not shown, but Word still counts its list items
+                    continue  # the lower (or, legacy hMerge, right) part of a merged cell: emitted where it starts
                 pieces: list[str] = []
                 inner: list[etree._Element] = []
                 for item in _items(tc, frozenset({P, TBL})):
                     if item.tag == TBL:
                         inner.append(item)
                     else:
-                        text = " ".join(paragraph_text(item).split())
+                        text = " ".join(paragraph_text(item, self.numbering).split())
                         if text:
                             pieces.append(text)
                 nested.extend(inner)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-FILTERS = {"doc": "doc:MS Word 97", "xls": "xls:MS Excel 97", "pdf": "pdf"}
+FILTERS = {"doc": "doc:MS Word 97", "xls": "xls:MS Excel 97", "pdf": "pdf", "txt": "txt:Text (encoded):UTF8"}
 
 
 def need_soffice() -> None:
@@ -24,7 +24,7 @@ def need_soffice() -> None:
 
 
 def save_as(data: bytes, suffix: str, target: str) -> bytes:
-    """``data`` (a file of type ``suffix``) saved by LibreOffice as ``target`` ("doc", "xls" or "pdf")."""
+    """``data`` (a file of type ``suffix``) saved by LibreOffice as ``target`` ("doc", "xls", "pdf" or "txt")."""
     need_soffice()
     with tempfile.TemporaryDirectory(prefix="nianbao-test-soffice-") as tmp:
         work = Path(tmp)

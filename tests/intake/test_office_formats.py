@@ -86,6 +86,21 @@ def test_a_pdf_named_html_is_read_as_pdf(tmp_path: Path, expected) -> None:
         assert outcome.ret.cells == expected.cells
 
 
+def test_automatic_numbering_is_drawn_as_libreoffice_draws_it() -> None:
+    """LibreOffice's own text export of the numbered DOCX is the oracle for the enumerators we draw."""
+    from intake.docx_reader import read_docx_lines
+
+    data = build_docx(numbered=True)
+    drawn = {"".join(line.split()) for line in save_as(data, ".docx", "txt").decode("utf-8-sig").splitlines()}
+    lines = read_docx_lines(data)
+    paragraphs = ["".join(line.text.split()) for line in lines if not line.is_row]
+    labels = ["".join(piece.split()) for line in lines if line.where.table == 2
+              for piece in line.text.strip("| ").split(" | ") if piece[:1] in "（12345678"]
+    assert "二、主动公开政府信息情况" in paragraphs and "（三）不予公开" in labels and "2.重复申请" in labels
+    assert [p for p in paragraphs if p not in drawn] == []
+    assert [label for label in labels if label not in drawn] == []
+
+
 def test_a_conversion_that_times_out_is_refused() -> None:
     need_soffice()
     with pytest.raises(UnreadableFile, match="took longer than"):

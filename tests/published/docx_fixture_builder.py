@@ -10,18 +10,24 @@ Variants:
 - ``layout="plain"``: tables in the body, as Word users make them;
 - ``layout="nested"``: the section 三 matrix inside a one-cell layout table (a frame some templates use);
 - ``wrapped=True``: labels broken the way people force them into narrow columns: column headers as several short
-  paragraphs, long row labels with soft line breaks (Shift+Enter).
+  paragraphs, long row labels with soft line breaks (Shift+Enter);
+- ``numbered=True``: the enumerators are Word's automatic numbering, not text (as Word and WPS make them when one
+  types "一、…" and presses Enter): the six headings "%1、" in Chinese counting, the matrix's "（%1）" group labels
+  counted across the table's cells, and its "%1." sub-items restarted for each group (a ``startOverride``).
 """
 
 from __future__ import annotations
 
 import io
+import re
 import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
 import docx
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
 from docx.shared import Pt
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "publish"))
@@ -123,9 +129,52 @@ def _grid(table: Table) -> tuple[int, int, list[tuple[int, int, Cell]]]:
     return len(table.rows), 1 + max(c for _, c in taken), placed
 
 
-def _write_text(cell, text: str, header: bool, wrapped: bool) -> None:
+class _Lists:
+    """Word's automatic numbering for the ``numbered`` variant: three abstract lists and their instances."""
+
+    FORMATS = {90: ("chineseCounting", "%1、"), 91: ("chineseCounting", "（%1）"), 92: ("decimal", "%1.")}
+    PATTERNS = {90: r"[一二三四五六]、", 91: r"（[一二三四五六七]）", 92: r"[1-8]\."}
+
+    def __init__(self, document) -> None:
+        self.root = document.part.numbering_part.element
+        first_num = self.root.find(qn("w:num"))
+        for aid, (fmt, text) in self.FORMATS.items():
+            abstract = parse_xml(
+                f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{aid}"><w:lvl w:ilvl="0"><w:start w:val="1"/>'
+                f'<w:numFmt w:val="{fmt}"/><w:lvlText w:val="{text}"/><w:suff w:val="nothing"/></w:lvl></w:abstractNum>'
+            )
+            first_num.addprevious(abstract)  # abstractNum elements come before num elements
+        self.next_id = 900
+        self.current = {90: self._num(90), 91: self._num(91), 92: self._num(92)}
+
+    def _num(self, aid: int, restart: bool = False) -> int:
+        self.next_id += 1
+        override = '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride>' if restart else ""
+        self.root.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{self.next_id}"><w:abstractNumId '
+                                   f'w:val="{aid}"/>{override}</w:num>'))
+        return self.next_id
+
+    def strip(self, text: str, kinds: tuple[int, ...]) -> tuple[str, int | None]:
+        """``text`` without its typed enumerator, and the numId that draws it instead (None: not numbered)."""
+        for aid in kinds:
+            m = re.match(self.PATTERNS[aid], text)
+            if m:
+                if aid == 92 and text.startswith("1."):  # each group's sub-items count from 1 again
+                    self.current[92] = self._num(92, restart=True)
+                return text[m.end():], self.current[aid]
+        return text, None
+
+
+def _number(paragraph, num_id: int | None) -> None:
+    if num_id is not None:
+        paragraph._p.get_or_add_pPr().append(
+            parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'))
+
+
+def _write_text(cell, text: str, header: bool, wrapped: bool, num_id: int | None = None) -> None:
     """Text into a (merged) Word cell; ``wrapped``: the forced breaks people type to fit narrow columns."""
     first = cell.paragraphs[0]
+    _number(first, num_id)
     if not wrapped or len(text) <= 4:
         first.add_run(text)
         return
@@ -142,26 +191,31 @@ def _write_text(cell, text: str, header: bool, wrapped: bool) -> None:
         run.add_text(text[i : i + 6])
 
 
-def _fill(table_el, source: Table, wrapped: bool) -> None:
+def _fill(table_el, source: Table, wrapped: bool, lists: _Lists | None = None, matrix: bool = False) -> None:
     _, cols, placed = _grid(source)
     slots = table_el._cells  # before any merge (Table.cell() recomputes the whole grid on every call)
     for r, c, cell in placed:
         target = slots[r * cols + c]
         if cell.rowspan > 1 or cell.colspan > 1:  # rectangles are disjoint, so earlier merges leave these slots valid
             target = target.merge(slots[(r + cell.rowspan - 1) * cols + c + cell.colspan - 1])
-        _write_text(target, cell.text, cell.header, wrapped and cell.label)
+        text, num_id = cell.text, None
+        if lists is not None and matrix and cell.label and not cell.header:
+            text, num_id = lists.strip(text, (91, 92))
+        _write_text(target, text, cell.header, wrapped and cell.label, num_id)
 
 
-def build_docx(layout: str = "plain", wrapped: bool = False) -> bytes:
-    """The report as DOCX bytes (see the module docstring for ``layout`` and ``wrapped``)."""
+def build_docx(layout: str = "plain", wrapped: bool = False, numbered: bool = False) -> bytes:
+    """The report as DOCX bytes (see the module docstring for ``layout``, ``wrapped`` and ``numbered``)."""
     document = docx.Document()
     document.styles["Normal"].font.size = Pt(10.5)
+    lists = _Lists(document) if numbered else None
     tables = 0
     for kind, item in page_items():
         if kind == "h1":
             document.add_heading(item, level=0)
         elif kind == "h2":
-            document.add_heading(item, level=1)
+            text, num_id = lists.strip(item, (90,)) if lists else (item, None)
+            _number(document.add_heading(text, level=1), num_id)
         elif kind == "p":
             document.add_paragraph(item)
         else:
@@ -173,7 +227,7 @@ def build_docx(layout: str = "plain", wrapped: bool = False) -> bytes:
             else:
                 target = document.add_table(rows=rows, cols=cols)
             target.style = "Table Grid"
-            _fill(target, item, wrapped)
+            _fill(target, item, wrapped, lists, matrix=tables == 2)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()

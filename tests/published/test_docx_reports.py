@@ -23,7 +23,8 @@ from intake.published import ParseError, parse_lines, parse_published
 from intake.read import read_submission
 from schemas.cells import CELL_KEYS
 
-VARIANTS = [("plain", False), ("nested", False), ("plain", True), ("nested", True)]
+VARIANTS = [("plain", False, False), ("nested", False, False), ("plain", True, False), ("nested", True, False),
+            ("plain", False, True), ("nested", True, True)]
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +34,13 @@ def expected():
     return ret
 
 
-@pytest.mark.parametrize(("layout", "wrapped"), VARIANTS)
-def test_official_layout_reads_exactly(tmp_path: Path, expected, layout: str, wrapped: bool) -> None:
-    path = tmp_path / f"连云区 2022 年报 {layout}{'-wrapped' if wrapped else ''}.docx"
-    path.write_bytes(build_docx(layout, wrapped))
+@pytest.mark.parametrize(("layout", "wrapped", "numbered"), VARIANTS)
+def test_official_layout_reads_exactly(tmp_path: Path, expected, layout: str, wrapped: bool, numbered: bool) -> None:
+    path = tmp_path / f"连云区 2022 年报 {layout}{'-wrapped' if wrapped else ''}{'-numbered' if numbered else ''}.docx"
+    data = build_docx(layout, wrapped, numbered)
+    xml = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
+    assert ("二、主动公开" in xml) is ("（三）不予" in xml) is (not numbered)  # numbered: Word draws the enumerators
+    path.write_bytes(data)
     outcome = read_submission(path)
     assert outcome.failures == [] and outcome.reader == "published-docx"
     ret = outcome.ret
@@ -115,6 +119,30 @@ def test_merges_nested_tables_and_cell_text_by_the_rules() -> None:
         ("第一行", Where(line=3), ()),
         ("第二行", Where(line=3), ()),
     ]
+
+
+def test_hidden_text_placeholders_and_legacy_merges() -> None:
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+    def build(document) -> None:
+        from lxml import etree
+
+        p = document.add_paragraph("行政许可")
+        p.add_run("（内部备注）").font.hidden = True  # w:vanish: not on the page
+        sdt = etree.SubElement(p._p, f"{{{w}}}sdt")  # an unfilled content control still showing its prompt
+        etree.SubElement(etree.SubElement(sdt, f"{{{w}}}sdtPr"), f"{{{w}}}showingPlcHdr")
+        run = etree.SubElement(etree.SubElement(sdt, f"{{{w}}}sdtContent"), f"{{{w}}}r")
+        etree.SubElement(run, f"{{{w}}}t").text = "单击或点击此处输入文字。"
+        table = document.add_table(rows=1, cols=3)
+        table.cell(0, 0).text, table.cell(0, 1).text, table.cell(0, 2).text = "合并", "", "5"
+        for tc, val in ((table.cell(0, 0)._tc, "restart"), (table.cell(0, 1)._tc, None)):  # legacy w:hMerge
+            merge = etree.SubElement(tc.get_or_add_tcPr(), f"{{{w}}}hMerge")
+            if val:
+                merge.set(f"{{{w}}}val", val)
+
+    lines = read_docx_lines(_small(build))
+    assert [line.text for line in lines] == ["行政许可", "| 合并 | 5 |"]
+    assert [c.col for c in lines[1].cells] == [1, 3]
 
 
 def test_tracked_deletions_are_not_read() -> None:
