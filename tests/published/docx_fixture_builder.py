@@ -24,6 +24,7 @@ import sys
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import ClassVar
 
 import docx
 from docx.oxml import parse_xml
@@ -132,8 +133,8 @@ def _grid(table: Table) -> tuple[int, int, list[tuple[int, int, Cell]]]:
 class _Lists:
     """Word's automatic numbering for the ``numbered`` variant: three abstract lists and their instances."""
 
-    FORMATS = {90: ("chineseCounting", "%1、"), 91: ("chineseCounting", "（%1）"), 92: ("decimal", "%1.")}
-    PATTERNS = {90: r"[一二三四五六]、", 91: r"（[一二三四五六七]）", 92: r"[1-8]\."}
+    FORMATS: ClassVar = {90: ("chineseCounting", "%1、"), 91: ("chineseCounting", "（%1）"), 92: ("decimal", "%1.")}
+    PATTERNS: ClassVar = {90: r"[一二三四五六]、", 91: r"（[一二三四五六七]）", 92: r"[1-8]\."}
 
     def __init__(self, document) -> None:
         self.root = document.part.numbering_part.element
