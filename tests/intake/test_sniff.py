@@ -120,3 +120,17 @@ def test_libreoffice_not_on_path_is_a_clear_refusal(tmp_path: Path, monkeypatch:
     (tmp_path / "年报.doc").write_bytes((FIXTURES / "tiny.doc").read_bytes())
     detail = read_submission(tmp_path / "年报.doc").failures[0].detail
     assert "LibreOffice (soffice) is not installed" in detail and "apt-get install libreoffice-writer-nogui" in detail
+
+
+def test_a_parquet_file_under_another_name_is_read_row_by_row(tmp_path: Path) -> None:
+    from intake.parquet import write_returns_parquet
+    from intake.read import read_submissions
+    from sampledata.lianyun import lianyun_return
+
+    first, second = lianyun_return(), lianyun_return()
+    second.unit_id = "320703999"
+    path = write_returns_parquet([first, second], tmp_path / "returns.parquet")
+    renamed = path.rename(tmp_path / "returns.dat")
+    outcomes = read_submissions([renamed])
+    assert [(o.reader, o.row, o.ret.unit_id) for o in outcomes] == [("parquet", 1, first.unit_id),
+                                                                    ("parquet", 2, "320703999")]
