@@ -101,7 +101,7 @@ def _text(el: etree._Element, out: list[str]) -> None:
             continue
         if tag == T:
             out.append(child.text or "")
-        elif tag == TAB:
+        elif tag in (TAB, _W + "ptab"):
             out.append("\t")
         elif tag in (BR, CR):
             out.append("\n")

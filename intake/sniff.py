@@ -51,7 +51,7 @@ def kind_of(data: bytes, name: str = "") -> str:
         found = _zip_kind(data)
         # a damaged or odd archive named .docx/.xlsx: that reader's ZIP guard says what is wrong with it
         return found if found != "unknown" or suffix_kind not in ("docx", "xlsx") else suffix_kind
-    if b"%PDF-" in data[:1024]:  # readers accept a little junk before the header, so do we
+    if _is_pdf(data):
         return "pdf"
     if data.startswith(OLE_MAGIC):
         return _ole_kind(data)
@@ -91,6 +91,13 @@ def describe(data: bytes) -> str:
         if data.startswith(magic):
             return what
     return looks_like(data)
+
+
+def _is_pdf(data: bytes) -> bool:
+    """A PDF header at the start; or within the first 1 KB (PDF readers accept junk before it, and so do we) of a
+    file that also ends like a PDF, so that a text merely quoting "%PDF-" is not taken for one."""
+    at = data.find(b"%PDF-", 0, 1024)
+    return at != -1 and (not data[:at].strip(b"\xef\xbb\xbf \t\r\n\x00") or b"%%EOF" in data[-4096:])
 
 
 def _zip_kind(data: bytes) -> str:

@@ -55,6 +55,7 @@ def test_the_name_breaks_ties() -> None:
     assert kind_of(b"PK\x03\x04 broken", "a.zip") == "unknown"
     assert kind_of("cell,value\n".encode("utf-16"), "a.csv") == "csv"  # undecodable text: the CSV reader says why
     assert kind_of(PNG, "a.txt") == kind_of(PNG, "a.csv") == "unknown"  # but a signature is never overridden
+    assert kind_of(b"junk\r\n" + PDF, "a") == "pdf" and kind_of("正文提到 %PDF-1.4 格式".encode(), "a.txt") == "text"
 
 
 def test_describe_names_what_it_is() -> None:
