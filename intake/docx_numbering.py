@@ -118,7 +118,8 @@ class Numbering:
         if styles is not None:
             for style in styles.iterchildren(_W + "style"):
                 sid = style.get(_W + "styleId", "")
-                numpr = style.find(f"{_W}pPr/{_W}numPr")
+                ppr = style.find(_W + "pPr")
+                numpr = ppr.find(_W + "numPr") if ppr is not None else None
                 if numpr is not None:
                     ilvl = numpr.find(_W + "ilvl")
                     self.style_numpr[sid] = (_val(numpr.find(_W + "numId")) or None,
@@ -160,10 +161,15 @@ class Numbering:
         return text
 
     def _numpr(self, p: etree._Element) -> tuple[str | None, int]:
-        numpr = p.find(f"{_W}pPr/{_W}numPr")
-        num_id = _val(numpr.find(_W + "numId")) if numpr is not None and numpr.find(_W + "numId") is not None else None
-        ilvl = _int(numpr.find(_W + "ilvl"), 0) if numpr is not None and numpr.find(_W + "ilvl") is not None else None
-        style = _val(p.find(f"{_W}pPr/{_W}pStyle"))
+        ppr = p.find(_W + "pPr")
+        if ppr is None or not (self.nums and (self.style_numpr or ppr.find(_W + "numPr") is not None)):
+            return None, 0  # the common case, decided with one or two child lookups
+        numpr = ppr.find(_W + "numPr")
+        num_el = numpr.find(_W + "numId") if numpr is not None else None
+        ilvl_el = numpr.find(_W + "ilvl") if numpr is not None else None
+        num_id = _val(num_el) if num_el is not None else None
+        ilvl = _int(ilvl_el, 0) if ilvl_el is not None else None
+        style = _val(ppr.find(_W + "pStyle"))
         seen: set[str] = set()
         while (num_id is None or ilvl is None) and style and style not in seen:  # the style chain fills the gaps
             seen.add(style)

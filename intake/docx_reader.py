@@ -43,6 +43,7 @@ from intake.xlsx import check_zip_safety
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024  # a report with a few scanned seals/photos stays far below this
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_VAL = _W + "val"
 _MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 P, TBL, TR, TC = _W + "p", _W + "tbl", _W + "tr", _W + "tc"
 T, TAB, BR, CR, R, SDT = _W + "t", _W + "tab", _W + "br", _W + "cr", _W + "r", _W + "sdt"
@@ -87,10 +88,13 @@ def _items(parent: etree._Element, tags: frozenset[str]) -> list[etree._Element]
 
 def _hidden(el: etree._Element) -> bool:
     """A run formatted as hidden text (w:vanish), or a content control still showing its placeholder prompt."""
+    props = el.find(_W + "rPr" if el.tag == R else _W + "sdtPr")  # single-step finds: a path search is slower
+    if props is None:
+        return False
     if el.tag == R:
-        vanish = el.find(f"{_W}rPr/{_W}vanish")
-        return vanish is not None and vanish.get(_W + "val", "true") not in ("false", "0", "off")
-    return el.tag == SDT and el.find(f"{_W}sdtPr/{_W}showingPlcHdr") is not None
+        vanish = props.find(_W + "vanish")
+        return vanish is not None and vanish.get(_VAL, "true") not in ("false", "0", "off")
+    return props.find(_W + "showingPlcHdr") is not None
 
 
 def _text(el: etree._Element, out: list[str]) -> None:
@@ -118,16 +122,35 @@ def paragraph_text(p: etree._Element, numbering: Numbering | None = None) -> str
     return "".join(out)
 
 
-def _prop(el: etree._Element, props: str, name: str) -> etree._Element | None:
-    """The property element ``name`` of a row or cell (``props`` = "trPr" / "tcPr"), if present."""
-    return el.find(f"{_W}{props}/{_W}{name}")
-
-
-def _int_val(prop: etree._Element | None, default: int) -> int:
+def _int_val(prop: etree._Element, default: int) -> int:
     try:
-        return int(prop.get(_W + "val")) if prop is not None else default
+        return int(prop.get(_VAL))
     except (TypeError, ValueError):
         return default
+
+
+def _row_props(tr: etree._Element) -> tuple[bool, int]:
+    """(deleted with track changes on, grid columns skipped before the first cell) of a row."""
+    deleted, before = False, 0
+    props = tr.find(_W + "trPr")
+    for prop in props if props is not None else ():
+        if prop.tag == _W + "del":
+            deleted = True
+        elif prop.tag == _W + "gridBefore":
+            before = max(0, _int_val(prop, 0))
+    return deleted, before
+
+
+def _cell_props(tc: etree._Element) -> tuple[int, bool]:
+    """(grid columns spanned, is the continuation of a vertical or legacy horizontal merge) of a cell."""
+    span, continued = 1, False
+    props = tc.find(_W + "tcPr")  # one child lookup, then its few children (a path search per property is slow)
+    for prop in props if props is not None else ():
+        if prop.tag == _W + "gridSpan":
+            span = max(1, _int_val(prop, 1))
+        elif prop.tag in (_W + "vMerge", _W + "hMerge") and prop.get(_VAL, "continue") != "restart":
+            continued = True
+    return span, continued
 
 
 class _Walker:
@@ -153,17 +176,17 @@ class _Walker:
         self.tables += 1
         number = self.tables
         for r, tr in enumerate(_items(tbl, frozenset({TR})), start=1):
-            if _prop(tr, "trPr", "del") is not None:
+            deleted, before = _row_props(tr)
+            if deleted:
                 continue  # a row deleted with track changes on
-            col = 1 + _int_val(_prop(tr, "trPr", "gridBefore"), 0)
+            col = 1 + before
             texts: list[str] = []
             places: list[Where] = []
             nested: list[etree._Element] = []
             for tc in _items(tr, frozenset({TC})):
-                span = max(1, _int_val(_prop(tc, "tcPr", "gridSpan"), 1))
+                span, continued = _cell_props(tc)
                 start, col = col, col + span
-                vmerge, hmerge = _prop(tc, "tcPr", "vMerge"), _prop(tc, "tcPr", "hMerge")
-                if any(m is not None and m.get(_W + "val", "continue") != "restart" for m in (vmerge, hmerge)):
+                if continued:
                     for item in _items(tc, frozenset({P})):
                         paragraph_text(item, self.numbering)  # not shown, but Word still counts its list items
                     continue  # the lower (or, legacy hMerge, right) part of a merged cell: emitted where it starts
