@@ -9,12 +9,10 @@ say what is wrong with it). :func:`describe` names what unknown content seems to
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import PurePath
 
-import olefile
-
-from intake.published_text import looks_like_html
 from intake.xlsx import looks_like
 
 KINDS = ("docx", "xlsx", "pdf", "doc", "xls", "rtf", "parquet", "json", "csv", "html", "text", "unknown")
@@ -28,6 +26,9 @@ SUFFIX_KINDS = {
     ".txt": "text",
 }
 _TEXT_KINDS = frozenset({"json", "csv", "html", "text"})
+# the tags intake.published_text takes as a sign of HTML (its parser decides again; this only names the reader, and
+# importing that module here would load OpenCC into every process that reads files)
+_HTML_HINT = re.compile(r"<\s*(html|body|table|tr|td|th|p|div|br|h[1-6])\b", re.IGNORECASE)
 
 _MORE_MAGIC = (
     (b"PK\x03\x04", "a ZIP archive that is neither a Word (.docx) nor an Excel (.xlsx) file"),
@@ -71,7 +72,7 @@ def kind_of(data: bytes, name: str = "") -> str:
         return "json"
     if _csv_header(head):
         return "csv"
-    if looks_like_html(text):
+    if _HTML_HINT.search(text[:200_000]):
         return "html"
     return suffix_kind if suffix_kind in _TEXT_KINDS else "text"
 
@@ -121,6 +122,8 @@ def _zip_kind(data: bytes) -> str:
 
 def _ole_streams(data: bytes) -> set[str] | None:
     """Lower-cased names of the top-level streams of an OLE2 compound file, None if it cannot be opened."""
+    import olefile  # only old-Office files need it
+
     try:
         with olefile.OleFileIO(data) as ole:
             return {entry[0].lower() for entry in ole.listdir(streams=True, storages=True) if entry}

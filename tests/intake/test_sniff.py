@@ -135,3 +135,22 @@ def test_a_parquet_file_under_another_name_is_read_row_by_row(tmp_path: Path) ->
     outcomes = read_submissions([renamed])
     assert [(o.reader, o.row, o.ret.unit_id) for o in outcomes] == [("parquet", 1, first.unit_id),
                                                                     ("parquet", 2, "320703999")]
+
+
+def test_html_or_text_as_the_published_parser_sees_it() -> None:
+    """sniff keeps its own copy of the HTML hint (so reading files does not load OpenCC): it must agree with the
+    published-report parser on every corpus page."""
+    from intake.published_text import looks_like_html
+
+    corpus = sorted((Path(__file__).resolve().parents[1] / "published" / "fixtures").glob("*.*"))
+    pages = [p.read_bytes() for p in corpus if p.suffix in (".txt", ".html", ".htm")]
+    assert len(pages) > 10
+    kinds = [kind_of(data, "page") for data in pages]
+    assert "html" in kinds and "text" in kinds
+    for data, kind in zip(pages, kinds):
+        if kind in ("html", "text"):
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("gb18030")
+            assert (kind == "html") == looks_like_html(text)
