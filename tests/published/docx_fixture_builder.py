@@ -103,10 +103,18 @@ class _Page(HTMLParser):
             self.buf.append(data)
 
 
-def page_items() -> list[tuple[str, str | Table]]:
+def page_items(report=None) -> list[tuple[str, str | Table]]:
     parser = _Page()
-    parser.feed(render_html(make_report()))
+    parser.feed(render_html(report or make_report()))
     return parser.items
+
+
+def unit_report(name: str, cells: dict):
+    """The page of one unit's own report (its name in the title, its figures; what a unit publishes)."""
+    from publish.model import UnitFigures
+
+    unit = UnitFigures("1", name, "office", "accepted", 1, "a" * 64, dict(cells))
+    return make_report(district_name=name, cells=dict(cells), units=[unit])
 
 
 def published_html() -> str:
@@ -205,13 +213,14 @@ def _fill(table_el, source: Table, wrapped: bool, lists: _Lists | None = None, m
         _write_text(target, text, cell.header, wrapped and cell.label, num_id)
 
 
-def build_docx(layout: str = "plain", wrapped: bool = False, numbered: bool = False) -> bytes:
-    """The report as DOCX bytes (see the module docstring for ``layout``, ``wrapped`` and ``numbered``)."""
+def build_docx(layout: str = "plain", wrapped: bool = False, numbered: bool = False, report=None) -> bytes:
+    """The report as DOCX bytes (see the module docstring for ``layout``, ``wrapped`` and ``numbered``); ``report``:
+    another DistrictReport than make_report()'s (e.g. :func:`unit_report`)."""
     document = docx.Document()
     document.styles["Normal"].font.size = Pt(10.5)
     lists = _Lists(document) if numbered else None
     tables = 0
-    for kind, item in page_items():
+    for kind, item in page_items(report):
         if kind == "h1":
             document.add_heading(item, level=0)
         elif kind == "h2":
