@@ -33,7 +33,8 @@ from warehouse.store import Warehouse
 
 PUBLISHED_FIXTURES = Path(__file__).resolve().parents[1] / "published" / "fixtures"
 sys.path.insert(0, str(PUBLISHED_FIXTURES.parent))
-from docx_fixture_builder import build_docx, unit_report  # noqa: E402
+from docx_fixture_builder import build_docx, unit_report
+
 UNITS = roster_units()
 DEPTS = departments(UNITS)
 OFFICE = office(UNITS)
