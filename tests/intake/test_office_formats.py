@@ -101,6 +101,24 @@ def test_automatic_numbering_is_drawn_as_libreoffice_draws_it() -> None:
     assert [label for label in labels if label not in drawn] == []
 
 
+def test_parallel_conversions_do_not_collide(expected, report_doc: bytes, form_files) -> None:
+    """Each conversion has its own LibreOffice profile: two at once both finish, each with its own result."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from intake.docx_reader import read_docx_lines
+    from intake.published import parse_lines
+    from intake.xlsx import read_form
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(2) as pool:
+        docx_job = pool.submit(convert, report_doc, ".doc", "docx")
+        xlsx_job = pool.submit(convert, form_files[1], ".xls", "xlsx")
+        docx_bytes, xlsx_bytes = docx_job.result(), xlsx_job.result()
+    print(f"\ntwo conversions at once: {time.perf_counter() - start:.2f} s")
+    assert parse_lines(read_docx_lines(docx_bytes)).cells == expected.cells
+    assert read_form(xlsx_bytes).cells == lianyun_cells()
+
+
 def test_a_conversion_that_times_out_is_refused() -> None:
     need_soffice()
     with pytest.raises(UnreadableFile, match="took longer than"):
