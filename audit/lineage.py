@@ -120,6 +120,13 @@ class UnitAudit:
     versions: list[Version]  # oldest first
     waivers: list[dict[str, Any]]  # every waiver/acknowledgement for the unit and year (revoked ones too)
     cells: dict[str, Any] = field(default_factory=dict)  # of the latest version (what the tables show)
+    # a published report's latest version: where each cell was read, and the identities that decoded it (or None)
+    sources: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+
+    @property
+    def not_independently_checked(self) -> list[str]:
+        """Identities used to cut glued digits apart: they held by construction, so they vouch for nothing."""
+        return sorted({name for _, decoded in self.sources.values() if decoded for name in decoded.split(",")})
 
     @property
     def latest(self) -> Version | None:
@@ -323,7 +330,9 @@ def audit_units(
         else:
             status, consolidated = ("rejected" if mine else "missing"), None
         cells = cells_with_raw(warehouse, mine[-1].sha256) if with_cells and mine else {}
-        out.append(UnitAudit(unit.unit_id, unit.unit_name, unit.kind, status, consolidated, mine, unit_waivers, cells))
+        sources = warehouse.cell_sources(mine[-1].sha256) if with_cells and mine else {}
+        out.append(UnitAudit(unit.unit_id, unit.unit_name, unit.kind, status, consolidated, mine, unit_waivers, cells,
+                             sources))
     return out
 
 

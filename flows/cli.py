@@ -100,7 +100,9 @@ def validate(
 def parse(
     file: Annotated[Path, typer.Argument(help="A published report (text, HTML, DOCX, DOC/WPS, PDF) or a filled form "
                                               "(XLSX/XLS); the kind is found from the content, not the name.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the canonical return as JSON (the default).")] = True,
+    as_json: Annotated[bool, typer.Option("--json/--no-json", help="Print the canonical return as JSON.")] = True,
+    explain: Annotated[bool, typer.Option("--explain", help="Print where each cell was read in the source.")] = False,
+    unit: Annotated[Optional[str], typer.Option("--unit", help="The unit's roster id (a report names no id).")] = None,
 ) -> None:
     """Read one file into the canonical return; exit 1 naming what it is, or the section and row it cannot place."""
     from rich.markup import escape
@@ -116,7 +118,15 @@ def parse(
         err.print(f"[red]{escape(str(file))} holds many returns ({outcome.reader});[/red] "
                   "`nianbao consolidate` reads it row by row")
         raise typer.Exit(EXIT_ERROR)
-    print(json.dumps(outcome.ret.to_json(), ensure_ascii=False, indent=2))
+    ret = outcome.ret
+    if unit:
+        ret.unit_id = unit
+    if as_json:
+        print(json.dumps(ret.to_json(), ensure_ascii=False, indent=2))
+    if explain:
+        from intake.explain import explain_lines
+
+        print("\n".join(explain_lines(ret)))
 
 
 def run_consolidation(

@@ -30,7 +30,7 @@ class Where:
     offset: int | None = None
 
     def describe(self, column_label: str = "") -> str:
-        """'第3页 表2 第7行 第8列' (the column's label instead of its number when given), '第12行 第5字'."""
+        """'第3页 表2 第7行 第8列（总计）', '文本第12行 第5字（总计列）': the place, then the form's column when given."""
         parts: list[str] = []
         if self.page is not None:
             parts.append(f"第{self.page}页")
@@ -38,15 +38,14 @@ class Where:
             parts.append(f"表{self.table}")
         if self.row is not None:
             parts.append(f"第{self.row}行")
-        if column_label:
-            parts.append(column_label)
-        elif self.col is not None:
-            parts.append(f"第{self.col}列")
+        if self.col is not None:
+            parts.append(f"第{self.col}列" + (f"（{column_label}）" if column_label else ""))
         if self.line is not None:
             parts.append(f"文本第{self.line}行")
         if self.offset is not None:
             parts.append(f"第{self.offset + 1}字")
-        return " ".join(parts) or "位置不明"
+        text = " ".join(parts) or "位置不明"
+        return text + f"（{column_label}列）" if self.col is None and column_label else text
 
     def to_json(self) -> dict[str, int]:
         return {k: v for k, v in self.__dict__.items() if v is not None}
@@ -67,7 +66,7 @@ class Line:
 
 def table_row(texts: list[str], places: list[Where]) -> Line:
     """The line of one table row (cell texts on one line each, pipes inside a cell replaced so they cannot split it)."""
-    clean = [" ".join(t.replace("|", "｜").split()) for t in texts]
+    clean = [" ".join(t.replace("|", "¦").split()) for t in texts]  # NFKC keeps ¦ (not ｜)
     return Line("| " + " | ".join(clean) + " |", places[0] if places else Where(), tuple(places))
 
 

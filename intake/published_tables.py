@@ -22,14 +22,27 @@ portal's flattened layout puts a caption, the column headers and the first row l
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from intake.published_errors import OldFormatError, ParseError
+from intake.document import Where
+from intake.glued import TableSpec, decode_table, s3_spec, s4_spec
 from intake.published_text import Block, Token, key
 from schemas import cells as C
 
-RawCells = dict[str, str | None]
+@dataclass(frozen=True)
+class Found:
+    """A cell as read: its text as printed (None when blank) and where it sits in the source."""
+
+    text: str | None
+    where: Where
+    decoded: tuple[str, ...] | None = None  # glued digits cut apart: the identities that chose the cut (() forced)
+    printed: str = ""  # the glued digit group it was cut from, as printed
+
+
+RawCells = dict[str, Found]
 
 # --- the lexer --------------------------------------------------------------------------------------------
 
@@ -114,9 +127,7 @@ def _show(tokens: list[Token]) -> str:
     return " | ".join(t.text if t.text else "(empty)" for t in tokens)
 
 
-def take(block: Block, n: int, section: str, row: str, following: Block | None, money: bool = False) -> list[
-    str | None
-]:
+def take(block: Block, n: int, section: str, row: str, following: Block | None, money: bool = False) -> list[Found]:
     """Exactly ``n`` values from ``block`` (blanks as None), or ParseError saying what was there."""
     values = block.trimmed
     if len(values) != n:
@@ -128,11 +139,54 @@ def take(block: Block, n: int, section: str, row: str, following: Block | None, 
             "a blank cell must be written as '-' so its position is unambiguous"
         )
         raise ParseError(section, row, found, hint)
-    out: list[str | None] = []
+    out: list[Found] = []
     for tok in values:
         if tok.kind == "bad" or (tok.kind == "num" and not money and tok.text.endswith("元")):
             raise ParseError(section, row, f"'{tok.text}' where a number should be", "write a plain number")
-        out.append(None if tok.kind in ("blank", "empty") else tok.text)
+        out.append(Found(None if tok.kind in ("blank", "empty") else tok.text, tok.where))
+    return out
+
+
+def glued(block: Block, n: int) -> list[Token] | None:
+    """The value tokens of a row that printed fewer than ``n`` values, all bare digit groups: its separators were
+    lost ("640020470", "500000 5"), so :mod:`intake.glued` may cut it. None for any other row — in particular for
+    a row of explicit cells (table cells, '|' pieces) other than one cell holding the whole row: there a missing
+    value is a dropped cell, whose place no identity may guess."""
+    values = block.trimmed
+    if not 0 < len(values) < n or not all(t.kind == "num" and t.text.isascii() and t.text.isdigit() for t in values):
+        return None
+    if len(values) > 1 and any(t.cell for t in values):
+        return None
+    return values
+
+
+Row = str | tuple[str, ...]  # a row key, or consecutive rows printed as one run (section 四)
+
+
+def decode(spec: TableSpec, runs: dict[Row, list[Token] | list[Found]]) -> dict[str, Found]:
+    """The cells of a table some of whose rows are glued digit groups (``list[Token]``) and the others read
+    already (``list[Found]``), through :func:`intake.glued.decode_table` (ParseError when the cut is not
+    certain). A decoded cell keeps the place of the digit group it was cut from and the identities that chose it."""
+    given = {row: [x.text for x in items] for row, items in runs.items()}
+    result = decode_table(spec, given)
+    row_cells = dict(spec.rows)
+    out: dict[str, Found] = {}
+    for row, items in runs.items():
+        cells = [c for r in ((row,) if isinstance(row, str) else row) for c in row_cells[r]]
+        if items and isinstance(items[0], Found):
+            out.update(zip(cells, items))  # type: ignore[arg-type]
+            continue
+        groups = iter(items)
+        group, left = next(groups), 0
+        left = len(group.text)
+        for cell in cells:  # walk the cut: each value takes its digits from the current group
+            value = result.values[cell]
+            if left == 0:
+                group = next(groups)
+                left = len(group.text)
+            left -= len(str(value))
+            where = group.where
+            out[cell] = Found(str(value), where, result.decoded.get(cell, ()), group.text)
     return out
 
 
@@ -229,11 +283,18 @@ def _place_s2_item(
             "二", label, f"column headers {order or 'none'} under {caption.zh}",
             f"expected the headers {[lbl.zh for _, lbl in item.fields]}",
         )
-    values = take(block, len(expected), "二", label, following, money=item.kind == "money")
-    for fld, value in zip(order, values):
+    if item.kind != "money" and (groups := glued(block, len(expected))) is not None:
+        # separators lost ("000", "693665"): section 二 has no identity, so only a forced cut is accepted
+        spec = TableSpec("二", ((item.key, tuple(f"s2.{item.key}.{f}" for f in order)),), (), {item.key: label})
+        cut = decode(spec, {item.key: groups})
+        values = [cut[f"s2.{item.key}.{f}"] for f in order]
+    else:
+        values = take(block, len(expected), "二", label, following, money=item.kind == "money")
+    for fld, found in zip(order, values):
+        value = found.text
         if item.kind == "money" and value is not None and fee_unit and not value.endswith("元"):
             value += fee_unit  # the header says 元: normalize_fee converts and notes it
-        raw[f"s2.{item.key}.{fld}"] = value
+        raw[f"s2.{item.key}.{fld}"] = Found(value, found.where, found.decoded, found.printed)
     done.add(item.key)
 
 
@@ -272,9 +333,18 @@ def _row_label(i: int) -> str:
     return f"{row.group.zh} {row.label.zh}" if row.group else row.label.zh
 
 
+_LEGAL_WORDS = ("商业企业", "科研机构", "社会公益组织", "法律服务机构")
+_LEGAL_CHARS = Counter("".join(_LEGAL_WORDS) + "其他")
+
+
 def _check_s3_header(parts: list[str]) -> None:
+    """The seven official column headers. Their order is the form's (values are read by position), so this only
+    checks that the table is the 2021 matrix. A PDF's text layer interleaves two-line headers ("商业 科研 / 企业
+    机构"): then every character of the five 法人或其他组织 headers must still be there."""
     text = "".join(parts)
-    if not (_LEGAL_ORDER.search(text) and "自然人" in text and "总计" in text):
+    garbled = not all(word in text for word in _LEGAL_WORDS)  # a clean header in another order is refused
+    legal = _LEGAL_ORDER.search(text) or (garbled and not (_LEGAL_CHARS - Counter(text)))
+    if not (legal and "自然人" in text and "总计" in text):
         raise ParseError(
             "三", "表头 (column headers)", f"'{text[:80] or 'nothing'}'",
             "expected 自然人, 法人或其他组织 (商业企业 科研机构 社会公益组织 法律服务机构 其他) and 总计",
@@ -282,12 +352,26 @@ def _check_s3_header(parts: list[str]) -> None:
 
 
 def parse_s3(blocks: list[Block], year: int | None) -> RawCells:
+    """Section 三 read by its row labels; when that fails, by the order of its rows (:func:`align_s3`)."""
+    try:
+        return _parse_s3_by_labels(blocks, year)
+    except OldFormatError:
+        raise
+    except ParseError as err:
+        aligned = align_s3(blocks)
+        if aligned is None:
+            raise err from None
+        return aligned
+
+
+def _parse_s3_by_labels(blocks: list[Block], year: int | None) -> RawCells:
     raw: RawCells = {}
-    rows: dict[str, list[str | None]] = {}
+    rows: dict[str, list[Found]] = {}
     nxt = 0  # index of the row expected next
     header: list[str] = []
     group: str | None = None
-    subtotals: list[tuple[str, list[str | None], str]] = []  # (group, values, label as printed)
+    subtotals: list[tuple[str, list[Found], str]] = []  # (group, values, label as printed)
+    pending: dict[str, list[Token]] = {}  # rows whose separators were lost: digit groups to cut
     for i, block in enumerate(blocks):
         target: Phrase | None = None
         open_row: int | None = None
@@ -298,6 +382,11 @@ def parse_s3(blocks: list[Block], year: int | None) -> RawCells:
                     raise ParseError("三", _row_label(open_row), "no numbers before the next row label")
                 if j == 0 and nxt == 0:
                     _check_s3_header(header)
+                if j != nxt and j == _TOTAL_AT and nxt == _OTHER_AT and (single := _pop_single(subtotals)):
+                    rows[SINGLE_OTHER_ROW] = single  # (六)其他处理 printed as one row, its sub-rows absent
+                    if single and isinstance(single[0], Token):
+                        pending[SINGLE_OTHER_ROW], rows[SINGLE_OTHER_ROW] = single, []  # type: ignore[assignment]
+                    nxt = j
                 if j != nxt:
                     _wrong_row(j, nxt, subtotals, year)
                 open_row, nxt = j, nxt + 1
@@ -312,12 +401,18 @@ def parse_s3(blocks: list[Block], year: int | None) -> RawCells:
             target = ph
         if target is not None and target.kind == "row":
             row_key = target.name
-            rows[row_key] = take(block, 7, "三", _row_label(_ROW_INDEX[row_key]), _next_block(blocks, i))
+            if (groups := glued(block, 7)) is not None:
+                pending[row_key], rows[row_key] = groups, []  # cut apart below, with the whole table's identities
+            else:
+                rows[row_key] = take(block, 7, "三", _row_label(_ROW_INDEX[row_key]), _next_block(blocks, i))
         elif not block.has_values:
             continue
         elif target is not None and target.kind in ("group", "subtotal"):
             if group is None:
                 raise ParseError("三", block.raw_label, "a subtotal row before any row group")
+            if group == "other" and (groups := glued(block, 7)) is not None:  # a single (六) row, glued
+                subtotals.append((group, groups, block.raw_label))  # type: ignore[arg-type]
+                continue
             subtotals.append((group, take(block, 7, "三", block.raw_label, _next_block(blocks, i)), block.raw_label))
         elif nxt == 0:
             raise ParseError("三", "表头 (column headers)", f"numbers [{_show(block.trimmed)}] before the first row")
@@ -329,6 +424,8 @@ def parse_s3(blocks: list[Block], year: int | None) -> RawCells:
             )
     if nxt < len(C.S3_ROWS):
         _wrong_row(None, nxt, subtotals, year)
+    if pending:
+        rows = _decode_s3(rows, pending)
     for row_key, values in rows.items():
         for col, value in zip(C.S3_COL_KEYS, values):
             raw[C.s3(row_key, col)] = value
@@ -337,7 +434,106 @@ def parse_s3(blocks: list[Block], year: int | None) -> RawCells:
     return raw
 
 
-def _wrong_row(found: int | None, expected: int, subtotals: list[tuple[str, list[str | None], str]],
+# (六)其他处理 printed as ONE row instead of its three sub-rows: a non-standard 2021 table. Its seven values are
+# kept under these keys (not cells of the form; intake.published moves them to CanonicalReturn.other_single_row)
+# and the three sub-rows stay missing: validation names the deviation in a finding of its own.
+SINGLE_OTHER_ROW = "other_single_row"
+_OTHER_AT = _ROW_INDEX["other_no_correction"]
+_TOTAL_AT = _ROW_INDEX["total_processed"]
+
+
+def _decode_s3(rows: dict[str, list[Found]], pending: dict[str, list[Token]]) -> dict[str, list[Found]]:
+    """Section 三 with its glued rows cut apart by A1, A2 and A3 (a single (六) row counts as an outcome row)."""
+    keys = list(rows)
+    outcomes = [r for r in keys if r in C.S3_OUTCOME_ROWS or r == SINGLE_OTHER_ROW]
+    spec = s3_spec(rows=keys, outcome_rows=outcomes, labels={SINGLE_OTHER_ROW: C.G6_OTHER.zh})
+    found = decode(spec, {r: pending.get(r) or rows[r] for r in keys})  # type: ignore[misc]
+    return {r: [found[C.s3(r, c)] for c in C.S3_COL_KEYS] for r in keys}
+
+
+def _pop_single(subtotals: list[tuple[str, list[Found], str]]) -> list[Found] | None:
+    """The values of a (六) row standing alone (read as a group row with numbers), taken out of ``subtotals``."""
+    for i, (group, values, _) in enumerate(subtotals):
+        if group == "other":
+            del subtotals[i]
+            return values
+    return None
+
+
+# --- section 三 by the order of its rows -----------------------------------------------------------------------
+#
+# A PDF's text layer (or a copy of it) sets a tall cell's label at its vertical middle, so a row's values may
+# come before its label, between the halves of a wrapped label, or beside a character of a vertical group label
+# ("本 3.危及“三安全一稳定”"); a typo may hide a label ("2.其他法律行政止公开"). Every row still prints its seven
+# values on a run of their own, in the order of the form. So when the labels cannot anchor the rows, the runs are
+# assigned to the rows in order — but only when that cannot be wrong: exactly one run of seven per row of the form
+# and nothing else with numbers, the labels that are recognised in the form's order, each one between the runs
+# of the rows before and after it, and most rows recognised.
+
+_MIN_RECOGNISED = 0.8
+
+
+def _runs_of(values: list[Token]) -> list[list[Token]]:
+    """The value runs of a block: one per line when the block's values come as whole lines of seven (two rows whose
+    labels were set elsewhere), else the block's values as one run."""
+    by_line: dict[int, list[Token]] = {}
+    for tok in values:
+        by_line.setdefault(tok.line, []).append(tok)
+    lines = list(by_line.values())
+    if len(lines) > 1 and all(len(line) == 7 for line in lines):
+        return lines
+    return [values] if values else []
+
+
+def align_s3(blocks: list[Block]) -> RawCells | None:
+    """Section 三 read by row order, or None when the order does not decide every row (see above)."""
+    runs: list[tuple[int, list[Token]]] = []  # (position, values); a block's label sits at 2i, its values at 2i+1
+    labels: list[tuple[int, int]] = []  # (position, row index)
+    group_single = False
+    header: list[str] = []
+    for i, block in enumerate(blocks):
+        for ph in lex(block.label, _S3_VOCAB):
+            if ph.kind == "row":
+                labels.append((2 * i, _ROW_INDEX[ph.name]))
+            elif ph.kind == "group" and ph.name == "other":
+                group_single = True
+            elif not labels and ph.kind in ("header", "unknown"):
+                header.append(ph.name if ph.kind == "header" else ph.text)
+        for values in _runs_of(block.trimmed):
+            if len(values) != 7 or any(t.kind == "bad" for t in values):
+                return None
+            runs.append((2 * i + 1, values))
+    found = [row for _, row in labels]
+    if found != sorted(found) or len(set(found)) != len(found):
+        return None  # a label out of the form's order, or twice
+    keys = [r.key for r in C.S3_ROWS]
+    sub_rows = {"other_no_correction", "other_fee_unpaid", "other_other"}
+    if len(runs) == len(keys) - 2 and group_single and not sub_rows & {keys[r] for r in found}:
+        keys = [k for k in keys if k not in sub_rows]
+        keys.insert(_OTHER_AT, SINGLE_OTHER_ROW)
+    if len(runs) != len(keys) or len(found) < _MIN_RECOGNISED * len(keys):
+        return None
+    at = {key: n for n, key in enumerate(keys)}
+    for pos, row in labels:
+        n = at.get(C.S3_ROWS[row].key)
+        if n is None:
+            return None
+        before = runs[n - 1][0] if n > 0 else -1
+        after = runs[n + 1][0] if n + 1 < len(runs) else 10**9
+        if not before < pos < after:
+            return None  # the label is not beside its row's values
+    try:
+        _check_s3_header(header)
+    except ParseError:
+        return None
+    raw: RawCells = {}
+    for key, (_, values) in zip(keys, runs):
+        for col, tok in zip(C.S3_COL_KEYS, values):
+            raw[C.s3(key, col)] = Found(None if tok.kind in ("blank", "empty") else tok.text, tok.where)
+    return raw
+
+
+def _wrong_row(found: int | None, expected: int, subtotals: list[tuple[str, list[Found], str]],
                year: int | None) -> None:
     """Raise for a row found out of place (or ``found=None``: the table ended early)."""
     if C.S3_ROWS[expected].key == "other_no_correction" and any(g == "other" for g, _, _ in subtotals):
@@ -362,12 +558,13 @@ def _as_int(value: str | None) -> int | None:
     return int(text) if re.fullmatch(r"\d+", text) else None
 
 
-def _check_subtotal(name: str, values: list[str | None], label: str, rows: dict[str, list[str | None]]) -> None:
+def _check_subtotal(name: str, found: list[Found], label: str, rows: dict[str, list[Found]]) -> None:
     """A subtotal row is dropped only when it is exactly the sum of its group's rows in all seven columns."""
     group_label, members = _GROUPS[name]
+    values = [f.text for f in found]
     sums: list[int | None] = []
     for col in range(7):
-        parts = [_as_int(rows[r][col]) for r in members]
+        parts = [_as_int(rows[r][col].text) for r in members]
         sums.append(None if any(p is None for p in parts) else sum(p for p in parts if p is not None))
     mine = [_as_int(v) for v in values]
     if mine != sums or any(v is None for v in mine):
@@ -398,8 +595,11 @@ def parse_s4(blocks: list[Block], year: int | None) -> RawCells:
             "四", "表头 (group headers)", f"'{header[:80] or 'nothing'}'",
             "expected 行政复议, then 行政诉讼 with 未经复议直接起诉 and 复议后起诉, before the 15 numbers",
         )
-    values = take(blocks[i], 15, "四", "数据行 (data row)", _next_block(blocks, i))
     keys = [C.s4(g, r) for g in C.S4_GROUP_KEYS for r in C.S4_RESULT_KEYS]
+    if (groups := glued(blocks[i], 15)) is not None:  # the row's separators were lost: cut it by L1
+        found = decode(s4_spec(), {tuple(C.S4_GROUP_KEYS): groups})
+        return {k: found[k] for k in keys}
+    values = take(blocks[i], 15, "四", "数据行 (data row)", _next_block(blocks, i))
     return dict(zip(keys, values))
 
 

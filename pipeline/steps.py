@@ -185,7 +185,7 @@ def judge(
         failures.extend((o.sha256, _with_file(f, name)) for f in o.failures)
 
     readable = [(n, o) for n, o in zip(names, outcomes) if o.ret is not None]
-    _resolve_unit_ids([o.ret for _, o in readable], roster)
+    _resolve_unit_ids([o.ret for _, o in readable], roster, [n for n, _ in readable])
     for name, o in readable:  # X1–X3: the figures the text quotes must be the table's (read_checked may have run them)
         found = o.narrative_failures
         if found is None:
@@ -234,19 +234,40 @@ def _name_key(name: str) -> str:
     return re.sub(r"\s+", "", to_simplified(name or ""))
 
 
-def _resolve_unit_ids(returns: Sequence[CanonicalReturn], roster: Roster) -> None:
-    """A published report names its unit but carries no id: take the id of the one roster unit of that exact name.
-    No match, or two, leaves it empty (rule I2 then says so); a name is never guessed."""
-    nameless = [ret for ret in returns if not ret.unit_id and ret.unit_name]
+def _resolve_unit_ids(returns: Sequence[CanonicalReturn], roster: Roster, names: Sequence[str] = ()) -> None:
+    """A published report names its unit but carries no id. Take the id of the one roster unit
+    1. whose name is the report's unit name (spaces and script aside); else
+    2. whose name stands in the report's title ("沭阳县发展和改革局…" holds the roster's "县发展和改革局"); else
+    3. whose name stands in the file's name (``names``, one per return; a report without a title).
+    At each step the longest name found wins; two different units of that length leave the id empty. No match
+    leaves it empty too (rule I2 then says so): a name is never guessed."""
+    nameless = [(i, ret) for i, ret in enumerate(returns) if not ret.unit_id and (ret.unit_name or ret.title)]
     if not nameless:  # the usual case: every return names its unit id (normalising 150,000 roster names costs)
         return
     by_name: dict[str, list[str]] = defaultdict(list)
     for u in roster.units:
-        by_name[_name_key(u.unit_name)].append(u.unit_id)
-    for ret in nameless:
-        ids = by_name.get(_name_key(ret.unit_name), [])
+        if u.unit_name:
+            by_name[_name_key(u.unit_name)].append(u.unit_id)
+    for i, ret in nameless:
+        ids = by_name.get(_name_key(ret.unit_name), []) if ret.unit_name else []
+        if len(ids) != 1:
+            for text in (ret.title, names[i] if i < len(names) else ""):
+                ids = _named_in(_name_key(text), by_name)
+                if ids:
+                    break
         if len(ids) == 1:
             ret.unit_id = ids[0]
+
+
+def _named_in(text: str, by_name: dict[str, list[str]]) -> list[str]:
+    """The ids of the longest roster names standing in ``text`` (several ids: ambiguous)."""
+    if not text:
+        return []
+    found = [name for name in by_name if len(name) >= 2 and name in text]
+    if not found:
+        return []
+    longest = max(map(len, found))
+    return sorted({i for name in found if len(name) == longest for i in by_name[name]})
 
 
 def _with_file(f: Failure, name: str) -> Failure:

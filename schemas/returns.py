@@ -27,6 +27,16 @@ class CanonicalReturn:
     narrative: dict[str, str] = field(default_factory=dict)  # overview (一), problems (五), other (六)
     notes: dict[str, str] = field(default_factory=dict)  # per-cell notes from reading, e.g. a converted fee unit
     extra_keys: tuple[str, ...] = ()  # keys found in the source that are not cells of the format
+    # a published report: where each cell was read, in words (page, table, row and the form's column, or line and
+    # offset, and the text as printed); empty for forms and JSON, whose cells are named by their keys
+    provenance: dict[str, str] = field(default_factory=dict)
+    # cells whose separators were lost in the source and were decoded: cell key -> the identities that decided
+    # the split (those identities then cannot vouch for the cell: "not independently checked")
+    decoded: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    title: str = ""  # a published report: its title as printed (finds the unit on the roster when no name matches)
+    # a non-standard 2021 table that prints (六)其他处理 as ONE row: its 7 values in the order of S3_COL_KEYS (the 21
+    # cells of the three (六) sub-rows are then missing); None for the official three rows
+    other_single_row: tuple[CellValue, ...] | None = None
 
     def value(self, key: str) -> CellValue:
         return self.cells.get(key)

@@ -104,6 +104,7 @@ class Warehouse:
             self.con.execute(sql("create_tables"))
             self.con.execute(sql("create_evidence_tables"))  # waivers + submission_status view
             self.con.execute(sql("create_node_tables"))  # every node of a tree run: node_cells, node_publications
+            self.con.execute(sql("create_source_tables"))  # where a published report's cells were read
             keys = pa.table(
                 {
                     "cell_key": list(CELL_KEYS),
@@ -217,6 +218,7 @@ class Warehouse:
                     self._insert_cell_table(cells_table(cells, readable))
                 else:
                     self._insert_cells(fresh)
+                self._insert_cell_sources(fresh)
             self._insert_failures(run_key, failures)
         return LoadSummary(new=len(fresh), known=len(submissions) - len(fresh))
 
@@ -297,6 +299,30 @@ class Warehouse:
             "FROM new_cells"
         )
         self.con.unregister("new_cells")
+
+    def _insert_cell_sources(self, fresh: Sequence[Submission]) -> None:
+        """Where each cell of the new published reports was read (returns of forms and JSON have no such record)."""
+        rows = [
+            (s.sha256, key, source, ",".join(s.ret.decoded[key]) if key in s.ret.decoded else None)
+            for s in fresh if s.ret is not None and s.ret.provenance
+            for key, source in s.ret.provenance.items()
+        ]
+        if not rows:
+            return
+        sha, keys, sources, decoded = (list(col) for col in zip(*rows))
+        table = pa.table({"sha256": sha, "cell_key": keys, "source": sources,
+                          "decoded_by": pa.array(decoded, pa.string())})
+        self.con.register("new_sources", table)
+        self.con.execute(sql("insert_cell_sources"))
+        self.con.unregister("new_sources")
+
+    def cell_sources(self, sha256: str) -> dict[str, tuple[str, str | None]]:
+        """cell key -> (where it was read, the identities that decoded it or None) for one submission."""
+        try:
+            rows = self.con.execute(sql("cell_sources_of"), [sha256]).fetchall()
+        except duckdb.CatalogException:  # a warehouse from before cell_sources, opened read-only
+            return {}
+        return {key: (source, decoded) for key, source, decoded in rows}
 
     def _insert_cell_table(self, tables: dict[str, pa.Table]) -> None:
         """The tables of :func:`cells_table` in ONE statement."""

@@ -12,6 +12,7 @@ has its own value, so that a number placed in the wrong cell cannot go unnoticed
 from __future__ import annotations
 
 import copy
+import re
 import json
 import sys
 from dataclasses import dataclass, field
@@ -415,7 +416,7 @@ def trial_2019_report(year: int = 2020) -> str:
 
 
 def trial_2019_only_single_other_row(year: int = 2021) -> str:
-    """Section 二 already in the 2021 layout, but 三 still has the single (六)其他处理 row of the 2019 form."""
+    """Section 二 in the 2021 layout, but 三 has a single (六)其他处理 row (as the 2019 form had)."""
     rep = Report("某某街道办事处", year, distinct_cells())
     tables = rep.tables()
     t = tables["三"]
@@ -610,11 +611,16 @@ def corpus() -> list[Fixture]:
             lambda t: t["三"].rows[2].insert(0, t["三"].rows[2].pop(1)), refused("三", "表头"))
     mutated("bad_trailing_empty_cell_ambiguous.txt", dist, "pipe", lambda t: set_value(t["三"], "1.属于国家秘密", 1, ""),
             refused("三", "属于国家秘密"))
-    mutated("bad_empty_line_cell_flat.txt", dist, "flat", lambda t: set_value(t["三"], "1.属于国家秘密", 4, ""),
-            refused("三", "属于国家秘密"))
+    # a table flattened to one cell per line marks an empty cell with a bare "|": read as blank (S2 then rejects it)
+    blank_cell = Report(dist.unit, dist.year, {**dist.values, C.s3("denied_state_secret", "legal_social_welfare"): None})
+    mutated("ok_empty_line_cell_flat.txt", dist, "flat", lambda t: set_value(t["三"], "1.属于国家秘密", 4, ""),
+            exact(blank_cell))
     add("bad_missing_heading.txt", render(dist, "pipe").replace("四、政府信息公开行政复议、行政诉讼情况\n", ""),
         refused("四", "四"))
-    add("bad_no_title.txt", "\n".join(render(no_meta, "pipe").split("\n")[1:]), refused("标题", "title"))
+    # no title: the year comes from the statistics period; the unit is left to the roster (or --unit)
+    untitled = "\n".join(render(no_meta, "pipe").split("\n")[1:])
+    add("ok_no_title_year_from_period.txt", untitled, exact(Report("", no_meta.year, no_meta.values)))
+    add("bad_no_title_no_period.txt", re.sub(r".*统计.*\n", "", untitled), refused("标题", "title"))
 
     # --- older formats ---
     add("old_2019_trial.txt", trial_2019_report(2020),
@@ -625,8 +631,11 @@ def corpus() -> list[Fixture]:
                                              "</td></tr></table>" for x in trial_2019_report(2019).split("\n"))
                     + "</body></html>"),
         {"expect": "OldFormatError", "era": "2019-trial", "label": "本年新制作数量", "year": 2019})
-    add("old_2019_single_other_row.txt", trial_2019_only_single_other_row(2021),
-        {"expect": "OldFormatError", "era": "2019-trial", "label": "(六)其他处理", "year": 2021})
+    # a 2021 table (section 二 in the 2021 layout) whose (六)其他处理 is one row: read, the three sub-rows missing
+    single = Report("某某街道办事处", 2021, {**distinct_cells(), **{
+        C.s3(r, c): None for r in ("other_no_correction", "other_fee_unpaid", "other_other") for c in C.S3_COL_KEYS}})
+    add("ok_2021_single_other_row.txt", trial_2019_only_single_other_row(2021),
+        exact(single, other_single_row=_s3_group_sums(distinct_cells(), C.G6_OTHER)))
     add("old_2008_era.txt", era_2008_report(2010),
         {"expect": "OldFormatError", "era": "2008-era", "label": "概述", "year": 2010})
     add("old_2008_era_table_only.txt", traditional(era_2008_report(2012).replace("一、概述", "一、总体情况")),

@@ -41,6 +41,9 @@ def outcome(name: str) -> tuple[str, str]:
         return "wrong", "parsed a report that must be refused"
     got = _cells_json(ret)
     diff = {k: (got.get(k), exp["cells"][k]) for k in CELL_KEYS if got.get(k) != exp["cells"][k]}
+    single = list(ret.other_single_row) if ret.other_single_row else None
+    if single != exp.get("other_single_row"):
+        diff["other_single_row"] = (single, exp.get("other_single_row"))
     if diff or (ret.unit_name, ret.year) != (exp["unit_name"], exp["year"]):
         return "wrong", f"cells differ: {list(diff.items())[:5]}; unit/year {ret.unit_name}/{ret.year}"
     return "exact", ""
