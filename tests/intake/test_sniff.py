@@ -154,3 +154,11 @@ def test_html_or_text_as_the_published_parser_sees_it() -> None:
             except UnicodeDecodeError:
                 text = data.decode("gb18030")
             assert (kind == "html") == looks_like_html(text)
+
+
+def test_without_the_pdf_reader_a_pdf_is_refused_saying_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "intake.pdf_reader", None)  # makes the import fail
+    (tmp_path / "年报.pdf").write_bytes(PDF)
+    outcome = read_submission(tmp_path / "年报.pdf")
+    assert outcome.reader == "unreadable" and outcome.failures[0].rule == "I1"
+    assert outcome.failures[0].detail.startswith("PDF reading not installed")
