@@ -1,5 +1,6 @@
 # One entry point. `make demo` and `make test` do every set-up step themselves on a fresh machine that has
-# Python 3.11, pip and make (browser tests also install Debian's chromium when run as root).
+# Python 3.11, pip and make (`make test` also installs the Debian packages the tests drive when run as root:
+# chromium, LibreOffice writer/calc, CJK fonts, poppler-utils; see system-deps).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
