@@ -315,7 +315,8 @@ def _join_paragraphs(items: list[_Item]) -> list[_Item]:
     out: list[_Item] = []
     tail: _Text | None = None  # the printed line the paragraph so far ends with
     for t in items:
-        if isinstance(t, _Text) and tail is not None and abs(tail.size - t.size) <= 0.5:
+        # same size: less than half a point apart (9 and 8.5 pt are two sizes, whatever the float noise)
+        if isinstance(t, _Text) and tail is not None and abs(tail.size - t.size) < 0.5:
             wrapped = tail.x1 >= right[tail.page] - t.size and t.x0 <= left[t.page] + t.size / 2
             title = (t.size > 1.2 * body and tail.page == t.page
                      and all(abs(x.x0 + x.x1 - x.page_width) < 2 * x.size for x in (tail, t)))
