@@ -93,26 +93,25 @@ def _read_page(page: pdfium.PdfPage, number: int) -> PageObjects:
 
 
 def _chars(textpage, page_top: float, page_left: float) -> list[dict]:  # type: ignore[no-untyped-def]
-    box = pdfium_c.FS_RECTF()
+    box, m = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
     x, y = ctypes.c_double(), ctypes.c_double()
     ink = [ctypes.c_double() for _ in range(4)]
-    fonts: dict[int | None, tuple[float, float, bool, float]] = {}  # per text object: size, descent, upright, raw size
+    descents: dict[int | None, float] = {}  # by font (WPS and Chromium write every glyph as a text object of its own)
     out = []
     for i in range(pdfium_c.FPDFText_CountChars(textpage)):
         text = chr(pdfium_c.FPDFText_GetUnicode(textpage, i))
         if not text.strip():  # spaces, and the line breaks PDFium generates
             continue
-        obj = pdfium_c.FPDFText_GetTextObject(textpage, i)
-        key = ctypes.cast(obj, ctypes.c_void_p).value
-        if key not in fonts:
-            fonts[key] = _font(textpage, i, obj)
-        size, descent, upright, raw_size = fonts[key]
-        if not upright:  # a rotated glyph (a watermark, a turned label): the box around its ink will do
-            pdfium_c.FPDFText_GetCharBox(textpage, i, *ink)
+        pdfium_c.FPDFText_GetMatrix(textpage, i, m)  # the text matrix times the CTM
+        raw_size = pdfium_c.FPDFText_GetFontSize(textpage, i)  # before the matrix scales it
+        size = raw_size * abs(m.d or m.b)
+        if not (m.a * m.d > 0 and m.b * m.c <= 0):  # pdfminer's "upright"; a rotated glyph (a watermark, a turned
+            pdfium_c.FPDFText_GetCharBox(textpage, i, *ink)  # label): the box around its ink will do
             left, right, low, high = (v.value for v in ink)
             out.append({"text": text, "x0": left - page_left, "x1": right - page_left, "top": page_top - high,
                         "bottom": page_top - low, "size": size, "upright": False})
             continue
+        descent = _descent(pdfium_c.FPDFText_GetTextObject(textpage, i), descents)
         pdfium_c.FPDFText_GetLooseCharBox(textpage, i, box)
         pdfium_c.FPDFText_GetCharOrigin(textpage, i, x, y)
         x0, x1, base = box.left, box.right, page_top - y.value
@@ -132,17 +131,14 @@ def _chars(textpage, page_top: float, page_left: float) -> list[dict]:  # type: 
     return out
 
 
-def _font(textpage, i: int, obj) -> tuple[float, float, bool, float]:  # type: ignore[no-untyped-def]
-    """A text object's font size in points, its font's descent (a fraction of the size, negative), whether its
-    glyphs stand upright (pdfminer's test), and the font size before the text matrix scales it."""
-    m = pdfium_c.FS_MATRIX()
-    pdfium_c.FPDFText_GetMatrix(textpage, i, m)
-    raw_size = pdfium_c.FPDFText_GetFontSize(textpage, i)
-    descent = ctypes.c_float()
-    font = pdfium_c.FPDFTextObj_GetFont(obj) if obj else None
-    if not (font and pdfium_c.FPDFFont_GetDescent(font, 1.0, descent)):
-        descent.value = 0.0
-    return raw_size * abs(m.d or m.b), -abs(descent.value), m.a * m.d > 0 and m.b * m.c <= 0, raw_size
+def _descent(text_object, known: dict[int | None, float]) -> float:  # type: ignore[no-untyped-def]
+    """The descent of a text object's font, a fraction of the font size (negative; 0 if PDFium has none)."""
+    font = pdfium_c.FPDFTextObj_GetFont(text_object) if text_object else None
+    key = ctypes.cast(font, ctypes.c_void_p).value if font else None
+    if key not in known:
+        value = ctypes.c_float()
+        known[key] = -abs(value.value) if font and pdfium_c.FPDFFont_GetDescent(font, 1.0, value) else 0.0
+    return known[key]
 
 
 # --- paths ------------------------------------------------------------------------------------------------------

@@ -143,12 +143,13 @@ def _page_items(page: PageObjects) -> list[_Item]:
     # pdfplumber's table finder asks its page only for the edges (and the bbox, for rulings given as numbers)
     finder = TableFinder(SimpleNamespace(edges=edges, bbox=(0, 0, page.width, page.height)), settings)
     found = [t for t in finder.tables if len({c[0] for c in t.cells}) >= 2]
+    frames = [t.bbox for t in found]  # pdfplumber works a table's bbox out of all its cells at every call
     chars = page.chars
     items: list[_Item] = []
     claimed: set[int] = set()
-    for t in found:
-        inside = [c for c in chars if _within(c, t.bbox)]
-        table = _Table(t.bbox[1], t.bbox[3], t.bbox[0], t.bbox[2])
+    for t, frame in zip(found, frames):
+        inside = [c for c in chars if _within(c, frame)]
+        table = _Table(frame[1], frame[3], frame[0], frame[2])
         for row in t.rows:
             in_row = [c for c in inside if _within(c, row.bbox)]
             cells = []
@@ -161,7 +162,7 @@ def _page_items(page: PageObjects) -> list[_Item]:
         items.append(table)
     # the rest is text, glyphs in a table's frame but in no cell included (never dropped: after the table, where
     # the section logic refuses what does not fit); rotated glyphs outside tables are a watermark
-    rest = [c for c in chars if id(c) not in claimed and (c.get("upright", True) or any(_within(c, t.bbox) for t in found))]
+    rest = [c for c in chars if id(c) not in claimed and (c.get("upright", True) or any(_within(c, f) for f in frames))]
     for chars_of_line in _lines(rest):
         items.append(_Text(
             page.number, 0, min(c["top"] for c in chars_of_line), max(c["bottom"] for c in chars_of_line),
