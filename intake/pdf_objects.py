@@ -167,27 +167,30 @@ def _path(obj, matrix, out: dict[str, list[dict]]) -> None:  # type: ignore[no-u
     if not (paint["stroke"] or paint["fill"]):  # painted with "n" (a clipping path): pdfminer records nothing
         return
     x, y = ctypes.c_float(), ctypes.c_float()
-    subpaths: list[tuple[list[tuple[float, float]], bool]] = []  # points, closed
+    subpaths: list[list] = []  # [points, closed, curved] each
     bezier = 0
     for k in range(pdfium_c.FPDFPath_CountSegments(obj)):
         segment = pdfium_c.FPDFPath_GetPathSegment(obj, k)
         kind = pdfium_c.FPDFPathSegment_GetType(segment)
         pdfium_c.FPDFPathSegment_GetPoint(segment, x, y)
         if kind == pdfium_c.FPDF_SEGMENT_MOVETO or not subpaths:
-            subpaths.append(([], False))
+            subpaths.append([[], False, False])
         if kind == pdfium_c.FPDF_SEGMENT_BEZIERTO:  # two control points, then the end point (pdfminer keeps that)
+            subpaths[-1][2] = True
             bezier = (bezier + 1) % 3
             if bezier:
                 continue
         subpaths[-1][0].append(_apply(matrix, x.value, y.value))
         if pdfium_c.FPDFPathSegment_GetClose(segment):
-            subpaths[-1] = (subpaths[-1][0], True)
-    for points, closed in subpaths:
-        _classify(points, closed, paint, out)
+            subpaths[-1][1] = True
+    for points, closed, curved in subpaths:
+        _classify(points, closed, curved, paint, out)
 
 
-def _classify(pts: list[tuple[float, float]], closed: bool, paint: dict, out: dict[str, list[dict]]) -> None:
-    """One subpath as pdfminer sees it: line, rectangle or curve (pdfplumber's object dicts)."""
+def _classify(pts: list[tuple[float, float]], closed: bool, curved: bool, paint: dict,
+              out: dict[str, list[dict]]) -> None:
+    """One subpath as pdfminer sees it: line, rectangle or curve (pdfplumber's object dicts); one with a Bézier
+    segment is a curve whatever its points."""
     if closed and pts[-1] != pts[0]:
         pts = pts + [pts[0]]
     if len(pts) < 2:
@@ -196,7 +199,9 @@ def _classify(pts: list[tuple[float, float]], closed: bool, paint: dict, out: di
     top, bottom = min(p[1] for p in pts), max(p[1] for p in pts)
     box = {"x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top, "width": x1 - x0,
            "height": bottom - top, **paint}
-    if len(pts) == 2 or (len(pts) == 3 and pts[2] == pts[0]):
+    if curved:
+        out["curve"].append({"object_type": "curve", **box, "pts": pts})
+    elif len(pts) == 2 or (len(pts) == 3 and pts[2] == pts[0]):
         out["line"].append({"object_type": "line", **box})
     elif len(pts) == 5 and pts[4] == pts[0] and _square(pts):
         out["rect"].append({"object_type": "rect", **box, "y0": -bottom, "y1": -top})
