@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "publish"))
 from publish_fixtures import make_report
 
 from publish.render import render_html
+from schemas.spans import span_slots  # noqa: E402
 
 
 @dataclass
@@ -123,18 +124,8 @@ def published_html() -> str:
 
 def _grid(table: Table) -> tuple[int, int, list[tuple[int, int, Cell]]]:
     """(rows, columns, [(row, col, cell)]) by the HTML table algorithm (spans occupy later slots)."""
-    taken: set[tuple[int, int]] = set()
-    placed = []
-    for r, row in enumerate(table.rows):
-        c = 0
-        for cell in row:
-            while (r, c) in taken:
-                c += 1
-            placed.append((r, c, cell))
-            for dr in range(cell.rowspan):
-                for dc in range(cell.colspan):
-                    taken.add((r + dr, c + dc))
-            c += cell.colspan
+    columns, taken = span_slots([[(cell.rowspan, cell.colspan) for cell in row] for row in table.rows])
+    placed = [(r, c, cell) for r, (row, cols) in enumerate(zip(table.rows, columns)) for c, cell in zip(cols, row)]
     return len(table.rows), 1 + max(c for _, c in taken), placed
 
 
