@@ -29,7 +29,7 @@ system-deps:
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; \
-	    apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	    apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "missing Debian packages:$$missing -- run 'sudo apt-get install -y$$missing' (their tests will be skipped)"; fi; fi
 
 browser-deps: system-deps
