@@ -30,6 +30,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from schemas.cells import CELL_KEYS
+
 # Every chained table, in the order their links are added within one transaction.
 CHAINED = (
     "rosters",
@@ -102,8 +104,8 @@ def ensure(con: duckdb.DuckDBPyConnection) -> None:
     seal(con, {table: None for table in CHAINED}, None)
 
 
-# Tables hashed CHUNK keys at a time, with the SQL that lists their keys: the cells' ordered aggregation holds every
-# row of its groups in memory (~65 MB per 1,000 returns), so 150,000 returns at once would need ~10 GB.
+# Tables hashed CHUNK keys at a time, with the SQL that lists their keys: the cells' aggregation holds every row of
+# its groups in memory (~20 MB per 1,000 returns), so 150,000 returns at once would need ~3 GB more.
 CHUNKED = {"cells": "chain_keys_cells"}
 CHUNK = 10_000
 
@@ -118,13 +120,18 @@ def _row_hashes(con: duckdb.DuckDBPyConnection, table: str, keys: Sequence[str] 
     return _hash_scope(con, table, keys)
 
 
+_CELL_POSITIONS = pa.table({"cell_key": list(CELL_KEYS), "position": pa.array(range(1, len(CELL_KEYS) + 1), pa.int32())})
+
+
 def _hash_scope(con: duckdb.DuckDBPyConnection, table: str, keys: Sequence[str] | None) -> list[tuple[str, str]]:
     con.execute(_sql("chain_macros"))
     con.register("chain_scope", pa.table({"key": pa.array([] if keys is None else list(keys), pa.string())}))
+    con.register("chain_keys", _CELL_POSITIONS)  # the format's key order, from the code (chain_rows_cells.sql)
     try:
         return con.execute(_sql(f"chain_rows_{table}"), {"all": keys is None}).fetchall()
     finally:
         con.unregister("chain_scope")
+        con.unregister("chain_keys")
 
 
 def seal(con: duckdb.DuckDBPyConnection, rows: Mapping[str, Sequence[str] | None], run_key: str | None) -> int:
