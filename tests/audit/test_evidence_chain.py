@@ -176,6 +176,31 @@ def test_tampering_with_a_table_is_detected(base: Path, tmp_path: Path, table: s
     assert any(problem in text for problem in expected), text
 
 
+CELL_EDITS = {
+    "a key renamed to one the format does not have": "UPDATE cells SET cell_key = cell_key || 'x' WHERE {first}",
+    "a count made blank": "UPDATE cells SET value_int = NULL WHERE value_int IS NOT NULL AND {first}",
+    "a blank made 0": "UPDATE cells SET value_int = 0 WHERE rowid = (SELECT min(rowid) FROM cells WHERE value_int IS NULL)",
+    "the fee changed by 0.000001": "UPDATE cells SET value_dec = value_dec + 0.000001 WHERE value_dec IS NOT NULL "
+                                   "AND rowid = (SELECT min(rowid) FROM cells WHERE value_dec IS NOT NULL)",
+    "two counts swapped": "UPDATE cells SET value_int = CASE WHEN cell_key = 's3.granted.total' "
+                          "THEN (SELECT value_int FROM cells x WHERE x.sha256 = cells.sha256 AND x.cell_key = 's3.new_received.total') "
+                          "ELSE (SELECT value_int FROM cells x WHERE x.sha256 = cells.sha256 AND x.cell_key = 's3.granted.total') END "
+                          "WHERE sha256 = (SELECT min(sha256) FROM cells) AND cell_key IN ('s3.granted.total', 's3.new_received.total')",
+}
+
+
+@pytest.mark.parametrize("edit", sorted(CELL_EDITS))
+def test_subtle_cell_edits_are_detected(base: Path, tmp_path: Path, edit: str) -> None:
+    case = copy_of(base, tmp_path)
+    con = duckdb.connect(str(case / "w.duckdb"))
+    every_cell = "SELECT * FROM cells ORDER BY ALL"
+    before = con.execute(every_cell).fetchall()
+    con.execute(CELL_EDITS[edit].format(first=FIRST.format(t="cells")))
+    assert con.execute(every_cell).fetchall() != before  # the edit did change a cell
+    con.close()
+    expect_break(case / "w.duckdb", f"cells: {edit}", "cells row ", "changed since it was recorded")
+
+
 def test_a_changed_row_with_its_link_fixed_is_detected(base: Path, tmp_path: Path) -> None:
     """The tamperer updates a cell and writes the cells' new hash into its link: the link's own hash breaks."""
     case = copy_of(base, tmp_path)
