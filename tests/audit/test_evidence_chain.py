@@ -241,7 +241,7 @@ def test_a_chain_rebuilt_after_tampering_is_caught_by_the_manifests(base: Path, 
 def _rewrite_pack(pack: Path, change) -> str:  # type: ignore[no-untyped-def]
     with zipfile.ZipFile(pack) as z:
         members = {n: z.read(n) for n in z.namelist()}
-    name = sorted(members)[0]
+    name = min(members)
     members = change(members, name)
     with zipfile.ZipFile(pack, "w", compression=zipfile.ZIP_STORED) as z:
         for n, data in members.items():
@@ -251,7 +251,7 @@ def _rewrite_pack(pack: Path, change) -> str:  # type: ignore[no-untyped-def]
 
 def test_a_rewritten_pack_member_is_detected(base: Path, tmp_path: Path) -> None:
     case = copy_of(base, tmp_path)
-    pack = sorted((case / "w.files" / "originals" / "packs").glob("*.zip"))[0]
+    pack = min((case / "w.files" / "originals" / "packs").glob("*.zip"))
     name = _rewrite_pack(pack, lambda m, n: {**m, n: m[n].replace(b"1", b"2", 1) + b" "})
     expect_break(case / "w.duckdb", "rewrite a pack member", "originals", pack.name, name, "rewritten")
 
@@ -259,7 +259,7 @@ def test_a_rewritten_pack_member_is_detected(base: Path, tmp_path: Path) -> None
 def test_a_pack_member_overwritten_in_place_is_detected(base: Path, tmp_path: Path) -> None:
     """Bytes changed inside the ZIP without touching its headers: the member's CRC no longer matches."""
     case = copy_of(base, tmp_path)
-    pack = sorted((case / "w.files" / "originals" / "packs").glob("*.zip"))[0]
+    pack = min((case / "w.files" / "originals" / "packs").glob("*.zip"))
     with zipfile.ZipFile(pack) as z:
         info = z.infolist()[0]
     data = bytearray(pack.read_bytes())
@@ -271,7 +271,7 @@ def test_a_pack_member_overwritten_in_place_is_detected(base: Path, tmp_path: Pa
 
 def test_a_removed_pack_member_is_detected(base: Path, tmp_path: Path) -> None:
     case = copy_of(base, tmp_path)
-    pack = sorted((case / "w.files" / "originals" / "packs").glob("*.zip"))[0]
+    pack = min((case / "w.files" / "originals" / "packs").glob("*.zip"))
     name = _rewrite_pack(pack, lambda m, n: {k: v for k, v in m.items() if k != n})
     expect_break(case / "w.duckdb", "remove a pack member", "originals", pack.name, "added or removed")
     assert name
