@@ -318,6 +318,33 @@ def test_cells_hashed_in_chunks_give_the_same_hashes(base: Path, tmp_path: Path,
     con.close()
 
 
+def test_a_warehouse_from_before_the_chain_is_sealed_when_a_run_opens_it(tmp_path: Path) -> None:
+    """Rows recorded before the chain existed (here: the chain table dropped from a file that never published) are
+    sealed as they are the first time the warehouse is opened for writing; then tampering is detected."""
+    ret = lianyun_return("U1", "单位", YEAR)
+    with Warehouse(tmp_path / "w.duckdb") as wh:
+        wh.load_run("r1", DISTRICT, YEAR, "roster", [Submission("a" * 64, "U1.json", "", 1, "json", "U1", YEAR,
+                                                                "accepted", ret)], [])
+    tamper(tmp_path / "w.duckdb", "DROP TABLE evidence_chain")
+    code, text = audit_verify(tmp_path / "w.duckdb")
+    assert code == EXIT_TAMPERED and "no evidence chain" in text, text
+    Warehouse(tmp_path / "w.duckdb").close()  # what any run does first
+    code, text = audit_verify(tmp_path / "w.duckdb")
+    assert code == EXIT_OK, text
+    tamper(tmp_path / "w.duckdb", "UPDATE submissions SET unit_id = 'U2'")
+    assert audit_verify(tmp_path / "w.duckdb")[0] == EXIT_TAMPERED
+
+
+def test_a_dropped_chain_resealed_by_the_next_run_is_caught_by_the_manifests(base: Path, tmp_path: Path) -> None:
+    """Tamper, drop the chain, let a run reseal the file as if it were from before the chain: the heads the
+    manifests recorded no longer match."""
+    case = copy_of(base, tmp_path)
+    tamper(case / "w.duckdb", f"UPDATE cells SET value_int = coalesce(value_int, 0) + 1 WHERE {FIRST.format(t='cells')}")
+    tamper(case / "w.duckdb", "DROP TABLE evidence_chain")
+    Warehouse(case / "w.duckdb").close()
+    expect_break(case / "w.duckdb", "drop the chain and let a run reseal it", "chain was rewritten")
+
+
 def test_zzz_tamper_count(capsys: pytest.CaptureFixture[str]) -> None:
     """The tally for the closing note (runs last in this module)."""
     with capsys.disabled():
