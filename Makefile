@@ -1,10 +1,11 @@
 # One entry point. `make demo` and `make test` do every set-up step themselves on a fresh machine that has
-# Python 3.11, pip and make (browser tests also install Debian's chromium when run as root).
+# Python 3.11, pip and make (`make test` also installs the Debian packages the tests drive when run as root:
+# chromium, LibreOffice writer/calc, CJK fonts, poppler-utils; see system-deps).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install demo test test-fast browser-deps lock bench clean
+.PHONY: install demo test test-fast browser-deps system-deps lock bench clean
 
 install: $(VENV)/.installed
 
@@ -18,12 +19,22 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 demo: install
 	$(BIN)/nianbao demo
 
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium missing: run 'sudo apt-get install -y chromium' (browser tests will be skipped)"; fi; }
+# Debian packages the tests drive for real: Chromium (browser tests), LibreOffice (.doc/.wps/.xls/.et conversion),
+# CJK fonts (LibreOffice's PDF export and layout of Chinese text), poppler-utils (PDF reports). Installed when
+# root, with one apt-get update and one install for whatever is missing; otherwise one line says what to install.
+SYSTEM_PKGS := chromium libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk poppler-utils
 
-test: install browser-deps
+system-deps:
+	@missing=""; for p in $(SYSTEM_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing:$$missing"; \
+	    apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages:$$missing -- run 'sudo apt-get install -y$$missing' (their tests will be skipped)"; fi; fi
+
+browser-deps: system-deps
+
+test: install system-deps
 	$(BIN)/pytest -q
 
 test-fast: install

@@ -109,22 +109,27 @@ def validate(
 
 @app.command()
 def parse(
-    file: Annotated[Path, typer.Argument(help="A published report saved as text or HTML.")],
+    file: Annotated[Path, typer.Argument(help="A published report (text, HTML, DOCX, DOC/WPS, PDF) or a filled form "
+                                              "(XLSX/XLS); the kind is found from the content, not the name.")],
     as_json: Annotated[bool, typer.Option("--json/--no-json", help="Print the canonical return as JSON.")] = True,
     explain: Annotated[bool, typer.Option("--explain", help="Print where each cell was read in the source.")] = False,
     unit: Annotated[Optional[str], typer.Option("--unit", help="The unit's roster id (a report names no id).")] = None,
 ) -> None:
-    """Read a published report into the canonical return; exit 1 naming the section and row it cannot place."""
-    from intake.published import ParseError, parse_published_file
+    """Read one file into the canonical return; exit 1 naming what it is, or the section and row it cannot place."""
+    from rich.markup import escape
 
-    try:
-        ret = parse_published_file(file)
-    except ParseError as exc:
-        err.print(f"[red]Cannot parse {file}:[/red] {exc}")
+    from intake.read import read_submission  # dispatches on intake.sniff.kind_of (intake.report_readers for reports)
+
+    outcome = read_submission(file)
+    for failure in outcome.failures:
+        err.print(f"[red]Cannot read {escape(str(file))}:[/red] {escape(f'{failure.rule} {failure.detail}')}")
+    if outcome.failures:
         raise typer.Exit(EXIT_ERROR)
-    except OSError as exc:
-        err.print(f"[red]Cannot read {file}:[/red] {exc}")
+    if outcome.ret is None:  # a Parquet file: many returns
+        err.print(f"[red]{escape(str(file))} holds many returns ({outcome.reader});[/red] "
+                  "`nianbao consolidate` reads it row by row")
         raise typer.Exit(EXIT_ERROR)
+    ret = outcome.ret
     if unit:
         ret.unit_id = unit
     if as_json:

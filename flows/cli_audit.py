@@ -4,7 +4,9 @@
   ``--revoke ID``, revokes one. HARD rules are refused (exit 1). Records are append-only.
 * ``audit`` shows, for a district and year, each unit's status, versions, findings and waivers, and each
   publication's lineage with every published file re-hashed on disk. Exit 0 when every file matches, 3 when a
-  published file is missing or its hash differs (tampering), 1 on other errors.
+  published file is missing or its hash differs (tampering), 1 on other errors. ``audit --verify`` recomputes the
+  warehouse's evidence chain (warehouse/chain.py) and re-hashes every kept original: exit 3 on any break, naming
+  the table and the row (or the pack and member); with ``--district`` and ``--year`` the audit follows.
 """
 
 from __future__ import annotations
@@ -157,23 +159,62 @@ def _print_tables(report: Any) -> None:
             console.print(f"  [red]{escape(p.manifest_problem)}[/red]")
 
 
+def verify_warehouse(warehouse: Path, wh: Any) -> bool:
+    """Recompute the evidence chain and re-hash the originals; print every break (stderr) or a summary line.
+    True when intact."""
+    from warehouse import chain
+    from warehouse.archive import check_originals
+    from warehouse.store import sql
+
+    result = chain.verify(wh.con)
+    kept = dict(wh.con.execute(sql("kept_paths")).fetchall()) if chain.exists(wh.con) else {}
+    files_root = Path(warehouse).with_name(Path(warehouse).stem + ".files")  # = pipeline.steps.files_root (not
+    # imported: pipeline.steps loads Great Expectations, seconds for a command that only reads)
+    originals, problems = check_originals(files_root, kept)
+    breaks = [str(b) for b in result.breaks]
+    breaks += [f"originals {where} member {member}: {what}" for where, member, what in problems]
+    if breaks:
+        err.print(f"[bold red]EVIDENCE CHAIN BROKEN[/bold red]: {len(breaks)} break(s) in {escape(str(warehouse))}:")
+        for line in breaks:
+            err.print(f"  {escape(line)}", soft_wrap=True)  # one break a line, never wrapped: tools grep them
+        return False
+    console.print(
+        f"Evidence intact: {result.rows} row(s) and group(s) in {len(chain.CHAINED)} tables match their "
+        f"{result.links} chain link(s); {result.anchors} chain head(s) recorded in manifests found; "
+        f"{originals} kept original(s) re-hashed.",
+        soft_wrap=True,
+    )
+    return True
+
+
 def audit(
-    district: Annotated[str, typer.Option("--district", help="The district's unit_id on the roster.")],
-    year: Annotated[int, typer.Option("--year", min=2021, help="Report year.")],
+    district: Annotated[Optional[str], typer.Option("--district", help="The district's unit_id on the roster.")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", min=2021, help="Report year.")] = None,
     unit: Annotated[Optional[str], typer.Option("--unit", help="Only this unit.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table (terminal), json or csv.")] = "table",
     warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file.")] = DEFAULT_WAREHOUSE,
+    verify: Annotated[bool, typer.Option("--verify", help="Recompute the evidence chain and re-hash the originals "
+                                         "(exit 3 on any break); --district and --year are then optional.")] = False,
 ) -> None:
     """Per unit: status, versions, findings, waivers. Per publication: lineage and a re-hash of every file.
-    Exit 0 when all published files match, 3 when one is missing or tampered with, 1 on error."""
+    Exit 0 when all published files match, 3 when one is missing or tampered with, 1 on error.
+    --verify: the whole warehouse's evidence chain and kept originals too."""
     from audit.lineage import AuditQueryError, audit_district
     from warehouse.store import WarehouseError
 
     if fmt not in FORMATS:
         err.print(f"[red]Unknown --format {escape(fmt)}[/red]: use one of {', '.join(FORMATS)}.")
         raise typer.Exit(EXIT_ERROR)
+    if not verify and (district is None or year is None):
+        err.print("[red]Refused:[/red] give --district and --year (or --verify for the whole warehouse).")
+        raise typer.Exit(EXIT_ERROR)
+    intact = True
     try:
         with _open(warehouse, read_only=True) as wh:
+            if verify:
+                intact = verify_warehouse(warehouse, wh)
+                if district is None or year is None:
+                    raise typer.Exit(EXIT_OK if intact else EXIT_TAMPERED)
             report = audit_district(wh, district, year, unit)
     except (AuditQueryError, WarehouseError) as exc:
         err.print(f"[red]ERROR:[/red] {escape(str(exc))}")
@@ -196,7 +237,7 @@ def audit(
         for line in bad:
             err.print(f"  {escape(line)}")
         raise typer.Exit(EXIT_TAMPERED)
-    raise typer.Exit(EXIT_OK)
+    raise typer.Exit(EXIT_OK if intact else EXIT_TAMPERED)
 
 
 def register(app: typer.Typer) -> None:

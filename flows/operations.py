@@ -146,6 +146,7 @@ def one_run_at_a_time(district: str, year: int) -> Iterator[None]:
 PAUSE_ENV = "NIANBAO_TEST_PAUSE_AT"  # load | publish
 PAUSE_MARK_ENV = "NIANBAO_TEST_PAUSE_MARK"  # a file the hook creates when it starts sleeping
 PAUSE_SECONDS_ENV = "NIANBAO_TEST_PAUSE_SECONDS"  # how long it sleeps (default 120), then the run goes on
+PAUSE_UNTIL_ENV = "NIANBAO_TEST_PAUSE_UNTIL"  # a file: the run goes on as soon as it exists (a barrier, not a timer)
 
 
 def arm_crash_test_pause(warehouse: Any) -> None:
@@ -158,7 +159,8 @@ def arm_crash_test_pause(warehouse: Any) -> None:
       before it is renamed into place.
 
     The hook wraps those two internal calls for this process only. On reaching the point it creates the file named
-    by ``NIANBAO_TEST_PAUSE_MARK`` (if set) and sleeps ``NIANBAO_TEST_PAUSE_SECONDS`` (default 120).
+    by ``NIANBAO_TEST_PAUSE_MARK`` (if set) and sleeps ``NIANBAO_TEST_PAUSE_SECONDS`` (default 120), or until the file
+    named by ``NIANBAO_TEST_PAUSE_UNTIL`` exists: a test that releases the run itself depends on no timing.
     """
     step = os.environ.get(PAUSE_ENV, "").strip()
     if not step:
@@ -179,7 +181,10 @@ def _pausing(call: Any, step: str) -> Any:
         if mark:
             Path(mark).write_text(f"{os.getpid()} {step}\n", encoding="utf-8")
         print(f"[nianbao test hook] pausing at {step}", file=sys.stderr, flush=True)
-        time.sleep(float(os.environ.get(PAUSE_SECONDS_ENV, "120")))
+        deadline = time.monotonic() + float(os.environ.get(PAUSE_SECONDS_ENV, "120"))
+        release = os.environ.get(PAUSE_UNTIL_ENV)
+        while time.monotonic() < deadline and not (release and Path(release).exists()):
+            time.sleep(0.1)
         return call(*args, **kwargs)
 
     return paused

@@ -26,12 +26,13 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from intake.published_errors import OldFormatError, ParseError
 from intake.document import Where
 from intake.glued import TableSpec, decode_table, s3_spec, s4_spec
-from schemas.single_row import SINGLE_ROW
+from intake.published_errors import OldFormatError, ParseError
 from intake.published_text import Block, Token, key
 from schemas import cells as C
+from schemas.single_row import SINGLE_ROW
+
 
 @dataclass(frozen=True)
 class Found:
@@ -528,9 +529,9 @@ def align_s3(blocks: list[Block]) -> RawCells | None:
     except ParseError:
         return None
     raw: RawCells = {}
-    for key, (_, values) in zip(keys, runs):
+    for row_key, (_, values) in zip(keys, runs):
         for col, tok in zip(C.S3_COL_KEYS, values):
-            raw[C.s3(key, col)] = Found(None if tok.kind in ("blank", "empty") else tok.text, tok.where)
+            raw[C.s3(row_key, col)] = Found(None if tok.kind in ("blank", "empty") else tok.text, tok.where)
     return raw
 
 

@@ -22,6 +22,7 @@ from typing import Literal
 from intake.document import Line, Where, plain_lines, table_row
 from intake.glued import split_glued_text
 from schemas.narrative import to_simplified
+from schemas.spans import SpanOverlap, span_slots
 from schemas.values import PLACEHOLDERS
 
 # --- label keys -------------------------------------------------------------------------------------------
@@ -172,21 +173,11 @@ def _is_container(cell: _Node) -> bool:
 def _grid_columns(rows: list[list[_Node]]) -> list[list[int]]:
     """The 1-based grid column of every cell, as a browser lays the table out (rowspan and colspan taken into
     account), so that a cell's place can be named as a person counts it on the page."""
-    taken: dict[tuple[int, int], bool] = {}
-    out: list[list[int]] = []
-    for r, row in enumerate(rows):
-        cols: list[int] = []
-        c = 0
-        for cell in row:
-            while taken.get((r, c)):
-                c += 1
-            cols.append(c + 1)
-            for dr in range(cell.span("rowspan")):
-                for dc in range(cell.span("colspan")):
-                    taken[(r + dr, c + dc)] = True
-            c += cell.span("colspan")
-        out.append(cols)
-    return out
+    try:
+        columns, _ = span_slots([[(cell.span("rowspan"), cell.span("colspan")) for cell in row] for row in rows])
+    except SpanOverlap:  # a page whose spans overlap: a browser lets them; number the cells of each row in order
+        return [list(range(1, len(row) + 1)) for row in rows]
+    return [[c + 1 for c in row] for row in columns]
 
 
 class _Out:

@@ -1,16 +1,21 @@
-"""One entry point for every submitted file: :func:`read_submission` picks the reader by extension and turns
-whatever goes wrong into failure records. It never raises for bad input, so one bad file cannot stop a batch.
+"""One entry point for every submitted file: :func:`read_submission` finds the file's kind from its content
+(:func:`intake.sniff.kind_of`; the name only breaks ties) and turns whatever goes wrong into failure records. It
+never raises for bad input, so one bad file cannot stop a batch.
 
-=================  ===================  ==============================================================
-extension          reader               module
-=================  ===================  ==============================================================
-``.xlsx``          ``xlsx-form``        :mod:`intake.xlsx` (the form from :mod:`intake.template`)
-``.json``          ``json``             :mod:`intake.jsonfile` (canonical ``nianbao.return/1``)
-``.csv``           ``csv``              :mod:`intake.csvfile` (``cell,value``)
-``.txt``           ``published-text``   ``intake.published.parse_published_file`` (a published report)
-``.html`` ``.htm`` ``published-html``   the same
-``.parquet``       ``parquet``          :mod:`intake.parquet`: many returns, one per row (one outcome per row)
-=================  ===================  ==============================================================
+===============  ===================  ==============================================================
+kind             reader               module
+===============  ===================  ==============================================================
+xlsx             ``xlsx-form``        :mod:`intake.xlsx` (the form from :mod:`intake.template`)
+xls (.xls .et)   ``xls-form``         LibreOffice → XLSX (:mod:`intake.office`), then the same form reader
+json             ``json``             :mod:`intake.jsonfile` (canonical ``nianbao.return/1``)
+csv              ``csv``              :mod:`intake.csvfile` (``cell,value``)
+text, html,      ``published-*``      :mod:`intake.report_readers` (a published report: text, HTML, DOCX,
+docx, doc, pdf                        DOC/WPS/RTF through LibreOffice, PDF)
+parquet          ``parquet``          :mod:`intake.parquet`: many returns, one per row (one outcome per row)
+===============  ===================  ==============================================================
+
+A file whose content is none of these (an image, an archive, …) is refused naming what it seems to be; a file whose
+content is not what its name says is read by its content, and if that fails too the message says both.
 
 ``ReadOutcome.reader`` is ``"unreadable"`` whenever no return could be read (``ret`` is None); the failure says
 why. Failures here are only *reading* failures (I1 unreadable, S1 another template version or layout); the cell
@@ -24,15 +29,16 @@ Chinese characters or ``../`` components make no difference.
 from __future__ import annotations
 
 import hashlib
-import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from intake.csvfile import read_csv
-from intake.errors import IntakeError, UnreadableFile, WrongLayout
+from intake.errors import IntakeError, UnreadableFile
 from intake.jsonfile import read_json
 from intake.sound import check_text
+from intake.report_readers import REPORT_READERS, read_report
+from intake.sniff import SUFFIX_KINDS, describe, kind_of
 from intake.xlsx import read_form
 from schemas.failures import Failure, make
 from schemas.returns import CanonicalReturn
@@ -41,14 +47,19 @@ from schemas.text import printable
 MAX_FILE_BYTES = 20 * 1024 * 1024  # no return comes near this; bigger files are refused unread (but hashed)
 MAX_PARQUET_BYTES = 4 * 1024**3  # a Parquet file holds many returns: 150,000 of them take ~40 MB
 
-READERS = {
-    ".xlsx": "xlsx-form",
-    ".json": "json",
-    ".csv": "csv",
-    ".txt": "published-text",
-    ".html": "published-html",
-    ".htm": "published-html",
-    ".parquet": "parquet",
+READERS = {"xlsx": "xlsx-form", "xls": "xls-form", "json": "json", "csv": "csv", "parquet": "parquet",
+           **REPORT_READERS}  # kind (intake.sniff) -> reader name
+# what a name promises and what content is, in words, for "not what its name says" messages
+CLAIMS = {
+    "xlsx": "an XLSX workbook", "xls": "an XLS workbook", "docx": "a DOCX document", "doc": "a Word/WPS document",
+    "pdf": "a PDF document", "rtf": "an RTF document", "json": "JSON", "csv": "a cell,value CSV",
+    "html": "an HTML page", "text": "a text file", "parquet": "a Parquet file",
+}
+CONTENTS = {
+    "xlsx": "an XLSX workbook", "xls": "an old Excel/WPS spreadsheet (.xls/.et)", "docx": "a Word document (DOCX)",
+    "doc": "an old Word/WPS document (.doc/.wps)", "pdf": "a PDF document", "rtf": "an RTF document",
+    "json": "JSON text", "csv": "a cell,value CSV", "html": "an HTML page", "text": "plain text",
+    "parquet": "a Parquet file",
 }
 UNREADABLE = "unreadable"
 
@@ -59,7 +70,7 @@ class ReadOutcome:
     original_name: str  # file name as received
     sha256: str  # of the original bytes ("" only when the file could not be opened at all)
     size: int
-    reader: str  # "xlsx-form" | "json" | "csv" | "published-text" | "published-html" | "unreadable"
+    reader: str  # a value of READERS ("xlsx-form", "json", "published-docx", …) or "unreadable"
     ret: CanonicalReturn | None  # None when the file could not be read at all
     failures: list[Failure] = field(default_factory=list)  # reading failures (I1, S1), each naming the file
     encoding: str = ""  # text files: the encoding the bytes were decoded with ("utf-8", "utf-8-sig", "gb18030")
@@ -84,8 +95,10 @@ def read_submissions(paths: Iterable[Path], keep_bytes: bool = False) -> list[Re
         p = Path(p)
         if p.suffix.lower() == ".parquet":
             out.extend(read_parquet_submissions(p))
-        else:
-            out.append(read_submission(p, keep_bytes))
+            continue
+        outcome = read_submission(p, keep_bytes)
+        # a Parquet file under another name: found by its content, then read row by row
+        out.extend(read_parquet_submissions(p) if outcome.reader == "parquet" else [outcome])
     return out
 
 
@@ -140,34 +153,41 @@ def read_submission(path: Path, keep_bytes: bool = False) -> ReadOutcome:
     if not data:
         return refuse(UnreadableFile("the file is empty (0 bytes)"))
 
-    suffix = path.suffix.lower()
-    reader = READERS.get(suffix)
+    kind = kind_of(data, name)
+    claimed = SUFFIX_KINDS.get(path.suffix.lower(), "")
+    reader = READERS.get(kind)
     if reader is None:
-        what = f"extension {suffix!r}" if suffix else "no extension"
+        said = f"not {CLAIMS[claimed]} (as its name says): " if claimed else ""
         return refuse(
             UnreadableFile(
-                f"unknown file type ({what}); send the XLSX form (.xlsx), canonical JSON (.json), "
-                "a cell,value CSV (.csv) or a published report (.txt, .html)"
+                f"{said}unknown file type: the content looks like {describe(data)}. Send the XLSX form (.xlsx/.xls), "
+                "canonical JSON, a cell,value CSV or the published report (.docx, .doc, .wps, .pdf, .html, .txt)"
             )
         )
 
     try:
-        if reader == "xlsx-form":
+        if kind == "xlsx":
             ret = read_form(data)
-        elif reader == "json":
+        elif kind == "xls":
+            from intake.office import convert
+
+            ret = read_form(convert(data, ".xls", "xlsx"))
+        elif kind == "json":
             ret = read_json(data)
-        elif reader == "csv":
+        elif kind == "csv":
             ret, outcome.encoding = read_csv(data)
-        elif reader == "parquet":  # many returns: read_submissions reads it row by row (read_parquet_submissions)
+        elif kind == "parquet":  # many returns: read_submissions reads it row by row (read_parquet_submissions)
             outcome.reader = reader
             return outcome
         else:
-            ret = _read_published(path)
+            ret = read_report(data, name, kind)
         # a lone surrogate can only come from a JSON escape (\ud83d): strict UTF-8/GB18030 decoding and XML never
         # make one, so the 150,000 plain JSON returns of a big run are spared the scan
         if reader != "json" or b"\\ud" in data or b"\\uD" in data:
             check_text(ret)
     except IntakeError as exc:
+        if claimed and claimed != kind and (claimed, kind) not in _SAME:
+            exc.detail = f"not {CLAIMS[claimed]} (as its name says): the content is {CONTENTS[kind]}, and {exc.detail}"
         return refuse(exc)
     except Exception as exc:  # noqa: BLE001 — last resort: a reader bug on one odd file must not stop the batch
         return refuse(UnreadableFile(printable(f"unexpected error while reading ({type(exc).__name__}: {exc})")))
@@ -176,42 +196,10 @@ def read_submission(path: Path, keep_bytes: bool = False) -> ReadOutcome:
     return outcome
 
 
+# a name and a content that are the same thing for the reader (an .htm page sniffed as text, a .txt holding tags)
+_SAME = frozenset({("text", "html"), ("html", "text")})
+
+
 def _hash_file(path: Path) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
-# --- published reports (text/HTML), read by intake.published when it is installed --------------------------------
-
-
-def _published_parser() -> tuple[Callable[[Path], CanonicalReturn], type[Exception], type[Exception]] | None:
-    """(parse_published_file, ParseError, OldFormatError) from intake.published, or None if it is not available."""
-    try:
-        module = importlib.import_module("intake.published")
-    except ImportError:
-        return None
-    parse = getattr(module, "parse_published_file", None)
-    if parse is None:
-        return None
-    parse_error = getattr(module, "ParseError", None) or _Never
-    old_format = getattr(module, "OldFormatError", None) or _Never
-    return parse, parse_error, old_format
-
-
-class _Never(Exception):
-    """Stands in for an error class the published-report module does not define."""
-
-
-def _read_published(path: Path) -> CanonicalReturn:
-    parser = _published_parser()
-    if parser is None:
-        raise UnreadableFile("published reports not supported yet (intake.published is not installed)")
-    parse, parse_error, old_format = parser
-    try:
-        return parse(path)
-    except old_format as exc:
-        raise WrongLayout(f"published report in an older format: {exc}") from exc
-    except parse_error as exc:
-        raise UnreadableFile(f"the published report cannot be read unambiguously: {exc}") from exc
-    except (OSError, UnicodeError) as exc:
-        raise UnreadableFile(f"the published report cannot be read as text ({exc})") from exc

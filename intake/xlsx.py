@@ -81,51 +81,58 @@ def looks_like(data: bytes) -> str:
 # --- 1. the ZIP container -----------------------------------------------------------------------------------------
 
 
-def check_zip_safety(data: bytes) -> None:
-    """Raise :class:`UnreadableFile` / :class:`UnsafeArchive` unless ``data`` is a sound, modest ZIP archive."""
+_NOT_ZIP = {
+    "XLSX": ("an XLSX workbook", "Send the form made by `nianbao template`, saved as .xlsx."),
+    "DOCX": ("a DOCX document", "Save the report from Word or WPS as .docx."),
+}
+
+
+def check_zip_safety(data: bytes, kind: str = "XLSX", max_bytes: int = MAX_UNCOMPRESSED_BYTES) -> None:
+    """Raise :class:`UnreadableFile` / :class:`UnsafeArchive` unless ``data`` is a sound, modest ZIP archive.
+
+    ``kind`` ("XLSX" or "DOCX") names the format in the messages; ``max_bytes`` is the uncompressed total allowed
+    (a DOCX report may carry images, so :mod:`intake.docx_reader` allows more than a form needs)."""
     if not data.startswith(b"PK\x03\x04"):
-        raise UnreadableFile(
-            f"not an XLSX workbook: the content looks like {looks_like(data)}. "
-            "Send the form made by `nianbao template`, saved as .xlsx."
-        )
+        what, hint = _NOT_ZIP.get(kind, (f"a {kind} file", ""))
+        raise UnreadableFile(f"not {what}: the content looks like {looks_like(data)}. {hint}".rstrip())
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
-        raise UnreadableFile(f"corrupt or truncated XLSX (ZIP archive unreadable: {exc}); save the form again") from exc
+        raise UnreadableFile(f"corrupt or truncated {kind} (ZIP archive unreadable: {exc}); save it again") from exc
     with archive:
         members = archive.infolist()
         if len(members) > MAX_ZIP_ENTRIES:
-            raise UnsafeArchive(f"the XLSX archive has {len(members)} members (limit {MAX_ZIP_ENTRIES}); refused")
+            raise UnsafeArchive(f"the {kind} archive has {len(members)} members (limit {MAX_ZIP_ENTRIES}); refused")
         declared = sum(m.file_size for m in members)
         compressed = sum(m.compress_size for m in members)
-        if declared > MAX_UNCOMPRESSED_BYTES:
+        if declared > max_bytes:
             raise UnsafeArchive(
-                f"the XLSX archive would expand to {declared:,} bytes (limit {MAX_UNCOMPRESSED_BYTES:,}); "
+                f"the {kind} archive would expand to {declared:,} bytes (limit {max_bytes:,}); "
                 "refused as a possible zip bomb"
             )
         if declared > RATIO_CHECK_FROM_BYTES and declared > MAX_COMPRESSION_RATIO * max(compressed, 1):
             raise UnsafeArchive(
-                f"the XLSX archive expands {declared // max(compressed, 1)}x ({compressed:,} -> {declared:,} bytes; "
+                f"the {kind} archive expands {declared // max(compressed, 1)}x ({compressed:,} -> {declared:,} bytes; "
                 f"limit {MAX_COMPRESSION_RATIO}x); refused as a possible zip bomb"
             )
         for member in members:
-            _verify_member(data, member)
+            _verify_member(data, member, kind)
 
 
-def _verify_member(data: bytes, member: zipfile.ZipInfo) -> None:
+def _verify_member(data: bytes, member: zipfile.ZipInfo, kind: str) -> None:
     """Inflate one member with an output bound: it must end at its declared size with its declared CRC."""
-    where = f"member {member.filename!r} of the XLSX archive"
+    where = f"member {member.filename!r} of the {kind} archive"
     if member.flag_bits & 0x1:
-        raise UnreadableFile(f"{where} is encrypted; remove the password and save the form again")
+        raise UnreadableFile(f"{where} is encrypted; remove the password and save the file again")
     start = member.header_offset
     header = data[start : start + 30]
     if len(header) < 30 or header[:4] != b"PK\x03\x04":
-        raise UnreadableFile(f"corrupt or truncated XLSX: {where} has no local header")
+        raise UnreadableFile(f"corrupt or truncated {kind}: {where} has no local header")
     name_len, extra_len = struct.unpack("<HH", header[26:30])
     begin = start + 30 + name_len + extra_len
     raw = data[begin : begin + member.compress_size]
     if len(raw) != member.compress_size:
-        raise UnreadableFile(f"corrupt or truncated XLSX: {where} is cut short")
+        raise UnreadableFile(f"corrupt or truncated {kind}: {where} is cut short")
     if member.compress_type == zipfile.ZIP_STORED:
         out, ended = raw, True
     elif member.compress_type == zipfile.ZIP_DEFLATED:
@@ -133,16 +140,16 @@ def _verify_member(data: bytes, member: zipfile.ZipInfo) -> None:
         try:
             out = inflater.decompress(raw, member.file_size + 1)  # never more than declared + 1 byte
         except zlib.error as exc:
-            raise UnreadableFile(f"corrupt XLSX: {where} does not inflate ({exc})") from exc
+            raise UnreadableFile(f"corrupt {kind}: {where} does not inflate ({exc})") from exc
         ended = inflater.eof and not inflater.unconsumed_tail
     else:
-        raise UnreadableFile(f"{where} uses ZIP compression method {member.compress_type}, which XLSX does not use")
+        raise UnreadableFile(f"{where} uses ZIP compression method {member.compress_type}, which {kind} does not use")
     if len(out) != member.file_size or not ended:
         raise UnsafeArchive(
             f"{where} does not match its declared size ({member.file_size:,} bytes); refused as corrupt or a zip bomb"
         )
     if zlib.crc32(out) != member.CRC:
-        raise UnreadableFile(f"corrupt XLSX: {where} fails its CRC check")
+        raise UnreadableFile(f"corrupt {kind}: {where} fails its CRC check")
 
 
 # --- 2 and 3. the workbook ------------------------------------------------------------------------------------

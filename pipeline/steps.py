@@ -47,6 +47,7 @@ from schemas.validate import validate_frame
 from schemas.single_row import SINGLE_ROW_COLUMN, singles_of
 from schemas.crossyear import PRIOR_KEYS, check_cross_year, wide_from_long
 from schemas.frame import FEE_NOTE_COLUMN, stack, stack_with_notes
+from warehouse import chain
 from warehouse.archive import keep_original, keep_originals_packed, quarantine
 from audit.report import run_audit, write_audit
 from audit.waivers import deviation_notes, waiver_records
@@ -726,6 +727,8 @@ def manifest(
             "statistics": result.statistics,
             "expectations": [{"name": o.name, "rule": o.rule, "success": o.success} for o in result.outcomes],
         },
+        # the evidence chain's heads when the run's evidence was recorded: `nianbao audit --verify` checks them
+        chain.MANIFEST_KEY: chain.heads_of_run(warehouse.con, key),
     }
     child_nodes = [c for c in tree.children(district_id) if c.kind in AGGREGATE_KINDS]
     if child_nodes:  # a city, province or country: the nodes whose reports this one adds up (same run)
@@ -793,6 +796,7 @@ def publish_report(
     result: CheckpointResult,
 ) -> PublishedFiles:
     """Publish one node's report (any node of the run) into OUT/<node_id>/<year>/. Use publish_all for a run."""
+    chain.require_intact(warehouse.con)  # never publish from tampered evidence (raises ChainBroken)
     data = AnnexData.gather(consolidation, warehouse)
     report = node_report(consolidation, roster, district_id, warehouse, data)
     return _publish_node(report, consolidation, roster, warehouse, out_root, key, result, data)
@@ -822,6 +826,7 @@ def publish_all(
             f"run {key}: the checkpoint failed for {', '.join(sorted(blocked_nodes(result))) or 'the run'}; "
             "no node of the run may be published"
         )
+    chain.require_intact(warehouse.con)  # never publish from tampered evidence (raises ChainBroken, naming the row)
     data = AnnexData.gather(consolidation, warehouse)
     tree = _tree(consolidation, roster)
     reports = [node_report(consolidation, roster, n.unit_id, warehouse, data) for n in tree.bottom_up()]

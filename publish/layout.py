@@ -30,6 +30,7 @@ from schemas.cells import (
     s4,
 )
 from schemas.values import fee_text
+from schemas.spans import SpanOverlap, span_slots
 
 Value = int | Decimal | None
 BLANK = "—"  # a missing figure is shown as a dash, never as 0 (blank is not zero)
@@ -277,20 +278,13 @@ def place(grid: Grid) -> list[tuple[int, int, GridCell]]:
 
     Raises :class:`LayoutError` when a row does not fill exactly ``grid.width`` columns.
     """
-    taken: set[tuple[int, int]] = set()
+    try:
+        columns, taken = span_slots([[(cell.rowspan, cell.colspan) for cell in row] for row in grid.rows])
+    except SpanOverlap as exc:
+        raise LayoutError(f"grid {grid.name}: {exc}") from exc
     placed: list[tuple[int, int, GridCell]] = []
-    for r, row in enumerate(grid.rows):
-        c = 0
-        for cell in row:
-            while (r, c) in taken:
-                c += 1
-            placed.append((r, c, cell))
-            for dr in range(cell.rowspan):
-                for dc in range(cell.colspan):
-                    if (r + dr, c + dc) in taken:
-                        raise LayoutError(f"grid {grid.name}: row {r + 1} overlaps at column {c + dc + 1}")
-                    taken.add((r + dr, c + dc))
-            c += cell.colspan
+    for r, (row, cols) in enumerate(zip(grid.rows, columns)):
+        placed += [(r, c, cell) for c, cell in zip(cols, row)]
         filled = sum(1 for rr, _ in taken if rr == r)
         if filled != grid.width or any(cc >= grid.width for rr, cc in taken if rr == r):
             raise LayoutError(f"grid {grid.name}: row {r + 1} fills {filled} of {grid.width} columns")

@@ -141,3 +141,49 @@ def quarantine(src: Path, files_root: Path, sha256: str, original_name: str, fai
     reason_path = dest.with_name(dest.name + ".reason.txt")
     reason_path.write_text("\n".join(reasons) + "\n", encoding="utf-8")
     return dest
+
+
+def check_originals(files_root: Path, stored_paths: dict[str, str] | None = None) -> tuple[int, list[tuple[str, str, str]]]:
+    """Re-hash every kept original: each pack member and each loose ``originals/<aa>/<sha256>`` must have the
+    sha256 it is named by, and a pack must hold exactly the members its name was made of. With ``stored_paths``
+    (submission sha256 -> stored path) each submission's pack member must also still be there. Returns the number
+    of originals re-hashed and the problems as (where, member, what) — where is the pack or file path."""
+    root = Path(files_root) / "originals"
+    problems: list[tuple[str, str, str]] = []
+    checked = 0
+    members_of: dict[str, set[str]] = {}
+    for pack in sorted((root / "packs").glob("*.zip")) if (root / "packs").is_dir() else []:
+        try:
+            with zipfile.ZipFile(pack) as z:
+                names = z.namelist()
+                members_of[str(pack)] = set(names)
+                for name in names:
+                    checked += 1
+                    try:
+                        data = z.read(name)
+                    except (zipfile.BadZipFile, OSError) as exc:  # a rewritten member whose CRC was not updated
+                        problems.append((str(pack), name, f"unreadable: {exc}"))
+                        continue
+                    actual = hashlib.sha256(data).hexdigest()
+                    if actual != name:
+                        problems.append((str(pack), name, f"rewritten: its bytes have sha256 {actual}"))
+        except (zipfile.BadZipFile, OSError) as exc:
+            problems.append((str(pack), "-", f"not a readable pack: {exc}"))
+            continue
+        expected_id = hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()[:32]
+        if pack.stem != expected_id:
+            problems.append((str(pack), "-", "members were added or removed (the pack's name no longer matches them)"))
+    for path in sorted(root.glob("??/*")) if root.is_dir() else []:
+        if not path.is_file() or not _SHA256.fullmatch(path.name):
+            continue
+        checked += 1
+        actual = sha256_of(path)
+        if actual != path.name:
+            problems.append((str(path), path.name, f"rewritten: its bytes have sha256 {actual}"))
+    for sha, stored in sorted((stored_paths or {}).items()):
+        pack, _, member = stored.rpartition(PACK_SEPARATOR)
+        if pack and _SHA256.fullmatch(member) and member not in members_of.get(pack, set()):
+            problems.append((pack, member, f"missing: submission {sha} is kept there"))
+        elif not pack and stored and not Path(stored).exists():
+            problems.append((stored, sha, f"missing: submission {sha} is kept there"))
+    return checked, problems

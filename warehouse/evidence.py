@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from warehouse import chain
 from warehouse.store import Warehouse, WarehouseError, now, sql
 
 KINDS = ("waiver", "acknowledgement", "revocation")
@@ -75,6 +76,7 @@ def insert_waiver(
             "recorded_at, refers_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING waiver_id",
             [kind, rule, severity, unit_id, year, sha256, version, reason, recorded_by, at, refers_to],
         ).fetchone()
+        chain.seal(warehouse.con, {"waivers": [str(waiver_id)]}, None)
     return Waiver(waiver_id, kind, rule, severity, unit_id, year, sha256, version, reason, recorded_by, at, refers_to)
 
 

@@ -28,6 +28,7 @@ from schemas.failures import Failure
 from schemas.returns import CanonicalReturn
 from schemas.roster import RosterUnit
 from schemas.values import fee_fits, fee_text
+from warehouse import chain
 from warehouse.deviations import deviations_table, single_rows
 
 
@@ -107,7 +108,11 @@ class Warehouse:
             self.con.execute(sql("create_node_tables"))  # every node of a tree run: node_cells, node_publications
             self.con.execute(sql("create_source_tables"))  # where a published report's cells were read
             self.con.execute(sql("create_deviation_tables"))  # a single (六) row (S6): also added to old files
+            chained = chain.exists(self.con)
+            fresh_receipts = not self.scalar("SELECT count(*) FROM receipts")
             self.con.execute(sql("backfill_receipts"))  # a file from before receipts: each submission's first one
+            if chained and fresh_receipts:  # a chained file from before receipts: its backfilled receipts linked now
+                chain.seal(self.con, {"receipts": None}, None)
             keys = pa.table(
                 {
                     "cell_key": list(CELL_KEYS),
@@ -118,6 +123,7 @@ class Warehouse:
             self.con.register("new_keys", keys)
             self.con.execute("INSERT OR IGNORE INTO cell_keys SELECT * FROM new_keys")
             self.con.unregister("new_keys")
+            chain.ensure(self.con)  # the evidence chain (warehouse/chain.py); an older file's rows sealed as they are
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -167,6 +173,7 @@ class Warehouse:
             self.con.register("new_units", table)
             self.con.execute("INSERT INTO roster_units SELECT * FROM new_units")
             self.con.unregister("new_units")
+            chain.seal(self.con, {"rosters": [roster_sha256], "roster_units": [roster_sha256]}, None)
 
     def run_exists(self, run_key: str) -> bool:
         return bool(self.scalar("SELECT count(*) FROM runs WHERE run_key = ?", [run_key]))
@@ -231,6 +238,7 @@ class Warehouse:
                 self._insert_cell_sources(fresh)
                 self._insert_deviations(fresh)
             self._insert_failures(run_key, failures)
+            chain.seal_load(self.con, run_key, [s.sha256 for s in fresh])  # the rows above, linked in the same commit
         return LoadSummary(new=len(fresh), known=len(submissions) - len(fresh))
 
     def _insert_receipts(self, run_key: str, submissions: Sequence[Submission], received: datetime) -> None:
@@ -568,6 +576,8 @@ class Warehouse:
                 self.con.unregister("new_checks")
             if node_cells is not None and len(node_cells):
                 self._insert_node_cells(run_key, node_cells)
+            chain.seal(self.con, {"consolidated_cells": [run_key], "checkpoint_results": [run_key],
+                                  "node_cells": [run_key]}, run_key)
 
     def _insert_node_cells(self, run_key: str, node_cells: pd.DataFrame) -> None:
         """All nodes' cells in one statement; the fee goes through text so that it stays exact."""
@@ -597,6 +607,7 @@ class Warehouse:
                 "INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [run_key, district_id, year, folder, now(), manifest_sha256, json.dumps(files, sort_keys=True)],
             )
+            chain.seal(self.con, {"publications": [run_key]}, run_key)
         return True
 
     def record_node_publication(
@@ -610,6 +621,7 @@ class Warehouse:
                 "INSERT INTO node_publications VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [run_key, node_id, year, folder, now(), manifest_sha256, json.dumps(files, sort_keys=True)],
             )
+            chain.seal(self.con, {"node_publications": [f"{run_key}/{node_id}"]}, run_key)
         return True
 
 

@@ -61,7 +61,7 @@ class Version:
     version: int
     sha256: str
     file: str  # the name it was received under
-    reader: str  # which reader produced the return (xlsx-form, json, csv, published-text, published-html)
+    reader: str  # which reader produced the return (a value of intake.read.READERS: xlsx-form, published-docx, …)
     received_at: str  # ISO 8601, UTC
     status: str  # now: accepted | rejected (a waived return counts as accepted)
     status_at_receipt: str

@@ -123,11 +123,28 @@ def test_file_too_big_is_hashed_but_not_read(tmp_path: Path) -> None:
     assert "limit" in failure.detail and outcome.size == MAX_FILE_BYTES + 1 and len(outcome.sha256) == 64
 
 
-@pytest.mark.parametrize("name", ["return.pdf", "return", "return.xls", "return.docx"])
-def test_unknown_extension(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "claim"),
+    [("return.pdf", "a PDF document"), ("return", ""), ("return.xls", "an XLS workbook"),
+     ("return.docx", "a DOCX document"), ("return.bin", "")],
+)
+def test_text_under_another_name_is_read_as_text(tmp_path: Path, name: str, claim: str) -> None:
+    """The kind comes from the content (intake.sniff): text is tried as a published report, and the refusal says
+    the name promised something else."""
     (tmp_path / name).write_bytes(b"something")
     _, failure = only_failure(tmp_path / name, "I1")
-    assert "unknown file type" in failure.detail
+    assert "cannot be read unambiguously" in failure.detail and "title" in failure.detail
+    if claim:
+        assert failure.detail.startswith(f"not {claim} (as its name says): the content is plain text")
+    else:
+        assert "as its name says" not in failure.detail
+
+
+@pytest.mark.parametrize("name", ["return.pdf", "return", "return.zip"])
+def test_unknown_content(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_bytes(b"\x00\x01\x02binary\xff" * 10)
+    _, failure = only_failure(tmp_path / name, "I1")
+    assert "unknown file type" in failure.detail and "unknown binary file" in failure.detail
 
 
 def test_missing_file_is_a_failure_not_an_exception(tmp_path: Path) -> None:
@@ -157,8 +174,8 @@ def test_published_report_errors_map_to_rules(tmp_path: Path, monkeypatch: pytes
     class OldFormatError(ParseError):
         pass
 
-    def parse_published_file(path: Path):
-        text = Path(path).read_text(encoding="utf-8")
+    def parse_published_bytes(data: bytes, source_name: str):
+        text = data.decode("utf-8")
         if "old" in text:
             raise OldFormatError("2019 trial format: 本年新制作数量")
         if "bad" in text:
@@ -166,7 +183,7 @@ def test_published_report_errors_map_to_rules(tmp_path: Path, monkeypatch: pytes
         return lianyun_return()
 
     fake = types.ModuleType("intake.published")
-    fake.ParseError, fake.OldFormatError, fake.parse_published_file = ParseError, OldFormatError, parse_published_file
+    fake.ParseError, fake.OldFormatError, fake.parse_published_bytes = ParseError, OldFormatError, parse_published_bytes
     monkeypatch.setitem(sys.modules, "intake.published", fake)
     for name, text in (("old.html", "old"), ("bad.txt", "bad"), ("good.htm", "good")):
         (tmp_path / name).write_text(text, encoding="utf-8")

@@ -218,7 +218,7 @@ def build_cases(folder: Path) -> dict[str, Case]:
     add("wide-csv", "wide.csv", lambda: "单位,自然人,商业企业\n新收申请,3,1\n".encode(), with_unit=False)
     add("gbk", "财政局 GBK.csv", lambda u: csv_bytes(good_return(u), encoding="gbk"))
     add("bad-json", "broken.json", lambda: b'{"format": "nianbao.return/1", "cells": {', with_unit=False)
-    add("pdf", "report.pdf", lambda: b"%PDF-1.7\n...", with_unit=False)
+    add("photo", "report.pdf", lambda: b"\xff\xd8\xff\xe0\x00\x10JFIF" + b"\x00" * 64, with_unit=False)  # a photo
     twice = next(units)
     first = good_return(twice)
     cases["twice-a"] = Case("a/finance.json", return_json_bytes(first), twice)
@@ -470,7 +470,9 @@ def test_19_invalid_json(run: Run) -> None:
 
 
 def test_20_unknown_file_type(run: Run) -> None:
-    assert_rejected(run, run.cases["pdf"], "I1", says="unknown file type")
+    """The kind comes from the content (a PDF is a published report now): a photo named .pdf is refused as one."""
+    failure = assert_rejected(run, run.cases["photo"], "I1", says="unknown file type")
+    assert "not a PDF document (as its name says)" in failure.detail and "a JPEG image" in failure.detail
 
 
 # --- who sent it, for which year -----------------------------------------------------------------------------------

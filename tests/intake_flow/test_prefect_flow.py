@@ -139,3 +139,27 @@ def test_a_roster_without_reporting_units_stops_the_flow_before_any_work(tmp_pat
             warehouse=str(tmp_path / "w.duckdb"), out=str(tmp_path / "out"),
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv", "submissions"]  # no warehouse, nothing out
+
+
+def test_a_rerun_through_the_flow_refuses_to_publish_a_tampered_cell(runs) -> None:
+    """A cell changed directly in the warehouse file: ``audit --verify`` exits 3 naming it, and rerunning the
+    second run's inputs through the flow stops before publishing (the published files stay as they were).
+    Runs last: it leaves this module's warehouse tampered."""
+    import duckdb
+
+    from warehouse.chain import ChainBroken
+
+    tmp = runs["tmp"]
+    folder = runs["second"].folder
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    assert CliRunner().invoke(app, ["audit", "--verify", "--warehouse", str(tmp / "w.duckdb")]).exit_code == 0
+    con = duckdb.connect(str(tmp / "w.duckdb"))
+    sha = con.execute("SELECT sha256 FROM submissions WHERE unit_id = ? AND version = 1", [DEPT_B.unit_id]).fetchone()[0]
+    con.execute("UPDATE cells SET value_dec = value_dec + 1000 WHERE sha256 = ? AND cell_key = ?", [sha, FEE_KEY])
+    con.close()
+    verify = CliRunner().invoke(app, ["audit", "--verify", "--warehouse", str(tmp / "w.duckdb")])
+    assert verify.exit_code == 3 and f"cells row {sha}: changed since it was recorded" in verify.output, verify.output
+    with pytest.raises(ChainBroken, match=f"table cells, row {sha}"):
+        consolidate_district(district=DISTRICT, year=YEAR, submissions=str(tmp / "submissions-2"),
+                             roster=str(tmp / "roster.csv"), warehouse=str(tmp / "w.duckdb"), out=str(tmp / "out"))
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

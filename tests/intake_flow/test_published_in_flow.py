@@ -1,10 +1,11 @@
-"""A published report (text or HTML) dropped in the submissions folder goes through the same steps as a form:
+"""A published report (text, HTML or Word) dropped in the submissions folder goes through the same steps as a form:
 read, matched to its roster unit by exact name, validated, loaded, consolidated and published, and the manifest
 records which reader produced each unit's return. Plain ``pipeline.steps`` (no Prefect), real DuckDB and GX."""
 
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -31,6 +32,9 @@ from schemas.cells import CELL_KEYS, FEE_KEY
 from warehouse.store import Warehouse
 
 PUBLISHED_FIXTURES = Path(__file__).resolve().parents[1] / "published" / "fixtures"
+sys.path.insert(0, str(PUBLISHED_FIXTURES.parent))
+from docx_fixture_builder import build_docx, unit_report
+
 UNITS = roster_units()
 DEPTS = departments(UNITS)
 OFFICE = office(UNITS)
@@ -51,6 +55,9 @@ def department_files(tmp_path: Path) -> dict[str, bytes]:
 PUBLISHED = {
     "published-text": ("连云区 2022 年报.txt", lambda: sample_report_text().encode("utf-8")),
     "published-html": ("连云区年报页面.html", lambda: (PUBLISHED_FIXTURES / "ok_html_traditional_gb18030.html").read_bytes()),
+    # a Word report of 连云区's figures, its matrix in a layout table, labels wrapped, enumerators numbered by Word
+    "published-docx": ("连云区 2022 年报.docx",
+                       lambda: build_docx("nested", True, True, report=unit_report(LIANYUN_NAME, lianyun_cells()))),
 }
 
 

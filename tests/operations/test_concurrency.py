@@ -1,7 +1,8 @@
 """One run at a time per district and year: `nianbao consolidate` processes started at once against the same
 warehouse and a real Prefect server never interleave.
 
-A holds the slot (paused inside its load for a while, via NIANBAO_TEST_PAUSE_AT). Meanwhile:
+A holds the slot (paused inside its load until the test releases it, via NIANBAO_TEST_PAUSE_AT/_UNTIL). Meanwhile,
+one after the other:
 - B, same district and year, may wait only 1 s: refused with the "in progress" message, nothing done;
 - C, same district and year, may wait: it waits for A, then runs (same inputs: nothing new, identical bytes);
 - D, another year on the same warehouse: not covered by A's limit, refused by the warehouse lock (WarehouseBusy).
@@ -30,20 +31,23 @@ def finish(proc: subprocess.Popen, timeout: float = 300) -> tuple[int, float]:
 
 def test_two_consolidations_of_the_same_district_and_year_never_interleave(prefect_server, tmp_path: Path) -> None:
     district = make_district(tmp_path / "data", YEAR)
-    mark = tmp_path / "a-holds-the-slot"
+    mark, release = tmp_path / "a-holds-the-slot", tmp_path / "a-may-go-on"
     logs = {name: tmp_path / f"{name}.log" for name in "ABCD"}
+    # A holds the slot and the warehouse until the test releases it: a barrier, so no step below races a timer
     a = start(
         consolidate_cmd(district, YEAR),
         prefect_server.env(NIANBAO_TEST_PAUSE_AT="load", NIANBAO_TEST_PAUSE_MARK=str(mark),
-                           NIANBAO_TEST_PAUSE_SECONDS="20"),
+                           NIANBAO_TEST_PAUSE_UNTIL=str(release), NIANBAO_TEST_PAUSE_SECONDS="600"),
         logs["A"],
     )
-    wait_for_file(mark, timeout=120, proc=a)
+    wait_for_file(mark, timeout=180, proc=a)
     b = start(consolidate_cmd(district, YEAR), prefect_server.env(NIANBAO_RUN_LOCK_WAIT_SECONDS="1"), logs["B"])
-    c = start(consolidate_cmd(district, YEAR), prefect_server.env(), logs["C"])
+    b_code, b_end = finish(b)
     d = start(consolidate_cmd(district, YEAR - 1, district.submissions(YEAR)), prefect_server.env(), logs["D"])
-
-    (b_code, b_end), (d_code, d_end) = finish(b), finish(d)
+    d_code, d_end = finish(d)
+    c = start(consolidate_cmd(district, YEAR), prefect_server.env(), logs["C"])
+    time.sleep(3)  # C is started and waiting for the slot (it waits up to 900 s, so any delay here is harmless)
+    release.write_text("go\n", encoding="utf-8")
     (a_code, a_end), (c_code, c_end) = finish(a), finish(c)
     text = {name: log.read_text(encoding="utf-8", errors="replace") for name, log in logs.items()}
 
