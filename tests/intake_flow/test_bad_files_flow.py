@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import openpyxl
 import pandas as pd
 import pytest
@@ -55,6 +56,7 @@ from schemas.cells import FEE_KEY
 from schemas.failures import make
 from schemas.roster import RosterUnit
 from warehouse.archive import quarantine, safe_name
+from warehouse.evidence import waivers_for_year
 from warehouse.store import Warehouse
 
 PUBLISHED_FIXTURES = Path(__file__).resolve().parents[1] / "published" / "fixtures"
@@ -896,6 +898,25 @@ def test_56_a_warehouse_from_before_receipts_gets_one_per_submission(tmp_path: P
         rows = wh.con.execute("SELECT receipt_no, sha256 FROM receipts ORDER BY receipt_no").fetchall()
         assert rows == [(1, hashlib.sha256(v1).hexdigest()), (2, hashlib.sha256(v2).hexdigest())]
         assert wh.latest_accepted([unit.unit_id], YEAR)["version"].tolist() == [2]
+
+
+def test_56b_a_warehouse_from_before_receipts_opened_read_only_still_answers(tmp_path: Path) -> None:
+    """``nianbao audit`` opens the file read-only, so receipts cannot be added: the current return is then the
+    highest version, as nianbao chose it when the file was written."""
+    unit = GOOD_UNITS[0]
+    v1, v2 = return_json_bytes(good_return(unit)), with_cells(unit, **{FEE_KEY: Decimal("9.5")})
+    run_batch(tmp_path, {"a.json": v1}, UNITS, batch_name="b1")
+    second = run_batch(tmp_path, {"a.json": v2}, UNITS, batch_name="b2")
+    con = duckdb.connect(str(second.warehouse_path))  # as an older nianbao left it: no receipts, its own view
+    con.execute("DROP TABLE receipts")
+    con.execute("CREATE OR REPLACE VIEW submission_status AS "
+                "SELECT s.*, false AS waived, s.status AS status_at_receipt FROM submissions s")
+    con.close()
+    with Warehouse(second.warehouse_path, read_only=True) as wh:
+        assert not wh.has_receipts
+        latest = wh.latest_accepted([unit.unit_id], YEAR)
+        assert (latest["sha256"].iloc[0], int(latest["version"].iloc[0])) == (hashlib.sha256(v2).hexdigest(), 2)
+        assert len(waivers_for_year(wh, YEAR)) == 0
 
 
 # --- a failure writing any output leaves no publication recorded and names the path ---------------------------------
