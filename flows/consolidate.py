@@ -30,6 +30,7 @@ from pipeline import steps  # noqa: E402
 from pipeline.memory import collector_paused  # noqa: E402
 from pipeline.run import PublicationBlocked, RunResult  # noqa: E402
 from schemas.failures import Failure  # noqa: E402
+from schemas.ids import check_id  # noqa: E402
 from warehouse.store import Warehouse  # noqa: E402
 
 IO_RETRIES = {"retries": 2, "retry_delay_seconds": 1}
@@ -141,6 +142,8 @@ def consolidate_district(
         out: Publication root: the report goes to OUT/<district>/<year>/, run evidence to OUT/runs/<run key>/.
     """
     logger = get_run_logger()
+    # the district id names OUT/<district>/<year>/ and the run's lock: a safe id or nothing at all (schemas/ids.py)
+    check_id(district, "district id ('district')")
     # UI-supplied paths must stay inside NIANBAO_ALLOWED_ROOTS; refused here, before any work (flows/operations.py)
     confine_run_paths(submissions=submissions, roster=roster, warehouse=warehouse, out=out)
     submissions_dir, out_dir = Path(submissions), Path(out)
@@ -246,6 +249,7 @@ def validate_submissions(
     would reject or miss. Records nothing: no warehouse, nothing under the publish folder; only the run's
     artifacts. Ends Failed when any return has a blocking (HARD or HARD-W) failure."""
     logger = get_run_logger()
+    check_id(district, "district id ('district')")
     confine_run_paths(submissions=submissions, roster=roster)
     submissions_dir = Path(submissions)
     paths, roster_ = collect_task(submissions_dir, Path(roster), district)

@@ -23,7 +23,6 @@ Chinese characters or ``../`` components make no difference.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from pathlib import Path
 from intake.csvfile import read_csv
 from intake.errors import IntakeError, UnreadableFile, WrongLayout
 from intake.jsonfile import read_json
+from intake.opened import read_once
 from intake.xlsx import read_form
 from schemas.failures import Failure, make
 from schemas.returns import CanonicalReturn
@@ -93,11 +93,12 @@ def read_parquet_submissions(path: Path) -> list[ReadOutcome]:
     from intake.parquet import read_table, returns_from_table, row_digests
 
     path = Path(path)
-    whole = read_submission(path)  # size limit, hashing, refusals; a Parquet file is not parsed there
-    if whole.failures:
+    whole = read_submission(path, keep_bytes=True)  # size limit, hashing, refusals; not parsed there
+    data, whole.data = whole.data, None
+    if whole.failures or data is None:
         return [whole]
     try:
-        table = read_table(path)
+        table = read_table(data)  # the bytes hashed, not the path again
         digests = row_digests(table)
         returns = returns_from_table(table)
     except IntakeError as exc:
@@ -121,18 +122,16 @@ def read_submission(path: Path, keep_bytes: bool = False) -> ReadOutcome:
         outcome.failures.append(make(exc.rule, exc.unit_id, detail=exc.detail, file=name))
         return outcome
 
-    try:
-        size = path.stat().st_size
-        outcome.size = size
-        if size > (MAX_PARQUET_BYTES if path.suffix.lower() == ".parquet" else MAX_FILE_BYTES):
-            outcome.sha256 = _hash_file(path)
-            too_big = f"the file is {size:,} bytes (limit {MAX_FILE_BYTES:,}); no return is this big"
-            return refuse(UnreadableFile(too_big))
-        data = path.read_bytes()
-    except OSError as exc:
-        return refuse(UnreadableFile(f"the file cannot be opened ({exc.strerror or exc})"))
-    outcome.sha256 = hashlib.sha256(data).hexdigest()
-    outcome.size = len(data)
+    limit = MAX_PARQUET_BYTES if path.suffix.lower() == ".parquet" else MAX_FILE_BYTES
+    try:  # one descriptor, never a symlink: these bytes are the ones hashed, judged and kept (intake/opened.py)
+        opened = read_once(path, limit)
+    except UnreadableFile as exc:
+        return refuse(exc)
+    outcome.sha256, outcome.size = opened.sha256, opened.size
+    if opened.data is None:
+        too_big = f"the file is {opened.size:,} bytes (limit {limit:,}); no return is this big"
+        return refuse(UnreadableFile(too_big))
+    data = opened.data
     if keep_bytes:
         outcome.data = data
     if not data:
@@ -160,7 +159,7 @@ def read_submission(path: Path, keep_bytes: bool = False) -> ReadOutcome:
             outcome.reader = reader
             return outcome
         else:
-            ret = _read_published(path)
+            ret = _read_published(data, name)  # the bytes read, not the path again
     except IntakeError as exc:
         return refuse(exc)
     except Exception as exc:  # noqa: BLE001 — last resort: a reader bug on one odd file must not stop the batch
@@ -170,21 +169,16 @@ def read_submission(path: Path, keep_bytes: bool = False) -> ReadOutcome:
     return outcome
 
 
-def _hash_file(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
-
-
 # --- published reports (text/HTML), read by intake.published when it is installed --------------------------------
 
 
-def _published_parser() -> tuple[Callable[[Path], CanonicalReturn], type[Exception], type[Exception]] | None:
-    """(parse_published_file, ParseError, OldFormatError) from intake.published, or None if it is not available."""
+def _published_parser() -> tuple[Callable[..., CanonicalReturn], type[Exception], type[Exception]] | None:
+    """(parse_published_bytes, ParseError, OldFormatError) from intake.published, or None if it is not available."""
     try:
         module = importlib.import_module("intake.published")
     except ImportError:
         return None
-    parse = getattr(module, "parse_published_file", None)
+    parse = getattr(module, "parse_published_bytes", None)
     if parse is None:
         return None
     parse_error = getattr(module, "ParseError", None) or _Never
@@ -196,13 +190,13 @@ class _Never(Exception):
     """Stands in for an error class the published-report module does not define."""
 
 
-def _read_published(path: Path) -> CanonicalReturn:
+def _read_published(data: bytes, name: str) -> CanonicalReturn:
     parser = _published_parser()
     if parser is None:
         raise UnreadableFile("published reports not supported yet (intake.published is not installed)")
     parse, parse_error, old_format = parser
     try:
-        return parse(path)
+        return parse(data, name)
     except old_format as exc:
         raise WrongLayout(f"published report in an older format: {exc}") from exc
     except parse_error as exc:

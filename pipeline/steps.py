@@ -32,6 +32,8 @@ from checkpoint.suite import CheckpointResult, run_node_checkpoint
 from intake.read import ReadOutcome, read_submissions
 from intake.roster import Roster
 from publish.atomic import PublishedFiles, publish
+from publish.confine import inside_out
+from schemas.ids import check_id
 from pipeline.memory import collector_paused
 from pipeline.hierarchy import SCOPE_BY_KIND, NotANode, Tree, build_tree  # noqa: F401 (NotANode: for callers)
 from publish.layout import ANNEX_KEYS
@@ -46,7 +48,7 @@ from schemas.validate import validate_frame
 from schemas.single_row import SINGLE_ROW_COLUMN, singles_of
 from schemas.crossyear import PRIOR_KEYS, check_cross_year, wide_from_long
 from schemas.frame import FEE_NOTE_COLUMN, stack, stack_with_notes
-from warehouse.archive import keep_original, keep_originals_packed, quarantine
+from warehouse.archive import keep_original, keep_originals_packed, quarantine, read_kept
 from audit.report import run_audit, write_audit
 from audit.waivers import deviation_notes, waiver_records
 from warehouse.store import Submission, Warehouse
@@ -92,7 +94,9 @@ def batches(items: Sequence[Any], size: int = READ_BATCH) -> list[list[Any]]:
 
 
 def read(paths: Sequence[Path]) -> list[ReadOutcome]:
-    return read_submissions(paths)
+    """Read every file, each outcome holding the bytes read: :func:`keep` archives and quarantines those bytes,
+    never the path again (a file swapped after reading is not what gets kept). read_checked archives at once."""
+    return read_submissions(paths, keep_bytes=True)
 
 
 def read_checked(paths: Sequence[Path], archive: Path | None = None) -> list[ReadOutcome]:
@@ -359,10 +363,14 @@ def keep(judged: Judged, warehouse_path: Path) -> None:
     kept: dict[str, str | Path] = {
         (o.container_sha256 if o.row is not None else o.sha256): o.kept for _, o in pairs if o.kept
     }
-    todo = {o.container_sha256: o.path for _, o in pairs if o.row is not None and o.container_sha256 not in kept}
-    todo |= {s.sha256: o.path for s, o in pairs if o.row is None and s.sha256 not in kept}
+    # the bytes read when the outcome holds them; else the path, copied only if it still has the hash read
+    # (warehouse.archive.NotTheBytesRead otherwise): a file swapped after reading is never kept in its place
+    todo: dict[str, Path | bytes] = {
+        o.container_sha256: o.path for _, o in pairs if o.row is not None and o.container_sha256 not in kept
+    }
+    todo |= {s.sha256: (o.data if o.data is not None else o.path) for s, o in pairs if o.row is None and s.sha256 not in kept}
 
-    def store(chunk: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    def store(chunk: list[tuple[str, Path | bytes]]) -> list[tuple[str, Path]]:
         return [(sha, keep_original(path, root, sha)) for sha, path in chunk]
 
     items = list(todo.items())
@@ -380,21 +388,16 @@ def keep(judged: Judged, warehouse_path: Path) -> None:
             blocking[sha].append(f)
     for sub, outcome in pairs:
         if sub.status == "rejected":
-            if outcome.row is None:
-                quarantine(outcome.path, root, sub.sha256, sub.original_name, blocking[sub.sha256])
+            if outcome.row is None:  # from the kept original (the bytes judged), never from the path again
+                quarantine(read_kept(sub.stored_path), root, sub.sha256, sub.original_name, blocking[sub.sha256])
             else:
                 _quarantine_row(outcome, root, sub, blocking[sub.sha256])
 
 
 def _quarantine_row(outcome: ReadOutcome, root: Path, sub: Submission, reasons: list[Failure]) -> None:
     """A rejected row of a many-returns file, set aside as the canonical JSON of what was read from it."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "row.json"
-        copy.write_text(json.dumps(outcome.ret.to_json() if outcome.ret else {}, ensure_ascii=False, indent=1),
-                        encoding="utf-8")
-        quarantine(copy, root, sub.sha256, sub.original_name + ".json", reasons)
+    data = json.dumps(outcome.ret.to_json() if outcome.ret else {}, ensure_ascii=False, indent=1).encode("utf-8")
+    quarantine(data, root, sub.sha256, sub.original_name + ".json", reasons)
 
 
 def run_key(
@@ -817,8 +820,9 @@ def all_cells_present(cells: dict[str, Any]) -> bool:
 
 
 def run_folder(out_root: Path, key: str) -> Path:
-    """Where a run's audit report and Data Docs go: ``OUT/runs/<run key>/`` (never inside a publish folder)."""
-    return Path(out_root) / "runs" / key
+    """Where a run's audit report and Data Docs go: ``OUT/runs/<run key>/`` (never inside a publish folder).
+    The key must be a safe id and the folder must resolve inside OUT (publish.confine)."""
+    return inside_out(out_root, Path(out_root) / "runs" / check_id(key, "run key"), "run folder")
 
 
 def write_audit_report(warehouse: Warehouse, key: str, out_root: Path, result: CheckpointResult | None = None) -> Path:

@@ -151,8 +151,8 @@ def test_published_report_errors_map_to_rules(tmp_path: Path, monkeypatch: pytes
     class OldFormatError(ParseError):
         pass
 
-    def parse_published_file(path: Path):
-        text = Path(path).read_text(encoding="utf-8")
+    def parse_published_bytes(data: bytes, source_name: str = ""):  # the bytes read, never the path again
+        text = data.decode("utf-8")
         if "old" in text:
             raise OldFormatError("2019 trial format: 本年新制作数量")
         if "bad" in text:
@@ -160,7 +160,7 @@ def test_published_report_errors_map_to_rules(tmp_path: Path, monkeypatch: pytes
         return lianyun_return()
 
     fake = types.ModuleType("intake.published")
-    fake.ParseError, fake.OldFormatError, fake.parse_published_file = ParseError, OldFormatError, parse_published_file
+    fake.ParseError, fake.OldFormatError, fake.parse_published_bytes = ParseError, OldFormatError, parse_published_bytes
     monkeypatch.setitem(sys.modules, "intake.published", fake)
     for name, text in (("old.html", "old"), ("bad.txt", "bad"), ("good.htm", "good")):
         (tmp_path / name).write_text(text, encoding="utf-8")
