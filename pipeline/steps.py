@@ -31,7 +31,7 @@ from checkpoint.nodes import build_node_checks
 from checkpoint.suite import CheckpointResult, run_node_checkpoint
 from intake.read import ReadOutcome, read_submissions
 from intake.roster import Roster
-from publish.atomic import PublishedFiles, publish
+from publish.atomic import PublishedFiles, publish, publish_many
 from publish.confine import inside_out
 from schemas.ids import check_id
 from pipeline.memory import collector_paused
@@ -582,10 +582,10 @@ def why_missing(warehouse: Warehouse, consolidation: Consolidation) -> list[dict
 # keeps an older run's publication, and the published reports would no longer add up. Run the blocked sibling
 # districts on their own (``--district``) to publish them meanwhile.
 #
-# Each node's report goes atomically into OUT/<node_id>/<year>/ (publish.atomic). Every report is built and
-# checked before the first one is written, then nodes are written children first. A crash between two nodes
-# leaves some at this run and others at the previous one (each manifest names its run); rerunning the same
-# inputs republishes them all, byte for byte.
+# Every node's report is built and checked before anything is written; then publish.atomic.publish_many stages
+# all of them and switches them in with ONE rename (OUT/<node>/<year>/ is read through OUT/.published/current):
+# a crash at any point leaves every node at the previous run or every node at this one, never a mix, and the
+# next publication clears what the dead one left. The warehouse records the publications after the switch.
 
 
 @dataclass
@@ -756,11 +756,18 @@ def _publish_node(
 ) -> PublishedFiles:
     node_id = report.district_id
     files = publish(report, out_root, manifest(key, node_id, consolidation.year, roster, consolidation, warehouse, result, data))
-    manifest_sha = hashlib.sha256((files.folder / "manifest.json").read_bytes()).hexdigest()
+    _record_node(warehouse, consolidation, key, node_id, files)
+    return files
+
+
+def _record_node(
+    warehouse: Warehouse, consolidation: Consolidation, key: str, node_id: str, files: PublishedFiles
+) -> None:
+    """The warehouse's record of one published node (after its files are in place, never before)."""
+    manifest_sha = files.files["manifest.json"]  # the sha256 of the manifest bytes written (publish.atomic)
     if node_id == consolidation.node_id:  # the run's own node: the `publications` row, as for a district run
         warehouse.record_publication(key, node_id, consolidation.year, str(files.folder), manifest_sha, files.files)
     warehouse.record_node_publication(key, node_id, consolidation.year, str(files.folder), manifest_sha, files.files)
-    return files
 
 
 def publish_report(
@@ -802,10 +809,14 @@ def publish_all(
     reports = [node_report(consolidation, roster, n.unit_id, warehouse, data) for n in tree.bottom_up()]
     for report in reports:  # refuse before writing anything when any report cannot be rendered
         check_report(report)
-    return {
-        report.district_id: _publish_node(report, consolidation, roster, warehouse, out_root, key, result, data)
-        for report in reports
-    }
+    items = [
+        (r, manifest(key, r.district_id, consolidation.year, roster, consolidation, warehouse, result, data))
+        for r in reports
+    ]
+    published = publish_many(items, out_root)  # every node staged, then ONE switch: all of them or none
+    for report in reports:
+        _record_node(warehouse, consolidation, key, report.district_id, published[report.district_id])
+    return {report.district_id: published[report.district_id] for report in reports}
 
 
 def checkpoint_rows(result: CheckpointResult) -> list[tuple[str, str, bool, list[dict[str, Any]]]]:
