@@ -163,6 +163,7 @@ class Store:
         os.symlink(generation, nxt)
         os.replace(nxt, self.root / CURRENT)
         fsync_dir(self.root)
+        step("switched")  # a point too: switched, nothing cleaned up yet
 
     def collect_garbage(self, step: Step = _no_step) -> list[Path]:
         """Remove everything ``current`` does not reach (see the module note); returns what was removed.
