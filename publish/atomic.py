@@ -164,7 +164,7 @@ def _publish_locked(
     entries = dict(previous)
     for (report, manifest), (node, year) in zip(items, nodes):  # stage every node
         step("stage")
-        staging = store.staging(node, year)
+        staging = inside_out(out, store.staging(node, year), f"staging folder of node {node}")
         files = write_files(report, manifest, staging)
         step("stage")
         store.commit_payload(staging, node, year, files[MANIFEST][:16])

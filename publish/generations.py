@@ -115,6 +115,9 @@ class Store:
 
     def staging(self, node: str, year: int) -> Path:
         folder = self.data / node / str(year)
+        for part in (self.data, self.data / node, folder):  # a symlink planted here would lead the write out
+            if part.is_symlink():
+                raise OSError(f"{part} is a symbolic link; the publication store holds none there")
         folder.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=folder))
         os.chmod(staging, 0o755)  # mkdtemp makes it 0700; a published folder is meant to be read
