@@ -114,7 +114,7 @@ def publish_many(
     nodes = _checked_nodes(items)
     out = Path(out_root)
     store = Store(out)
-    what = ", ".join(f"{n} {y}" for n, y in nodes)
+    what = ", ".join(f"{n} {y}" for n, y in nodes[:5]) + (f" and {len(nodes) - 5} more nodes" if len(nodes) > 5 else "")
     created = _missing_ancestors(store.root)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -155,7 +155,7 @@ def _publish_locked(
     links: list[Path],
 ) -> dict[str, PublishedFiles]:
     """Under the store's lock: recover, stage every node, make the links, build the generation, switch."""
-    store.collect_garbage(step)  # recovery: whatever a killed publisher left
+    store.collect_garbage(step, "recover")  # recovery: whatever a killed publisher left
     for node, year in nodes:
         _recover_node_leftovers(out / node, year, step)
     previous = store.entries()

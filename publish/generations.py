@@ -168,7 +168,7 @@ class Store:
         fsync_dir(self.root)
         step("switched")  # a point too: switched, nothing cleaned up yet
 
-    def collect_garbage(self, step: Step = _no_step) -> list[Path]:
+    def collect_garbage(self, step: Step = _no_step, stage: str = "cleanup") -> list[Path]:
         """Remove everything ``current`` does not reach (see the module note); returns what was removed.
         Only under the lock: another publisher's work in progress would look like garbage."""
         removed: list[Path] = []
@@ -179,7 +179,7 @@ class Store:
         for entry in sorted(self.root.iterdir()):
             stale_gen = entry.name.startswith(GEN_PREFIX) and entry.name != current
             if stale_gen or entry.name.startswith(NEXT_PREFIX):
-                step("cleanup")
+                step(stage)
                 _remove(entry)
                 removed.append(entry)
         if self.data.is_dir():
@@ -188,7 +188,7 @@ class Store:
                     wanted = keep.get((node_dir.name, int(year_dir.name))) if year_dir.name.isdigit() else None
                     for payload in sorted(year_dir.iterdir()):
                         if payload.name != wanted:
-                            step("cleanup")
+                            step(stage)
                             _remove(payload)
                             removed.append(payload)
                     if wanted is None:

@@ -160,3 +160,49 @@ def test_a_kill_at_every_point_leaves_all_old_or_all_new_and_the_next_run_publis
     assert ("migrate" in stages) == (scenario == "legacy")
     print(f"\n[kill -9] {scenario}: {k - 1} trials, {outcomes['old']} left all old, {outcomes['new']} all new; "
           + ", ".join(f"{s} {n}" for (sc, s), n in sorted(TRIALS.items()) if sc == scenario))
+
+
+def test_a_kill_during_the_recovery_of_a_killed_publication_is_recovered_too(tmp_path: Path) -> None:
+    """The next run's recovery is itself killed at each of its points: still all old or all new, and the run after
+    that publishes all. The first crash is just before the switch: every node staged, a generation built."""
+    nodes = ELEVEN[:4]
+    base = tmp_path / "base"
+    publish_many(items("old", nodes), base)
+    before, after = dict.fromkeys(nodes, "old"), dict.fromkeys(nodes, "new")
+    fork = multiprocessing.get_context("fork")
+
+    def killed_at(out: Path, k: int) -> str:
+        stage_file = tmp_path / "stage"
+        proc = fork.Process(target=child, args=(out, nodes, k, stage_file))
+        proc.start()
+        proc.join(120)
+        return stage_file.read_text(encoding="utf-8") if proc.exitcode == -signal.SIGKILL else "done"
+
+    k = 1
+    while killed_at(base, k) != "switch":  # a fresh copy of the old state each time, until the kill hits the switch
+        shutil.rmtree(base)
+        publish_many(items("old", nodes), base)
+        k += 1
+    assert shown(base, nodes) == before
+    leftovers = [p for p in Store(base).root.iterdir() if p.name.startswith(GEN_PREFIX)]
+    assert len(leftovers) == 2  # the current generation and the one never switched to
+    stages: Counter[str] = Counter()
+    j = 0
+    while True:
+        j += 1
+        out = tmp_path / f"again-{j}"
+        shutil.copytree(base, out, symlinks=True)
+        stage = killed_at(out, j)
+        if stage == "done":
+            assert shown(out, nodes) == after
+            assert_clean(out, nodes)
+            break
+        assert shown(out, nodes) in (before, after), f"killed at step {j} of the recovering run ({stage})"
+        stages[stage] += 1
+        TRIALS[("recovery", stage)] += 1
+        publish_many(items("new", nodes), out)
+        assert shown(out, nodes) == after
+        assert_clean(out, nodes)
+        shutil.rmtree(out)
+    assert stages["recover"] == 5  # the four staged payloads and the generation never switched to
+    print(f"\n[kill -9] recovery: {j - 1} trials; " + ", ".join(f"{s} {n}" for s, n in sorted(stages.items())))
