@@ -46,19 +46,19 @@ def collect_task(submissions: Path, roster_file: Path, district: str) -> tuple[l
 
 
 @task(name="read-batch", **IO_RETRIES, **PLAIN)
-def read_task(paths: list[Path], archive: Path | None = None) -> list[ReadOutcome]:
+def read_task(paths: list[Path], archive: Path | None = None, root: Path | None = None) -> list[ReadOutcome]:
     # read, check each narrative (the per-return work) and archive the originals, where the batch runs
-    return steps.read_checked(paths, archive)
+    return steps.read_checked(paths, archive, root)
 
 
-def read_all(paths: list[Path], archive: Path | None = None) -> list[ReadOutcome]:
+def read_all(paths: list[Path], archive: Path | None = None, root: Path | None = None) -> list[ReadOutcome]:
     """Every batch submitted at once to the task runner (a thread pool, or Dask workers with ``--dask``), then
     gathered in order; one task run per batch of ``steps.READ_BATCH`` files, never one per return. ``archive``:
     the warehouse's files folder, where the workers keep the originals as they read them (steps.read_checked)."""
     progress = reporter()
     progress.files_found(len(paths))
     batches = steps.batches(paths, steps.READ_BATCH)
-    futures = [read_task.submit(batch, archive) for batch in batches]
+    futures = [read_task.submit(batch, archive, root) for batch in batches]
     outcomes: list[ReadOutcome] = []
     for batch, future in zip(batches, futures):
         outcomes.extend(future.result())
@@ -152,7 +152,7 @@ def consolidate_district(
     with one_run_at_a_time(district, year), Warehouse(Path(warehouse)) as wh, collector_paused():
         arm_crash_test_pause(wh)  # inert unless NIANBAO_TEST_PAUSE_AT is set (crash tests)
         paths, roster_ = collect_task(submissions_dir, Path(roster), district)
-        outcomes = read_all(paths, steps.files_root(wh.path))
+        outcomes = read_all(paths, steps.files_root(wh.path), submissions_dir)  # no folder symlink followed
         judged = judge_all(outcomes, roster_, district, year, submissions_dir)
         judged = cross_year_task(wh, judged, roster_, year)  # Y1, P2, P3, P5, P6 against last year's returns
         evidence = steps.run_evidence(wh, year, [u.unit_id for u in roster_.below(district)])  # waivers, last year
@@ -253,7 +253,7 @@ def validate_submissions(
     confine_run_paths(submissions=submissions, roster=roster)
     submissions_dir = Path(submissions)
     paths, roster_ = collect_task(submissions_dir, Path(roster), district)
-    outcomes = read_all(paths)
+    outcomes = read_all(paths, None, submissions_dir)
     judged = judge_all(outcomes, roster_, district, year, submissions_dir)
     accepted_units = {s.unit_id for s in judged.accepted}
     failures = [f for _, f in judged.failures]

@@ -31,13 +31,40 @@ class Opened:
     data: bytes | None  # the bytes, or None when there were more than the limit (hashed, not kept in memory)
 
 
-def read_once(path: Path, limit: int) -> Opened:
+def _open_below(root: Path, path: Path) -> int:
+    """Open ``path`` by walking down from ``root`` one folder at a time, none of them followed if it is a symlink
+    (openat with O_NOFOLLOW): a sub-folder swapped for a link to ``/etc`` after collect is not entered."""
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    parts = rel.split(os.sep)
+    if rel.startswith("..") or os.path.isabs(rel) or not parts or parts[-1] in ("", ".", ".."):
+        raise UnreadableFile(f"the file is not inside the submissions folder {root}; it was not read")
+    folder = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        for part in parts[:-1]:
+            try:
+                inner = os.open(part, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+                                | getattr(os, "O_CLOEXEC", 0), dir_fd=folder)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    raise UnreadableFile(
+                        f"the folder {part!r} on its path is a symbolic link or not a folder; it was not followed"
+                    ) from exc
+                raise
+            os.close(folder)
+            folder = inner
+        return os.open(parts[-1], _FLAGS, dir_fd=folder)
+    finally:
+        os.close(folder)
+
+
+def read_once(path: Path, limit: int, root: Path | None = None) -> Opened:
     """Every byte of ``path`` through one descriptor; more than ``limit`` bytes are hashed but not returned.
+    ``root`` (the submissions folder): the path is opened by walking down from it, no folder symlink followed.
 
     Raises :class:`UnreadableFile` (rule I1) for a symlink, anything but a regular file, or an open/read error;
     the message says which."""
     try:
-        fd = os.open(path, _FLAGS)
+        fd = _open_below(root, path) if root is not None else os.open(path, _FLAGS)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise UnreadableFile(

@@ -74,26 +74,27 @@ class ReadOutcome:
     data: bytes | None = field(default=None, repr=False)
 
 
-def read_submissions(paths: Iterable[Path], keep_bytes: bool = False) -> list[ReadOutcome]:
+def read_submissions(paths: Iterable[Path], keep_bytes: bool = False, root: Path | None = None) -> list[ReadOutcome]:
     """Read every file, in the order given; a Parquet file gives one outcome per row. ``keep_bytes``: each
-    outcome of a one-return file also holds the bytes read (``outcome.data``)."""
+    outcome of a one-return file also holds the bytes read (``outcome.data``). ``root``: the submissions folder
+    the paths were collected from; each is then opened walking down from it (intake.opened.read_once)."""
     out: list[ReadOutcome] = []
     for p in paths:
         p = Path(p)
         if p.suffix.lower() == ".parquet":
-            out.extend(read_parquet_submissions(p))
+            out.extend(read_parquet_submissions(p, root))
         else:
-            out.append(read_submission(p, keep_bytes))
+            out.append(read_submission(p, keep_bytes, root))
     return out
 
 
-def read_parquet_submissions(path: Path) -> list[ReadOutcome]:
+def read_parquet_submissions(path: Path, root: Path | None = None) -> list[ReadOutcome]:
     """Every row of a Parquet file of returns (:mod:`intake.parquet`) as its own outcome; a file that cannot be
     read, or is another layout, is one unreadable outcome. Never raises for bad input."""
     from intake.parquet import read_table, returns_from_table, row_digests
 
     path = Path(path)
-    whole = read_submission(path, keep_bytes=True)  # size limit, hashing, refusals; not parsed there
+    whole = read_submission(path, keep_bytes=True, root=root)  # size limit, hashing, refusals; not parsed there
     data, whole.data = whole.data, None
     if whole.failures or data is None:
         return [whole]
@@ -111,7 +112,7 @@ def read_parquet_submissions(path: Path) -> list[ReadOutcome]:
     ]
 
 
-def read_submission(path: Path, keep_bytes: bool = False) -> ReadOutcome:
+def read_submission(path: Path, keep_bytes: bool = False, root: Path | None = None) -> ReadOutcome:
     """Read one submitted file into a return, or say why it cannot be read. Never raises for bad input.
     ``keep_bytes``: also keep the bytes read in ``outcome.data`` (even when the file is refused)."""
     path = Path(path)
@@ -124,7 +125,7 @@ def read_submission(path: Path, keep_bytes: bool = False) -> ReadOutcome:
 
     limit = MAX_PARQUET_BYTES if path.suffix.lower() == ".parquet" else MAX_FILE_BYTES
     try:  # one descriptor, never a symlink: these bytes are the ones hashed, judged and kept (intake/opened.py)
-        opened = read_once(path, limit)
+        opened = read_once(path, limit, root)
     except UnreadableFile as exc:
         return refuse(exc)
     outcome.sha256, outcome.size = opened.sha256, opened.size

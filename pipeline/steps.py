@@ -93,13 +93,13 @@ def batches(items: Sequence[Any], size: int = READ_BATCH) -> list[list[Any]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-def read(paths: Sequence[Path]) -> list[ReadOutcome]:
+def read(paths: Sequence[Path], root: Path | None = None) -> list[ReadOutcome]:
     """Read every file, each outcome holding the bytes read: :func:`keep` archives and quarantines those bytes,
     never the path again (a file swapped after reading is not what gets kept). read_checked archives at once."""
-    return read_submissions(paths, keep_bytes=True)
+    return read_submissions(paths, keep_bytes=True, root=root)  # root: no folder symlink followed below it
 
 
-def read_checked(paths: Sequence[Path], archive: Path | None = None) -> list[ReadOutcome]:
+def read_checked(paths: Sequence[Path], archive: Path | None = None, root: Path | None = None) -> list[ReadOutcome]:
     """:func:`read`, plus the narrative checks X1–X3 of every return that names its unit: the only per-return work
     of validation, so it runs where the batch is read (in parallel on a Dask cluster); :func:`judge` then only runs
     the stacked, vectorised checks. A published report names no unit id: judge checks it after resolving its name.
@@ -109,7 +109,7 @@ def read_checked(paths: Sequence[Path], archive: Path | None = None) -> list[Rea
     (warehouse.archive.keep_originals_packed: one file write per batch, not one per return), a many-returns file
     (Parquet) as a file of its own. Only where that folder is reachable (this machine, or a shared file system)."""
     with collector_paused():  # a worker builds thousands of returns at once (pipeline/memory.py)
-        outcomes = read_submissions(paths, keep_bytes=archive is not None)
+        outcomes = read_submissions(paths, keep_bytes=archive is not None, root=root)
     for o in outcomes:
         if o.ret is not None and o.ret.unit_id:
             o.narrative_failures = check_narrative(o.ret) if o.ret.narrative else []

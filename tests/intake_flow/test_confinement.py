@@ -154,3 +154,26 @@ def test_a_path_copied_after_reading_must_still_hold_the_bytes_read(tmp_path: Pa
     with pytest.raises(NotTheBytesRead, match="regular file"):
         keep_original(src, tmp_path / "files", sha)
     assert everything_under(tmp_path / "files") == []
+
+
+def test_a_sub_folder_swapped_for_a_symlink_between_collect_and_read_is_not_entered(tmp_path: Path) -> None:
+    """O_NOFOLLOW guards the file's own name; the folders above it are walked down from the submissions folder
+    one at a time (openat, O_NOFOLLOW), so a sub-folder replaced by a link to another folder is not entered."""
+    units = roster_units()
+    unit = departments(units)[0]
+    subs = tmp_path / "subs"
+    (subs / "dept").mkdir(parents=True)
+    (subs / "dept" / "return.json").write_bytes(return_json_bytes(good_return(unit)))
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "return.json").write_bytes(SECRET)
+
+    paths = steps.collect(subs)
+    (subs / "dept").rename(tmp_path / "moved-away")
+    os.symlink(outside, subs / "dept")  # after collect, before read
+    [outcome] = steps.read(paths, root=subs)
+    assert outcome.ret is None and outcome.sha256 == "" and outcome.data is None
+    [failure] = outcome.failures
+    assert failure.rule == "I1" and "'dept' on its path is a symbolic link" in failure.detail
+    [unguarded] = steps.read(paths)  # without the root only the last name is guarded: why the flow passes it
+    assert unguarded.data == SECRET
