@@ -158,7 +158,13 @@ def run_consolidation(
     from flows.progress import progress_bar
     from flows.scaleout import with_task_runner
     from pipeline.run import PublicationBlocked
+    from schemas.ids import UnsafeId, check_id
 
+    try:  # before the flow starts: a district id of "..", "/etc" or "a/b" never reaches a path (schemas/ids.py)
+        check_id(district, "district id (--district)")
+    except UnsafeId as exc:
+        err.print(f"ERROR: {exc}", markup=False, highlight=False)
+        return EXIT_ERROR
     console.print(f"Consolidating {district} {year} from {submissions} (roster {roster}) …")
     with progress_bar(progress, console):
         state = with_task_runner(consolidate_district, dask)(

@@ -30,6 +30,7 @@ from pipeline import steps  # noqa: E402
 from pipeline.memory import collector_paused  # noqa: E402
 from pipeline.run import PublicationBlocked, RunResult  # noqa: E402
 from schemas.failures import Failure  # noqa: E402
+from schemas.ids import check_id  # noqa: E402
 from warehouse.store import Warehouse  # noqa: E402
 
 IO_RETRIES = {"retries": 2, "retry_delay_seconds": 1}
@@ -45,19 +46,19 @@ def collect_task(submissions: Path, roster_file: Path, district: str) -> tuple[l
 
 
 @task(name="read-batch", **IO_RETRIES, **PLAIN)
-def read_task(paths: list[Path], archive: Path | None = None) -> list[ReadOutcome]:
+def read_task(paths: list[Path], archive: Path | None = None, root: Path | None = None) -> list[ReadOutcome]:
     # read, check each narrative (the per-return work) and archive the originals, where the batch runs
-    return steps.read_checked(paths, archive)
+    return steps.read_checked(paths, archive, root)
 
 
-def read_all(paths: list[Path], archive: Path | None = None) -> list[ReadOutcome]:
+def read_all(paths: list[Path], archive: Path | None = None, root: Path | None = None) -> list[ReadOutcome]:
     """Every batch submitted at once to the task runner (a thread pool, or Dask workers with ``--dask``), then
     gathered in order; one task run per batch of ``steps.READ_BATCH`` files, never one per return. ``archive``:
     the warehouse's files folder, where the workers keep the originals as they read them (steps.read_checked)."""
     progress = reporter()
     progress.files_found(len(paths))
     batches = steps.batches(paths, steps.READ_BATCH)
-    futures = [read_task.submit(batch, archive) for batch in batches]
+    futures = [read_task.submit(batch, archive, root) for batch in batches]
     outcomes: list[ReadOutcome] = []
     for batch, future in zip(batches, futures):
         outcomes.extend(future.result())
@@ -148,6 +149,8 @@ def consolidate_district(
         out: Publication root: the report goes to OUT/<district>/<year>/, run evidence to OUT/runs/<run key>/.
     """
     logger = get_run_logger()
+    # the district id names OUT/<district>/<year>/ and the run's lock: a safe id or nothing at all (schemas/ids.py)
+    check_id(district, "district id ('district')")
     # UI-supplied paths must stay inside NIANBAO_ALLOWED_ROOTS; refused here, before any work (flows/operations.py)
     confine_run_paths(submissions=submissions, roster=roster, warehouse=warehouse, out=out)
     submissions_dir, out_dir = Path(submissions), Path(out)
@@ -157,7 +160,7 @@ def consolidate_district(
     with one_run_at_a_time(district, year), Warehouse(Path(warehouse)) as wh, collector_paused():
         arm_crash_test_pause(wh)  # inert unless NIANBAO_TEST_PAUSE_AT is set (crash tests)
         paths, roster_ = collect_task(submissions_dir, Path(roster), district)
-        outcomes = read_all(paths, steps.files_root(wh.path))
+        outcomes = read_all(paths, steps.files_root(wh.path), submissions_dir)  # no folder symlink followed
         judged = judge_all(outcomes, roster_, district, year, submissions_dir)
         judged = cross_year_task(wh, judged, roster_, year)  # Y1, P2, P3, P5, P6 against last year's returns
         evidence = steps.run_evidence(  # waivers, last year, files re-sent after another version
@@ -256,10 +259,11 @@ def validate_submissions(
     would reject or miss. Records nothing: no warehouse, nothing under the publish folder; only the run's
     artifacts. Ends Failed when any return has a blocking (HARD or HARD-W) failure."""
     logger = get_run_logger()
+    check_id(district, "district id ('district')")
     confine_run_paths(submissions=submissions, roster=roster)
     submissions_dir = Path(submissions)
     paths, roster_ = collect_task(submissions_dir, Path(roster), district)
-    outcomes = read_all(paths)
+    outcomes = read_all(paths, None, submissions_dir)
     judged = judge_all(outcomes, roster_, district, year, submissions_dir)
     accepted_units = {s.unit_id for s in judged.accepted}
     failures = [f for _, f in judged.failures]

@@ -155,8 +155,8 @@ def arm_crash_test_pause(warehouse: Any) -> None:
 
     - ``load``: inside the warehouse's load transaction, after the run, submission and cell rows were inserted and
       before COMMIT;
-    - ``publish``: inside the atomic publication, after all four files were written to the staging folder and
-      before it is renamed into place.
+    - ``publish``: inside the atomic publication, after every node's four files were staged and before the one
+      switch of ``OUT/.published/current`` that publishes them all (publish/generations.py).
 
     The hook wraps those two internal calls for this process only. On reaching the point it creates the file named
     by ``NIANBAO_TEST_PAUSE_MARK`` (if set) and sleeps ``NIANBAO_TEST_PAUSE_SECONDS`` (default 120), or until the file
@@ -168,9 +168,9 @@ def arm_crash_test_pause(warehouse: Any) -> None:
     if step == "load":
         warehouse._insert_failures = _pausing(warehouse._insert_failures, step)
     elif step == "publish":
-        import publish.atomic
+        from publish.generations import Store
 
-        publish.atomic._swap_in = _pausing(publish.atomic._swap_in, step)
+        Store.switch = _pausing(Store.switch, step)  # type: ignore[method-assign]
     else:
         raise ValueError(f"{PAUSE_ENV}={step!r}: expected 'load' or 'publish'")
 

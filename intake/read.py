@@ -28,7 +28,6 @@ Chinese characters or ``../`` components make no difference.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +36,7 @@ from intake.csvfile import read_csv
 from intake.errors import IntakeError, UnreadableFile
 from intake.jsonfile import read_json
 from intake.sound import check_text
+from intake.opened import read_once
 from intake.report_readers import REPORT_READERS, read_report
 from intake.sniff import SUFFIX_KINDS, describe, kind_of
 from intake.xlsx import read_form
@@ -87,32 +87,34 @@ class ReadOutcome:
     data: bytes | None = field(default=None, repr=False)
 
 
-def read_submissions(paths: Iterable[Path], keep_bytes: bool = False) -> list[ReadOutcome]:
+def read_submissions(paths: Iterable[Path], keep_bytes: bool = False, root: Path | None = None) -> list[ReadOutcome]:
     """Read every file, in the order given; a Parquet file gives one outcome per row. ``keep_bytes``: each
-    outcome of a one-return file also holds the bytes read (``outcome.data``)."""
+    outcome of a one-return file also holds the bytes read (``outcome.data``). ``root``: the submissions folder
+    the paths were collected from; each is then opened walking down from it (intake.opened.read_once)."""
     out: list[ReadOutcome] = []
     for p in paths:
         p = Path(p)
         if p.suffix.lower() == ".parquet":
-            out.extend(read_parquet_submissions(p))
+            out.extend(read_parquet_submissions(p, root))
             continue
-        outcome = read_submission(p, keep_bytes)
+        outcome = read_submission(p, keep_bytes, root)
         # a Parquet file under another name: found by its content, then read row by row
-        out.extend(read_parquet_submissions(p) if outcome.reader == "parquet" else [outcome])
+        out.extend(read_parquet_submissions(p, root) if outcome.reader == "parquet" else [outcome])
     return out
 
 
-def read_parquet_submissions(path: Path) -> list[ReadOutcome]:
+def read_parquet_submissions(path: Path, root: Path | None = None) -> list[ReadOutcome]:
     """Every row of a Parquet file of returns (:mod:`intake.parquet`) as its own outcome; a file that cannot be
     read, or is another layout, is one unreadable outcome. Never raises for bad input."""
     from intake.parquet import read_table, returns_from_table, row_digests
 
     path = Path(path)
-    whole = read_submission(path)  # size limit, hashing, refusals; a Parquet file is not parsed there
-    if whole.failures:
+    whole = read_submission(path, keep_bytes=True, root=root)  # size limit, hashing, refusals; not parsed there
+    data, whole.data = whole.data, None
+    if whole.failures or data is None:
         return [whole]
     try:
-        table = read_table(path)
+        table = read_table(data)  # the bytes hashed, not the path again
         digests = row_digests(table)
         returns = returns_from_table(table)
     except IntakeError as exc:
@@ -125,7 +127,7 @@ def read_parquet_submissions(path: Path) -> list[ReadOutcome]:
     ]
 
 
-def read_submission(path: Path, keep_bytes: bool = False) -> ReadOutcome:
+def read_submission(path: Path, keep_bytes: bool = False, root: Path | None = None) -> ReadOutcome:
     """Read one submitted file into a return, or say why it cannot be read. Never raises for bad input.
     ``keep_bytes``: also keep the bytes read in ``outcome.data`` (even when the file is refused)."""
     path = Path(path)
@@ -136,18 +138,16 @@ def read_submission(path: Path, keep_bytes: bool = False) -> ReadOutcome:
         outcome.failures.append(make(exc.rule, exc.unit_id, cell=exc.cell, detail=exc.detail, file=name))
         return outcome
 
-    try:
-        size = path.stat().st_size
-        outcome.size = size
-        if size > (MAX_PARQUET_BYTES if path.suffix.lower() == ".parquet" else MAX_FILE_BYTES):
-            outcome.sha256 = _hash_file(path)
-            too_big = f"the file is {size:,} bytes (limit {MAX_FILE_BYTES:,}); no return is this big"
-            return refuse(UnreadableFile(too_big))
-        data = path.read_bytes()
-    except OSError as exc:
-        return refuse(UnreadableFile(f"the file cannot be opened ({exc.strerror or exc})"))
-    outcome.sha256 = hashlib.sha256(data).hexdigest()
-    outcome.size = len(data)
+    limit = MAX_PARQUET_BYTES if path.suffix.lower() == ".parquet" else MAX_FILE_BYTES
+    try:  # one descriptor, never a symlink: these bytes are the ones hashed, judged and kept (intake/opened.py)
+        opened = read_once(path, limit, root)
+    except UnreadableFile as exc:
+        return refuse(exc)
+    outcome.sha256, outcome.size = opened.sha256, opened.size
+    if opened.data is None:
+        too_big = f"the file is {opened.size:,} bytes (limit {limit:,}); no return is this big"
+        return refuse(UnreadableFile(too_big))
+    data = opened.data
     if keep_bytes:
         outcome.data = data
     if not data:
@@ -180,7 +180,7 @@ def read_submission(path: Path, keep_bytes: bool = False) -> ReadOutcome:
             outcome.reader = reader
             return outcome
         else:
-            ret = read_report(data, name, kind)
+            ret = read_report(data, name, kind)  # the bytes read, not the path again
         # a lone surrogate can only come from a JSON escape (\ud83d): strict UTF-8/GB18030 decoding and XML never
         # make one, so the 150,000 plain JSON returns of a big run are spared the scan
         if reader != "json" or b"\\ud" in data or b"\\uD" in data:
@@ -198,8 +198,3 @@ def read_submission(path: Path, keep_bytes: bool = False) -> ReadOutcome:
 
 # a name and a content that are the same thing for the reader (an .htm page sniffed as text, a .txt holding tags)
 _SAME = frozenset({("text", "html"), ("html", "text")})
-
-
-def _hash_file(path: Path) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()

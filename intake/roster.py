@@ -8,6 +8,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemas.ids import UnsafeId, check_id
 from schemas.roster import AGGREGATE_KINDS, KINDS, RosterUnit
 
 HEADER = ["unit_id", "unit_name", "kind", "parent_id"]
@@ -50,6 +51,11 @@ class Roster:
 def read_roster(path: Path, district_id: str | None = None) -> Roster:
     """Read and check a roster; ``district_id``, when given, must be a row of it."""
     path = Path(path)
+    if district_id is not None:  # it names the run's output folder: refused before the roster is even read
+        try:
+            check_id(district_id, "district id")
+        except UnsafeId as exc:
+            raise RosterError(f"Roster {path}: {exc}") from exc
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -75,6 +81,12 @@ def read_roster(path: Path, district_id: str | None = None) -> Roster:
         unit_id, unit_name, kind, parent_id = (c.strip() for c in row)
         if not unit_id:
             raise RosterError(f"Roster {path}, line {line_no}, column unit_id: empty.")
+        for column, value in (("unit_id", unit_id), ("parent_id", parent_id)):
+            if value:  # ids become folder names (OUT/<node>/<year>/): schemas.ids
+                try:
+                    check_id(value, column)
+                except UnsafeId as exc:
+                    raise RosterError(f"Roster {path}, line {line_no}, column {column}: {exc}") from exc
         if unit_id in line_of:
             raise RosterError(
                 f"Roster {path}, line {line_no}, column unit_id: {unit_id} appears twice (lines {line_of[unit_id]} "

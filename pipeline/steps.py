@@ -31,7 +31,9 @@ from checkpoint.nodes import build_node_checks
 from checkpoint.suite import CheckpointResult, run_node_checkpoint
 from intake.read import ReadOutcome, read_submissions
 from intake.roster import Roster
-from publish.atomic import PublishedFiles, publish
+from publish.atomic import PublishedFiles, publish, publish_many
+from publish.confine import inside_out
+from schemas.ids import check_id
 from pipeline.memory import collector_paused
 from pipeline.hierarchy import SCOPE_BY_KIND, NotANode, Tree, build_tree  # noqa: F401 (NotANode: for callers)
 from publish.layout import ANNEX_KEYS
@@ -48,7 +50,7 @@ from schemas.single_row import SINGLE_ROW_COLUMN, singles_of
 from schemas.crossyear import PRIOR_KEYS, check_cross_year, wide_from_long
 from schemas.frame import FEE_NOTE_COLUMN, stack, stack_with_notes
 from warehouse import chain
-from warehouse.archive import keep_original, keep_originals_packed, quarantine
+from warehouse.archive import keep_original, keep_originals_packed, quarantine, read_kept
 from audit.report import run_audit, write_audit
 from audit.waivers import deviation_notes, waiver_records
 from warehouse.store import Submission, Warehouse
@@ -93,11 +95,13 @@ def batches(items: Sequence[Any], size: int = READ_BATCH) -> list[list[Any]]:
     return [list(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-def read(paths: Sequence[Path]) -> list[ReadOutcome]:
-    return read_submissions(paths)
+def read(paths: Sequence[Path], root: Path | None = None) -> list[ReadOutcome]:
+    """Read every file, each outcome holding the bytes read: :func:`keep` archives and quarantines those bytes,
+    never the path again (a file swapped after reading is not what gets kept). read_checked archives at once."""
+    return read_submissions(paths, keep_bytes=True, root=root)  # root: no folder symlink followed below it
 
 
-def read_checked(paths: Sequence[Path], archive: Path | None = None) -> list[ReadOutcome]:
+def read_checked(paths: Sequence[Path], archive: Path | None = None, root: Path | None = None) -> list[ReadOutcome]:
     """:func:`read`, plus the narrative checks X1–X3 of every return that names its unit: the only per-return work
     of validation, so it runs where the batch is read (in parallel on a Dask cluster); :func:`judge` then only runs
     the stacked, vectorised checks. A published report names no unit id: judge checks it after resolving its name.
@@ -107,7 +111,7 @@ def read_checked(paths: Sequence[Path], archive: Path | None = None) -> list[Rea
     (warehouse.archive.keep_originals_packed: one file write per batch, not one per return), a many-returns file
     (Parquet) as a file of its own. Only where that folder is reachable (this machine, or a shared file system)."""
     with collector_paused():  # a worker builds thousands of returns at once (pipeline/memory.py)
-        outcomes = read_submissions(paths, keep_bytes=archive is not None)
+        outcomes = read_submissions(paths, keep_bytes=archive is not None, root=root)
     for o in outcomes:
         if o.ret is not None and o.ret.unit_id:
             o.narrative_failures = check_narrative(o.ret) if o.ret.narrative else []
@@ -372,10 +376,14 @@ def keep(judged: Judged, warehouse_path: Path) -> None:
     kept: dict[str, str | Path] = {
         (o.container_sha256 if o.row is not None else o.sha256): o.kept for _, o in pairs if o.kept
     }
-    todo = {o.container_sha256: o.path for _, o in pairs if o.row is not None and o.container_sha256 not in kept}
-    todo |= {s.sha256: o.path for s, o in pairs if o.row is None and s.sha256 not in kept}
+    # the bytes read when the outcome holds them; else the path, copied only if it still has the hash read
+    # (warehouse.archive.NotTheBytesRead otherwise): a file swapped after reading is never kept in its place
+    todo: dict[str, Path | bytes] = {
+        o.container_sha256: o.path for _, o in pairs if o.row is not None and o.container_sha256 not in kept
+    }
+    todo |= {s.sha256: (o.data if o.data is not None else o.path) for s, o in pairs if o.row is None and s.sha256 not in kept}
 
-    def store(chunk: list[tuple[str, Path]]) -> list[tuple[str, Path]]:
+    def store(chunk: list[tuple[str, Path | bytes]]) -> list[tuple[str, Path]]:
         return [(sha, keep_original(path, root, sha)) for sha, path in chunk]
 
     items = list(todo.items())
@@ -393,21 +401,16 @@ def keep(judged: Judged, warehouse_path: Path) -> None:
             blocking[sha].append(f)
     for sub, outcome in pairs:
         if sub.status == "rejected":
-            if outcome.row is None:
-                quarantine(outcome.path, root, sub.sha256, sub.original_name, blocking[sub.sha256])
+            if outcome.row is None:  # from the kept original (the bytes judged), never from the path again
+                quarantine(read_kept(sub.stored_path), root, sub.sha256, sub.original_name, blocking[sub.sha256])
             else:
                 _quarantine_row(outcome, root, sub, blocking[sub.sha256])
 
 
 def _quarantine_row(outcome: ReadOutcome, root: Path, sub: Submission, reasons: list[Failure]) -> None:
     """A rejected row of a many-returns file, set aside as the canonical JSON of what was read from it."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "row.json"
-        copy.write_text(json.dumps(outcome.ret.to_json() if outcome.ret else {}, ensure_ascii=False, indent=1),
-                        encoding="utf-8")
-        quarantine(copy, root, sub.sha256, sub.original_name + ".json", reasons)
+    data = json.dumps(outcome.ret.to_json() if outcome.ret else {}, ensure_ascii=False, indent=1).encode("utf-8")
+    quarantine(data, root, sub.sha256, sub.original_name + ".json", reasons)
 
 
 def run_key(
@@ -597,10 +600,10 @@ def why_missing(warehouse: Warehouse, consolidation: Consolidation) -> list[dict
 # keeps an older run's publication, and the published reports would no longer add up. Run the blocked sibling
 # districts on their own (``--district``) to publish them meanwhile.
 #
-# Each node's report goes atomically into OUT/<node_id>/<year>/ (publish.atomic). Every report is built and
-# checked before the first one is written, then nodes are written children first. A crash between two nodes
-# leaves some at this run and others at the previous one (each manifest names its run); rerunning the same
-# inputs republishes them all, byte for byte.
+# Every node's report is built and checked before anything is written; then publish.atomic.publish_many stages
+# all of them and switches them in with ONE rename (OUT/<node>/<year>/ is read through OUT/.published/current):
+# a crash at any point leaves every node at the previous run or every node at this one, never a mix, and the
+# next publication clears what the dead one left. The warehouse records the publications after the switch.
 
 
 @dataclass
@@ -773,14 +776,15 @@ def _publish_node(
 ) -> PublishedFiles:
     node_id = report.district_id
     files = publish(report, out_root, manifest(key, node_id, consolidation.year, roster, consolidation, warehouse, result, data))
-    _record_node(files, node_id, consolidation, warehouse, key)
+    _record_node(warehouse, consolidation, key, node_id, files)
     return files
 
 
 def _record_node(
-    files: PublishedFiles, node_id: str, consolidation: Consolidation, warehouse: Warehouse, key: str
+    warehouse: Warehouse, consolidation: Consolidation, key: str, node_id: str, files: PublishedFiles
 ) -> None:
-    manifest_sha = hashlib.sha256((files.folder / "manifest.json").read_bytes()).hexdigest()
+    """The warehouse's record of one published node (after its files are in place, never before)."""
+    manifest_sha = files.files["manifest.json"]  # the sha256 of the manifest bytes written (publish.atomic)
     if node_id == consolidation.node_id:  # the run's own node: the `publications` row, as for a district run
         warehouse.record_publication(key, node_id, consolidation.year, str(files.folder), manifest_sha, files.files)
     warehouse.record_node_publication(key, node_id, consolidation.year, str(files.folder), manifest_sha, files.files)
@@ -832,16 +836,16 @@ def publish_all(
     reports = [node_report(consolidation, roster, n.unit_id, warehouse, data) for n in tree.bottom_up()]
     for report in reports:  # refuse before writing anything when any report cannot be rendered
         check_report(report)
-    published = {
-        report.district_id: publish(report, out_root, manifest(
-            key, report.district_id, consolidation.year, roster, consolidation, warehouse, result, data))
-        for report in reports
-    }
-    if before_record is not None:
+    items = [
+        (r, manifest(key, r.district_id, consolidation.year, roster, consolidation, warehouse, result, data))
+        for r in reports
+    ]
+    published = publish_many(items, out_root)  # every node staged, then ONE switch: all of them or none
+    if before_record is not None:  # e.g. the run's audit report: a failure writing it leaves nothing recorded
         before_record(published)
-    for node_id, files in published.items():
-        _record_node(files, node_id, consolidation, warehouse, key)
-    return published
+    for report in reports:
+        _record_node(warehouse, consolidation, key, report.district_id, published[report.district_id])
+    return {report.district_id: published[report.district_id] for report in reports}
 
 
 def checkpoint_rows(result: CheckpointResult) -> list[tuple[str, str, bool, list[dict[str, Any]]]]:
@@ -856,8 +860,9 @@ def all_cells_present(cells: dict[str, Any]) -> bool:
 
 
 def run_folder(out_root: Path, key: str) -> Path:
-    """Where a run's audit report and Data Docs go: ``OUT/runs/<run key>/`` (never inside a publish folder)."""
-    return Path(out_root) / "runs" / key
+    """Where a run's audit report and Data Docs go: ``OUT/runs/<run key>/`` (never inside a publish folder).
+    The key must be a safe id and the folder must resolve inside OUT (publish.confine)."""
+    return inside_out(out_root, Path(out_root) / "runs" / check_id(key, "run key"), "run folder")
 
 
 def write_audit_report(

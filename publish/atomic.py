@@ -1,32 +1,45 @@
-"""Atomic publication: the four files of a district report appear together in ``OUT/<district>/<year>/`` or not at
-all.
+"""Atomic publication: the four files of every node a run publishes appear in ``OUT/<node>/<year>/`` together,
+for ALL the run's nodes at once, or not at all.
 
-How: everything is written into a temporary sibling folder ``OUT/<district>/.<year>.tmp-XXXX`` (same filesystem,
-so a rename is atomic), each file and the folder are fsynced, then the folder is renamed to ``<year>``. When a
-publication already exists it is swapped: the old folder is renamed away (``.<year>.old-XXXX``), the new one renamed
-in, the old one deleted. If the second rename fails the old folder is renamed back. Readers therefore see either
-the old complete set or the new complete set (on POSIX there is a moment between the two renames when ``<year>``
-is absent; never a mix of old and new files).
+How (publish/generations.py): each node's files are written into a staging folder under ``OUT/.published/data``,
+fsynced and renamed to an immutable payload folder; a new *generation* lists every node's payload (the nodes this
+run does not touch keep theirs); then ONE rename points ``OUT/.published/current`` at it. ``OUT/<node>/<year>`` is
+a symlink through ``current`` (made before the switch; it dangles until then for a node never published), so the
+paths people read do not change while every node switches in a single step. A run killed at any point leaves
+either the previous publication of every node or the new one of every node; the next publication clears what
+the dead one left (staging, unswitched generation, old payloads) before it starts.
 
-On any failure the temporary folder is removed, a ``<district>`` folder created by this call is removed again, and
-the previous publication is left exactly as it was.
+A ``<year>`` folder left by an older nianbao (a real folder, not the symlink) is migrated first, without a
+moment's change for its readers: its files are hard-linked into a payload, a generation listing it is switched
+in, then the folder and the symlink are exchanged in one ``renameat2(RENAME_EXCHANGE)``.
+
+On any failure before the switch everything this call staged is removed, a folder it created is removed again,
+and the previous publication is left exactly as it was. Ids are checked (schemas/ids.py) and every folder is
+checked to lie inside OUT (publish/confine.py) before anything is written.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import shutil
-import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from publish.confine import inside_out
 from publish.errors import PublicationExists, PublishError, ReportDataError
+from publish.generations import Step, Store, _no_step, fsync_dir
 from publish.model import DistrictReport, check_report
 from publish.render import json_bytes, render_html, render_xlsx, report_json
+from schemas.ids import UnsafeId, check_id
 
-__all__ = ["PublishedFiles", "PublicationExists", "PublishError", "ReportDataError", "publish", "PUBLISHED_NAMES"]
+__all__ = [
+    "PublishedFiles", "PublicationExists", "PublishError", "ReportDataError", "publish", "publish_many",
+    "PUBLISHED_NAMES",
+]
 
 REPORT_FILES: tuple[str, ...] = ("report.html", "report.xlsx", "report.json")
 MANIFEST = "manifest.json"
@@ -48,18 +61,7 @@ def _fsync_file(path: Path) -> None:
         os.fsync(f.fileno())
 
 
-def _fsync_dir(path: Path) -> None:
-    """Make a rename or a new entry durable (directories can be fsynced on POSIX; elsewhere this is a no-op)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+_fsync_dir = fsync_dir
 
 
 def write_files(report: DistrictReport, manifest: dict[str, Any], folder: Path) -> dict[str, str]:
@@ -78,62 +80,8 @@ def write_files(report: DistrictReport, manifest: dict[str, Any], folder: Path) 
     return files
 
 
-def _check_replaceable(target: Path, replace: bool) -> None:
-    if not target.exists() and not target.is_symlink():
-        return
-    if not replace:
-        raise PublicationExists(f"{target} already exists; pass replace=True to publish over it")
-    if target.is_symlink() or not target.is_dir():
-        raise PublicationExists(f"{target} exists and is not a folder; move it away, then publish again")
-    foreign = sorted(p.name for p in target.iterdir() if p.name not in PUBLISHED_NAMES)
-    if foreign:
-        raise PublicationExists(
-            f"{target} holds files this publisher did not write ({', '.join(foreign[:5])}); "
-            "it will not be replaced — move them away or publish into another OUT folder"
-        )
 
-
-def _swap_in(staging: Path, target: Path) -> None:
-    """Rename ``staging`` to ``target``; if ``target`` exists, rename it away first and delete it afterwards."""
-    if not target.exists():
-        os.replace(staging, target)
-        return
-    holder = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-    previous = holder / "previous"
-    try:
-        os.replace(target, previous)  # move the old publication out of the way
-    except BaseException:
-        shutil.rmtree(holder, ignore_errors=True)
-        raise
-    try:
-        os.replace(staging, target)
-    except BaseException as exc:
-        try:
-            os.replace(previous, target)  # put the previous publication back
-        except OSError as restore_error:
-            raise PublishError(
-                f"could not rename the new publication into {target} ({exc}) nor restore the previous one "
-                f"({restore_error}); the previous publication is kept at {previous} — rename it back to {target}"
-            ) from exc
-        shutil.rmtree(holder, ignore_errors=True)
-        raise
-    shutil.rmtree(holder, ignore_errors=True)
-
-
-def _remove_leftovers(district_dir: Path, year: int) -> None:
-    """Folders of this year left by a run killed mid-publish. Runs of one district and year never overlap (Prefect
-    concurrency limit, warehouse lock), so they are no one's work in progress: a staging folder was never published
-    and is removed; a previous publication moved aside mid-swap is put back if nothing replaced it, else removed."""
-    target = district_dir / str(year)
-    for leftover in sorted(district_dir.glob(f".{year}.old-*")):
-        if leftover.is_dir() and not leftover.is_symlink():
-            if not target.exists():
-                os.replace(leftover, target)
-            else:
-                shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in district_dir.glob(f".{year}.tmp-*"):
-        if leftover.is_dir() and not leftover.is_symlink():
-            shutil.rmtree(leftover, ignore_errors=True)
+# --- one run's nodes, switched in one step ----------------------------------------------------------------
 
 
 def publish(
@@ -146,35 +94,240 @@ def publish(
     manifest give byte-identical files. Raises :class:`ReportDataError` for an incomplete report (nothing is
     written), :class:`PublicationExists` when the target may not be replaced, :class:`PublishError` when the
     filesystem fails; in every case the previous publication is untouched and no temporary folder is left.
+    One node of :func:`publish_many`.
     """
-    check_report(report)  # fail before touching the disk when the data cannot be rendered
-    district_dir = Path(out_root) / str(report.district_id)
-    target = district_dir / str(report.year)
-    _check_replaceable(target, replace)
-    created = _missing_ancestors(district_dir)
-    staging: Path | None = None
+    return publish_many([(report, manifest)], out_root, replace=replace)[str(report.district_id)]
+
+
+def publish_many(
+    items: Sequence[tuple[DistrictReport, dict[str, Any]]],
+    out_root: Path,
+    *,
+    replace: bool = True,
+    on_step: Step | None = None,
+) -> dict[str, PublishedFiles]:
+    """Publish every (report, manifest) of a run — all of them in ONE switch, or none (see the module note).
+    Returns node id -> its published files, ``folder`` being ``OUT/<node>/<year>``. ``on_step`` (tests): called
+    with the stage name before each change on disk."""
+    step = on_step or _no_step
+    items = list(items)
+    nodes = _checked_nodes(items)
+    out = Path(out_root)
+    store = Store(out)
+    what = ", ".join(f"{n} {y}" for n, y in nodes[:5]) + (f" and {len(nodes) - 5} more nodes" if len(nodes) > 5 else "")
+    created = _missing_ancestors(store.root)
     try:
-        district_dir.mkdir(parents=True, exist_ok=True)
-        _remove_leftovers(district_dir, report.year)
-        staging = Path(tempfile.mkdtemp(prefix=f".{report.year}.tmp-", dir=district_dir))
-        os.chmod(staging, 0o755)  # mkdtemp makes it 0700; a published folder is meant to be read
-        files = write_files(report, manifest, staging)
-        _swap_in(staging, target)
-        staging = None
-        _fsync_dir(district_dir)
-    except PublishError:
-        _clean_up(staging, created)
-        raise
-    except OSError as exc:
-        _clean_up(staging, created)
+        out.mkdir(parents=True, exist_ok=True)
+        inside_out(out, store.root, "publication store")
+        for node, _ in nodes:
+            inside_out(out, out / node, f"folder of node {node}")
+        with store.locked():
+            links: list[Path] = []
+            switched = False
+            try:
+                results = _publish_locked(items, nodes, out, store, replace, step, links)
+                switched = True
+            finally:
+                if not switched:
+                    _undo(store, links)
+            try:
+                store.collect_garbage(step)  # the previous generation and payloads; redone next time if it fails
+            except OSError:
+                pass
+        return results
+    except BaseException as exc:
+        _remove_created(store, created)
+        if isinstance(exc, PublishError) or not isinstance(exc, OSError):
+            raise
         raise PublishError(
-            f"publishing {report.district_id} {report.year} into {target} failed ({exc}); "
-            "nothing was changed — check that the folder is writable and has space, then publish again"
+            f"publishing {what} into {out} failed ({exc}); nothing was changed — check that the folder is "
+            "writable and has space, then publish again"
         ) from exc
-    except BaseException:
-        _clean_up(staging, created)
-        raise
-    return PublishedFiles(folder=target, files=files)
+
+
+def _publish_locked(
+    items: Sequence[tuple[DistrictReport, dict[str, Any]]],
+    nodes: list[tuple[str, int]],
+    out: Path,
+    store: Store,
+    replace: bool,
+    step: Step,
+    links: list[Path],
+) -> dict[str, PublishedFiles]:
+    """Under the store's lock: recover, stage every node, make the links, build the generation, switch."""
+    store.collect_garbage(step, "recover")  # recovery: whatever a killed publisher left
+    for node, year in nodes:
+        _recover_node_leftovers(out / node, year, step)
+    previous = store.entries()
+    legacy = [(n, y) for n, y in nodes if _target_state(out, store, n, y, previous, replace) == "legacy"]
+    results: dict[str, PublishedFiles] = {}
+    entries = dict(previous)
+    for (report, manifest), (node, year) in zip(items, nodes):  # stage every node
+        step("stage")
+        staging = inside_out(out, store.staging(node, year), f"staging folder of node {node}")
+        files = write_files(report, manifest, staging)
+        step("stage")
+        store.commit_payload(staging, node, year, files[MANIFEST][:16])
+        entries[(node, year)] = files[MANIFEST][:16]
+        results[node] = PublishedFiles(folder=out / node / str(year), files=files)
+    if legacy:
+        previous = _migrate(out, store, legacy, previous, step)
+        entries = {**previous, **{k: v for k, v in entries.items() if k in set(nodes)}}
+    for node, year in nodes:  # the paths people read: made once, through `current`
+        target = out / node / str(year)
+        if not target.is_symlink():
+            step("link")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.symlink(Store.link_text(node, year), target)
+            links.append(target)
+            fsync_dir(target.parent)
+    store.switch(store.build_generation(entries, step), step)  # THE step: every node at once
+    return results
+
+
+def _checked_nodes(items: Sequence[tuple[DistrictReport, dict[str, Any]]]) -> list[tuple[str, int]]:
+    """(node id, year) of each report, after the checks that need no disk: complete, safe ids, no duplicates."""
+    nodes: list[tuple[str, int]] = []
+    for report, _ in items:
+        check_report(report)  # fail before touching the disk when the data cannot be rendered
+        node = str(report.district_id)
+        try:
+            check_id(node, "node id")
+        except UnsafeId as exc:
+            raise ReportDataError(f"{exc}") from exc
+        if (node, int(report.year)) in nodes:
+            raise ReportDataError(f"node {node} {report.year} is given twice; publish each node once per run")
+        nodes.append((node, int(report.year)))
+    if not nodes:
+        raise ReportDataError("nothing to publish: no report was given")
+    return nodes
+
+
+def _target_state(
+    out: Path, store: Store, node: str, year: int, previous: dict[tuple[str, int], str], replace: bool
+) -> str:
+    """``absent``, ``linked`` (our symlink) or ``legacy`` (a real folder from an older nianbao); else refused."""
+    target = out / node / str(year)
+    if target.is_symlink():
+        if os.readlink(target) != Store.link_text(node, year):
+            raise PublicationExists(f"{target} is a symbolic link this publisher did not make; move it away, then "
+                                    "publish again")
+        if (node, year) in previous and not replace:
+            raise PublicationExists(f"{target} already exists; pass replace=True to publish over it")
+        return "linked"
+    if not target.exists():
+        return "absent"
+    if not replace:
+        raise PublicationExists(f"{target} already exists; pass replace=True to publish over it")
+    if not target.is_dir():
+        raise PublicationExists(f"{target} exists and is not a folder; move it away, then publish again")
+    foreign = sorted(p.name for p in target.iterdir() if p.name not in PUBLISHED_NAMES)
+    if foreign:
+        raise PublicationExists(
+            f"{target} holds files this publisher did not write ({', '.join(foreign[:5])}); "
+            "it will not be replaced — move them away or publish into another OUT folder"
+        )
+    return "legacy"
+
+
+def _migrate(
+    out: Path, store: Store, legacy: list[tuple[str, int]], previous: dict[tuple[str, int], str], step: Step
+) -> dict[tuple[str, int], str]:
+    """Bring real ``<year>`` folders under ``current`` without changing what their readers see (module note)."""
+    entries = dict(previous)
+    for node, year in legacy:
+        step("migrate")
+        target = out / node / str(year)
+        staging = store.staging(node, year)
+        for f in sorted(target.iterdir()):
+            os.link(f, staging / f.name)  # the same bytes (the same inodes), nothing rewritten
+        fsync_dir(staging)
+        manifest = staging / MANIFEST
+        payload_id = "legacy-" + (sha256_of(manifest)[:16] if manifest.exists() else "nomanifest")
+        store.commit_payload(staging, node, year, payload_id)
+        entries[(node, year)] = payload_id
+    store.switch(store.build_generation(entries, step), step)  # the old folders are still read: no change
+    for node, year in legacy:
+        step("migrate")
+        target = out / node / str(year)
+        swap = target.with_name(f".{year}.swap-{os.getpid()}")
+        os.symlink(Store.link_text(node, year), swap)
+        if _exchange(swap, target):  # the symlink in, the folder out, in one step
+            step("migrate")
+            shutil.rmtree(swap)
+        else:  # no renameat2: a moment without the folder (recovered by _recover_node_leftovers)
+            aside = target.with_name(f".{year}.old-{os.getpid()}")
+            os.replace(target, aside)
+            os.replace(swap, target)
+            shutil.rmtree(aside)
+        fsync_dir(target.parent)
+    return entries
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False where that is not available."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (38, 22, 95):  # ENOSYS, EINVAL, EOPNOTSUPP: the kernel or file system cannot exchange
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _recover_node_leftovers(node_dir: Path, year: int, step: Step) -> None:
+    """What a killed migration or an older nianbao's publisher left beside ``<year>``: a swap symlink never
+    exchanged (removed), an old folder exchanged out (removed), a folder moved aside with nothing in its place
+    (put back first)."""
+    if not node_dir.is_dir():
+        return
+    target = node_dir / str(year)
+    for leftover in sorted(node_dir.glob(f".{year}.old-*")):
+        if leftover.is_dir() and not leftover.is_symlink():
+            step("recover")
+            if not target.exists() and not target.is_symlink():
+                os.replace(leftover, target)
+            else:
+                shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in sorted([*node_dir.glob(f".{year}.swap-*"), *node_dir.glob(f".{year}.tmp-*")]):
+        step("recover")
+        if leftover.is_symlink() or not leftover.is_dir():
+            leftover.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _undo(store: Store, links: list[Path]) -> None:
+    """After a failure before the switch (under the lock): the links this call made and what it staged."""
+    for link in links:
+        if not link.exists():  # dangling: the node had no publication; one with an entry keeps its (old) link
+            link.unlink(missing_ok=True)
+            try:
+                link.parent.rmdir()
+            except OSError:
+                pass
+    try:
+        store.collect_garbage()
+    except OSError:
+        pass
+
+
+def _remove_created(store: Store, created: list[Path]) -> None:
+    """A store this call created and never switched to, and the folders it created for it (if left empty)."""
+    if store.root in created and store.current() is None:
+        shutil.rmtree(store.root, ignore_errors=True)
+    for folder in reversed(created):  # innermost first
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
 
 
 def _missing_ancestors(folder: Path) -> list[Path]:
@@ -185,14 +338,3 @@ def _missing_ancestors(folder: Path) -> list[Path]:
             break
         missing.append(path)
     return missing[::-1]
-
-
-def _clean_up(staging: Path | None, created: list[Path]) -> None:
-    """Remove the temporary folder and any parent folder this call created (if it is empty)."""
-    if staging is not None:
-        shutil.rmtree(staging, ignore_errors=True)
-    for folder in reversed(created):  # innermost first
-        try:
-            folder.rmdir()
-        except OSError:
-            pass

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
+import stat
 import threading
 import zipfile
 from collections.abc import Sequence
@@ -57,15 +57,57 @@ def safe_name(original_name: str) -> str:
     return stem.encode()[:budget].decode("utf-8", "ignore") + suffix
 
 
-def _copy_atomically(src: Path, dest: Path) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    # A temporary name unique to this process and thread (no mkstemp), then plain read/write and an atomic rename:
+class NotTheBytesRead(ValueError):
+    """The file at a submission's path no longer holds the bytes that were read, hashed and judged (it was
+    replaced, or swapped for a symlink, after reading): nothing is kept from it."""
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _temporary(dest: Path) -> str:
+    # A temporary name unique to this process and thread (no mkstemp), then plain writes and an atomic rename:
     # mkstemp and shutil.copyfile's sendfile path measured ~0.2 ms per small file here, and a national run archives
     # 150,000 of them.
-    tmp = str(dest.parent / f".incoming-{dest.name}-{os.getpid()}-{threading.get_ident()}")
+    return str(dest.parent / f".incoming-{dest.name}-{os.getpid()}-{threading.get_ident()}")
+
+
+def _copy_atomically(src: Path, dest: Path, sha256: str | None = None) -> None:
+    """Copy ``src`` to ``dest`` through one descriptor opened without following a symlink, regular files only.
+    ``sha256``: the copy must have that hash (the bytes read and judged), else nothing is kept."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temporary(dest)
     try:
-        with open(src, "rb") as inp, open(tmp, "wb") as out:
-            shutil.copyfileobj(inp, out, 1 << 20)
+        try:
+            fd = os.open(src, _OPEN_FLAGS)
+        except OSError as exc:
+            raise NotTheBytesRead(f"{src} cannot be opened as a regular file any more ({exc.strerror or exc}); "
+                                  "it was not kept") from exc
+        with os.fdopen(fd, "rb") as inp:
+            if not stat.S_ISREG(os.fstat(inp.fileno()).st_mode):
+                raise NotTheBytesRead(f"{src} is no longer a regular file; it was not kept")
+            digest = hashlib.sha256()
+            with open(tmp, "wb") as out:
+                for block in iter(lambda: inp.read(1 << 20), b""):
+                    digest.update(block)
+                    out.write(block)
+        if sha256 is not None and digest.hexdigest() != sha256:
+            raise NotTheBytesRead(
+                f"{src} changed after it was read (sha256 {sha256[:16]}… when read, {digest.hexdigest()[:16]}… now); "
+                "the bytes judged are not the ones there: nothing was kept — run again"
+            )
+        os.replace(tmp, dest)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _write_atomically(data: bytes, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temporary(dest)
+    try:
+        with open(tmp, "wb") as out:
+            out.write(data)
         os.replace(tmp, dest)
     finally:
         if os.path.exists(tmp):
@@ -78,12 +120,18 @@ def _check_sha256(sha256: str) -> None:
         raise ValueError(f"not a sha256 hex digest: {sha256!r}; a file that could not be read has no bytes to keep")
 
 
-def keep_original(src: Path, files_root: Path, sha256: str) -> Path:
-    """Store the file's bytes under its sha256 (once); return where they are."""
+def keep_original(src: Path | bytes, files_root: Path, sha256: str) -> Path:
+    """Store the original's bytes under its sha256 (once); return where they are. ``src``: the bytes read (best),
+    or the path, copied only if it still holds exactly those bytes (:class:`NotTheBytesRead` otherwise)."""
     _check_sha256(sha256)
     dest = files_root / "originals" / sha256[:2] / sha256
     if not dest.exists():
-        _copy_atomically(src, dest)
+        if isinstance(src, (bytes, bytearray, memoryview)):
+            if hashlib.sha256(src).hexdigest() != sha256:
+                raise ValueError(f"the bytes given for {sha256} do not have that sha256; nothing was kept")
+            _write_atomically(bytes(src), dest)
+        else:
+            _copy_atomically(src, dest, sha256)
     return dest
 
 
@@ -128,12 +176,19 @@ def read_kept(stored_path: str) -> bytes:
     return Path(stored_path).read_bytes()
 
 
-def quarantine(src: Path, files_root: Path, sha256: str, original_name: str, failures: Sequence[Failure]) -> Path:
-    """Copy a rejected file to quarantine/ with a reason file naming every blocking rule, cell and value."""
+def quarantine(
+    src: Path | bytes, files_root: Path, sha256: str, original_name: str, failures: Sequence[Failure]
+) -> Path:
+    """Set a rejected file aside in quarantine/ with a reason file naming every blocking rule, cell and value.
+    ``src``: the bytes judged (what pipeline.steps.keep passes: the kept original), or a path copied through one
+    descriptor, never through a symlink."""
     _check_sha256(sha256)
     dest = files_root / "quarantine" / f"{sha256[:12]}-{safe_name(original_name)}"
     if not dest.exists():
-        _copy_atomically(src, dest)
+        if isinstance(src, (bytes, bytearray, memoryview)):
+            _write_atomically(bytes(src), dest)
+        else:
+            _copy_atomically(src, dest)
     reasons = [f"file: {original_name}", f"sha256: {sha256}", ""]
     for f in failures:
         where = f" cell {f.cell}" if f.cell else ""

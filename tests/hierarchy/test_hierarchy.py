@@ -7,6 +7,7 @@ unit reporting straight to a city. Figures are checked against sums computed ind
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -129,6 +130,25 @@ def test_every_node_is_published_and_a_city_annex_lists_its_districts(country, r
         assert wh.scalar("SELECT district_id FROM publications") == COUNTRY
 
 
+def test_the_country_run_switches_all_its_nodes_in_one_generation(country) -> None:
+    """All or nothing across nodes (publish/generations.py): every node's OUT/<node>/<year> is the link through
+    OUT/.published/current, and the one generation `current` names lists all 8 nodes of the run."""
+    from publish.generations import Store
+
+    store = Store(country.out)
+    nodes = {COUNTRY, P11, C1101, D1, D2, P12, C1201, D3}
+    assert set(store.entries()) == {(n, YEAR) for n in nodes}
+    assert [p.name for p in store.root.iterdir() if p.name.startswith("gen-")] == [store.current()]
+    runs = set()
+    for node in nodes:
+        link = country.out / node / str(YEAR)
+        assert link.is_symlink() and os.readlink(link) == f"../.published/current/{node}/{YEAR}"
+        manifest = json.loads((link / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["district_id"] == node
+        runs.add(manifest["run"])
+    assert len(runs) == 1  # one run's publication, every node
+
+
 def test_one_missing_township_blocks_its_district_city_province_and_country(tmp_path, returns) -> None:
     run = run_steps(tmp_path, COUNTRY, [r for r in returns if r.unit_id != MISSING_TOWNSHIP])
     assert not run.result.success
@@ -153,7 +173,8 @@ def test_a_city_run_consolidates_only_its_subtree(tmp_path, returns) -> None:
     assert c.units["unit_id"].tolist() == leaves_below(tree_units(), C1101)
     assert c.cells() == expected_sums(returns, leaves_below(tree_units(), C1101))
     assert set(run.published) == {C1101, D1, D2}
-    assert sorted(p.name for p in run.out.iterdir()) == sorted([C1101, D1, D2])
+    # OUT/.published is the store every OUT/<node>/<year> is read through (publish/generations.py)
+    assert sorted(p.name for p in run.out.iterdir() if not p.name.startswith(".")) == sorted([C1101, D1, D2])
 
 
 def test_the_gx_frame_has_one_g1_row_per_unit_on_its_home_node(country) -> None:

@@ -29,7 +29,8 @@ def test_the_flow_consolidates_and_publishes_a_city_and_its_districts(tmp_path: 
         )
     assert run.published and run.folder == out / C1101 / str(YEAR)
     assert run.published_nodes == {n: out / n / str(YEAR) for n in (C1101, D1, D2)}
-    assert sorted(p.name for p in out.iterdir()) == sorted([C1101, D1, D2, "runs"])
+    # .published: the store every OUT/<node>/<year> is read through (publish/generations.py)
+    assert sorted(p.name for p in out.iterdir()) == sorted([".published", C1101, D1, D2, "runs"])
     city = json.loads((run.folder / "report.json").read_text(encoding="utf-8"))
     want = expected_sums(returns, leaves_below(tree_units(), C1101))
     assert city["cells"]["s3.new_received.total"] == want["s3.new_received.total"]

@@ -174,7 +174,7 @@ def test_published_report_errors_map_to_rules(tmp_path: Path, monkeypatch: pytes
     class OldFormatError(ParseError):
         pass
 
-    def parse_published_bytes(data: bytes, source_name: str):
+    def parse_published_bytes(data: bytes, source_name: str = ""):  # the bytes read, never the path again
         text = data.decode("utf-8")
         if "old" in text:
             raise OldFormatError("2019 trial format: 本年新制作数量")

@@ -72,7 +72,9 @@ def test_republishing_a_changed_report_swaps_the_whole_folder(tmp_path: Path) ->
     assert sorted(p.name for p in target(out).parent.iterdir()) == [str(YEAR)]  # old folder deleted
 
 
-def test_the_new_folder_is_built_as_a_sibling_and_renamed_into_place(tmp_path: Path, monkeypatch) -> None:
+def test_the_files_are_staged_then_switched_in_by_one_rename(tmp_path: Path, monkeypatch) -> None:
+    """OUT/<district>/<year> is a symlink through OUT/.published/current; a publication is a payload renamed into
+    place, then ONE rename of the `current` pointer (publish/generations.py)."""
     renames: list[tuple[Path, Path]] = []
     real_replace = os.replace
 
@@ -81,14 +83,22 @@ def test_the_new_folder_is_built_as_a_sibling_and_renamed_into_place(tmp_path: P
         real_replace(src, dst)
 
     monkeypatch.setattr(atomic.os, "replace", recording_replace)
+    monkeypatch.setattr("publish.generations.os.replace", recording_replace)
     out = tmp_path / "out"
     publish(make_report(), out, MANIFEST)
-    [(src, dst)] = renames
-    assert dst == target(out) and src.parent == target(out).parent and src.name.startswith(f".{YEAR}.tmp-")
+    store = out / ".published"
+    (staged, payload), (pointer, current) = renames
+    assert staged.name.startswith(".tmp-") and payload.parent == store / "data" / DISTRICT_ID / str(YEAR)
+    assert current == store / "current" and pointer.parent == store
+    assert os.readlink(target(out)) == f"../.published/current/{DISTRICT_ID}/{YEAR}"
+    assert target(out).resolve() == payload.resolve()
     renames.clear()
-    publish(make_report(), out, MANIFEST)  # existing target: rename old away, rename new in
-    assert [r[1] for r in renames][-1] == target(out)
-    assert renames[0][0] == target(out) and renames[0][1].parent.parent == target(out).parent
+    cells = make_report().cells
+    cells[FEE_KEY] = Decimal("3")
+    publish(make_report(cells=cells), out, {**MANIFEST, "run": "k2"})  # a new payload, then the one switch
+    assert [dst for _, dst in renames][-1] == store / "current"
+    assert len(renames) == 2
+    assert sorted(p.name for p in (store / "data" / DISTRICT_ID / str(YEAR)).iterdir()) == [renames[0][1].name]
 
 
 def failing_xlsx(report, path):  # type: ignore[no-untyped-def]
