@@ -50,9 +50,9 @@ def test_a_district_read_on_dask_is_published_with_every_batch_as_one_task(tmp_p
     seen: list[int] = []
     original = flow_module.read_all
 
-    def counting_read_all(paths, archive=None):
+    def counting_read_all(paths, archive=None, root=None):
         seen.append(len(flow_module.steps.batches(paths, flow_module.steps.READ_BATCH)))
-        return original(paths, archive)
+        return original(paths, archive, root)
 
     monkeypatch.setattr(flow_module, "read_all", counting_read_all)
     with prefect_test_harness(server_startup_timeout=120):
