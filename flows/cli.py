@@ -249,6 +249,9 @@ from flows.cli_audit import register as _register_audit  # noqa: E402
 _register_audit(app)  # waive, audit
 from flows.cli_diff import register as _register_diff  # noqa: E402
 _register_diff(app)  # diff
+from flows.cli_server import register as _register_server  # noqa: E402
+
+_register_server(app)  # worker
 
 
 def main() -> None:
