@@ -44,6 +44,8 @@ from prefect.schedules import Cron  # noqa: E402
 from flows.annual import OFFICE_TIMEZONE, YEAR_PLACEHOLDER, annual_consolidation, previous_year  # noqa: E402
 from flows.consolidate import consolidate_district, validate_submissions  # noqa: E402
 from flows.guards import ROOTS_ENV  # noqa: E402
+from flows.server_guard import require_authentication  # noqa: E402
+from prefect.settings import get_current_settings  # noqa: E402
 
 ANNUAL_CRON = "0 9 1 2 *"  # 09:00 on 1 February
 TAGS = ["nianbao"]
@@ -102,6 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--limit", type=int, default=None, help="at most this many runs at once in this process")
     args = parser.parse_args(argv)
     data = args.data.resolve()
+    require_authentication(get_current_settings().api.url)  # never serve runs for a server open to anyone
     os.environ.setdefault(ROOTS_ENV, str(data))  # inherited by every run this process starts
     print(f"Serving nianbao for district {args.district}; data folder {data}; allowed roots {os.environ[ROOTS_ENV]}")
     serve(*build_deployments(args.district, data, args.cron), limit=args.limit)
