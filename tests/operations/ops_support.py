@@ -4,10 +4,12 @@ folders have a conftest.py)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -71,18 +73,34 @@ def stop(proc: subprocess.Popen, grace: float = 10) -> None:
         proc.wait(5)
 
 
+# The tests' servers run as production does: with Prefect's own authentication on. Clients (CLI, serve script,
+# worker, the REST helper below, the browser's login page) present this credential.
+AUTH = "clerk:nianbao-test-credential"
+
+
+def basic_auth(credential: str) -> str:
+    return "Basic " + base64.b64encode(credential.encode()).decode()
+
+
 @dataclass
 class PrefectServer:
     port: int
     home: Path
     log: Path
-
-    @property
-    def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api"
+    auth: str = AUTH
+    public_url: str | None = None  # https://127.0.0.1:N when clients reach the server through the TLS proxy
+    ca: Path | None = None  # the proxy's (self-signed) certificate, which clients trust
 
     @property
     def ui_url(self) -> str:
+        return self.public_url or self.direct_url
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.ui_url}/api"
+
+    @property
+    def direct_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def env(self, **extra: str) -> dict[str, str]:
@@ -93,8 +111,12 @@ class PrefectServer:
             PREFECT_HOME=str(self.home),
             PREFECT_API_URL=self.api_url,
             PREFECT_SERVER_API_PORT=str(self.port),
+            PREFECT_SERVER_API_AUTH_STRING=self.auth,  # read by the server process only
+            PREFECT_API_AUTH_STRING=self.auth,  # read by every client
             PREFECT_LOGGING_LEVEL="INFO",
         )
+        if self.ca is not None:
+            env["PREFECT_API_SSL_CERT_FILE"] = str(self.ca)
         env.update(extra)
         return env
 
@@ -104,20 +126,43 @@ class PrefectServer:
 RETRYABLE = {429, 502, 503}
 
 
-def api(server: PrefectServer, method: str, path: str, body: dict | None = None, attempts: int = 6):
-    """One REST call to the test server; the decoded JSON answer (None when empty)."""
+def api(server: PrefectServer, method: str, path: str, body: dict | None = None, attempts: int = 6,
+        credential: str | None = None, base: str | None = None):
+    """One REST call to the test server (at ``base``, default its API URL), as the clerk (or with ``credential``;
+    "" = anonymous); the decoded JSON answer (None when empty)."""
+    base = base or server.api_url
+    context = ssl.create_default_context(cafile=str(server.ca)) if base.startswith("https:") else None
     data = None if body is None else json.dumps(body).encode()
+    credential = server.auth if credential is None else credential
+    headers = {"Content-Type": "application/json"}
+    if credential:
+        headers["Authorization"] = basic_auth(credential)
     for attempt in range(attempts):
-        request = urllib.request.Request(f"{server.api_url}{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(f"{base}{path}", data=data, method=method, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=30, context=context) as response:
                 text = response.read()
             return json.loads(text) if text else None
         except urllib.error.HTTPError as error:
             if error.code not in RETRYABLE or attempt == attempts - 1:
                 raise
             time.sleep(0.5 * 2**attempt)
+
+
+# --- the UI in a browser -------------------------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+def log_in(page, server: PrefectServer) -> None:
+    """The server has authentication on: the UI shows its login page until the clerk gives the credential."""
+    page.goto(f"{server.ui_url}/deployments")
+    page.wait_for_url("**/login**")
+    page.get_by_placeholder("admin:pass").fill(server.auth)
+    page.get_by_role("button", name="Login", exact=True).click()
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 # --- sample data ----------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """The deployments: the serve script's three deployments, deployments/prefect.yaml, the annual year rule, and the
-path confinement of deployment runs (the runs a UI user starts)."""
+path confinement of deployment runs (the runs a UI user starts). test_production.py deploys prefect.yaml to a
+server on PostgreSQL and has nianbao's worker run it."""
 
 from __future__ import annotations
 
@@ -68,53 +69,10 @@ def test_prefect_yaml_names_the_same_flows_by_entrypoint_with_the_annual_schedul
 
 
 @pytest.mark.slow
-def test_prefect_yaml_deploys_to_a_process_pool_and_a_worker_runs_it(prefect_server, tmp_path: Path) -> None:
-    """`prefect deploy --all --prefect-file deployments/prefect.yaml`, then `prefect worker start --run-once`."""
-    data = tmp_path / "data"
-    district = make_district(data, 2025)
-    env = prefect_server.env(NIANBAO_CODE=str(ROOT), NIANBAO_DATA=str(data), NIANBAO_DISTRICT=DISTRICT)
-    prefect = str(VENV_BIN / "prefect")
-
-    def run(*args: str) -> str:
-        done = subprocess.run([prefect, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
-
-    run("work-pool", "create", "nianbao", "--type", "process", "--overwrite")
-    run("--no-prompt", "deploy", "--all", "--prefect-file", "deployments/prefect.yaml")
-    try:
-        check_deployed_runs(prefect_server, run, data, district)
-    finally:  # the served deployments of other tests have the same names: leave the server as it was
-        for name in ("annual-consolidation/annual", "consolidate-district/on-demand",
-                     "validate-submissions/validate-only"):
-            api(prefect_server, "DELETE", f"/deployments/{api(prefect_server, 'GET', f'/deployments/name/{name}')['id']}")
-
-
-def check_deployed_runs(prefect_server, run, data: Path, district) -> None:
-    deployment = api(prefect_server, "GET", "/deployments/name/consolidate-district/on-demand")
-    assert deployment["work_pool_name"] == "nianbao"
-    assert deployment["job_variables"]["env"]["NIANBAO_ALLOWED_ROOTS"] == str(data)
-    assert deployment["parameters"]["roster"] == str(data / "roster.csv")
-
-    run("deployment", "run", "consolidate-district/on-demand", "--param", "year=2025",
-        "--param", f"submissions={district.submissions(2025)}")
-    run("worker", "start", "--pool", "nianbao", "--run-once")
-    assert (district.publication(2025) / "report.html").exists()
-    states = flow_run_states(prefect_server, "on-demand")
-    assert states == ["COMPLETED"], states
-
-
-
-def flow_run_states(server, deployment_name: str) -> list[str]:
-    runs = api(server, "POST", "/flow_runs/filter", {"deployments": {"name": {"any_": [deployment_name]}}})
-    return [run["state_type"] for run in runs]
-
-
-@pytest.mark.slow
 def test_with_allowed_roots_set_a_path_outside_is_refused_before_any_work(prefect_server, tmp_path: Path,
                                                                          monkeypatch) -> None:
     """Deployment runs are always confined; so is any run when NIANBAO_ALLOWED_ROOTS is set (here, in process)."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     from flows.consolidate import consolidate_district
     from flows.guards import PathNotAllowed
@@ -124,7 +82,7 @@ def test_with_allowed_roots_set_a_path_outside_is_refused_before_any_work(prefec
     monkeypatch.setenv("NIANBAO_ALLOWED_ROOTS", str(data))
     (tmp_path / "elsewhere").mkdir()
     (data / "escape").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
-    with temporary_settings({PREFECT_API_URL: prefect_server.api_url}):
+    with temporary_settings({PREFECT_API_URL: prefect_server.api_url, PREFECT_API_AUTH_STRING: prefect_server.auth}):
         state = consolidate_district(district=DISTRICT, year=2025, submissions=str(district.submissions(2025)),
                                      roster=str(district.roster), warehouse=str(district.warehouse),
                                      out=str(data / "escape" / "published"), return_state=True)

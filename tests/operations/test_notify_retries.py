@@ -81,13 +81,13 @@ def test_a_blocked_run_posts_district_year_failing_rules_and_run_link(
     prefect_server, receiver: Receiver, tmp_path: Path, monkeypatch
 ) -> None:
     """Runs the real flow in this process against the real server; a published run sends nothing."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     district = make_district(tmp_path / "data", 2024, broken_year=2025)
     monkeypatch.setenv(NOTIFY_URL_ENV, receiver.url)
     kwargs = dict(district=DISTRICT, roster=str(district.roster), warehouse=str(district.warehouse),
                   out=str(district.out))
-    with temporary_settings({PREFECT_API_URL: prefect_server.api_url}):
+    with temporary_settings({PREFECT_API_URL: prefect_server.api_url, PREFECT_API_AUTH_STRING: prefect_server.auth}):
         ok = consolidate_module.consolidate_district(year=2024, submissions=str(district.submissions(2024)), **kwargs,
                                                      return_state=True)
         assert ok.is_completed()

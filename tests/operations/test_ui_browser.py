@@ -1,8 +1,9 @@
 """The office's way: a run triggered from the Prefect UI, in a real browser.
 
-Starts (via the session fixture) `prefect server start` on 127.0.0.1 with its own port and PREFECT_HOME, serves the
-deployments with `python -m flows.serve`, opens the UI in headless Chromium (Debian's /usr/bin/chromium driven by
-Playwright; browsers are never downloaded), opens the on-demand deployment, "Run" → "Custom run", fills the form
+Starts (via the session fixture) `prefect server start` on 127.0.0.1 with its own port and PREFECT_HOME and
+authentication on, serves the deployments with `python -m flows.serve`, opens the UI in headless Chromium
+(Debian's /usr/bin/chromium driven by Playwright; browsers are never downloaded), logs in as the clerk (the
+server's login page), opens the on-demand deployment, "Run" → "Custom run", fills the form
 and submits it. The 60-unit district's run must end Completed with the report published; a second run whose
 submissions hold a return breaking A3 must end Failed and publish nothing.
 
@@ -19,12 +20,9 @@ import time
 from pathlib import Path
 
 import pytest
-from ops_support import DISTRICT, api, make_district, start, stop
+from ops_support import CHROMIUM, CHROMIUM_ARGS, DISTRICT, api, log_in, make_district, start, stop
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 GOOD_YEAR, BROKEN_YEAR = 2025, 2024
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
@@ -137,6 +135,7 @@ def test_runs_triggered_from_the_prefect_ui_publish_or_are_blocked(prefect_serve
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(30_000)
+            log_in(page, prefect_server)
 
             # 1. the 60-unit district: Completed, report published
             run_id, clicked = run_from_ui(
