@@ -1,6 +1,6 @@
 # One entry point. `make demo` and `make test` do every set-up step themselves on a fresh machine that has
 # Python 3.11, pip and make (`make test` also installs the Debian packages the tests drive when run as root:
-# chromium, LibreOffice writer/calc, CJK fonts, poppler-utils; see system-deps).
+# chromium, LibreOffice writer/calc, CJK fonts, poppler-utils, PostgreSQL, nginx; see system-deps).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -20,9 +20,11 @@ demo: install
 	$(BIN)/nianbao demo
 
 # Debian packages the tests drive for real: Chromium (browser tests), LibreOffice (.doc/.wps/.xls/.et conversion),
-# CJK fonts (LibreOffice's PDF export and layout of Chinese text), poppler-utils (PDF reports). Installed when
-# root, with one apt-get update and one install for whatever is missing; otherwise one line says what to install.
-SYSTEM_PKGS := chromium libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk poppler-utils
+# CJK fonts (LibreOffice's PDF export and layout of Chinese text), poppler-utils (PDF reports), PostgreSQL and nginx
+# (the production path: a Prefect server on PostgreSQL behind a TLS proxy, tests/operations/test_production.py).
+# Installed when root, with one apt-get update and one install for whatever is missing; otherwise one line says what
+# to install.
+SYSTEM_PKGS := chromium libreoffice-writer-nogui libreoffice-calc-nogui fonts-noto-cjk poppler-utils postgresql nginx
 
 system-deps:
 	@missing=""; for p in $(SYSTEM_PKGS); do \
