@@ -248,7 +248,7 @@ def cross_year(warehouse: Warehouse, judged: Judged, roster: Roster, year: int) 
         frame = stack([s.ret for s in readable], [s.original_name for s in readable])
         frame.index = pd.Index([s.sha256 for s in readable], name="sha256")
     shas = frame.index.tolist()  # as a list: iterating the Arrow-backed sha256 index item by item is ~5x slower
-    found = judge_cross_year(frame.reset_index(drop=True), prior, year=year, kinds=kinds)
+    found = judge_cross_year(frame, prior, year=year, kinds=kinds)  # by row position: the index is not read
     failures = list(judged.failures) + [(shas[i], f) for i, f in found]
     blocked = {sha for sha, f in failures if sha is not None and f.blocking}
     for sub in judged.submissions:
