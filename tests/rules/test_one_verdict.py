@@ -300,7 +300,13 @@ def test_without_roster_and_warehouse_validate_says_what_it_did_not_check(world,
 
 def test_validate_refuses_options_that_do_not_fit_in_one_line(world, tmp_path: Path) -> None:
     name = str(world["subs"] / world["fixtures"][0].files[0])
+    (tmp_path / "text.duckdb").write_text("not a database", encoding="utf-8")
+    import duckdb
+
+    duckdb.connect(str(tmp_path / "other.duckdb")).close()  # a DuckDB file nianbao did not make
     for options, says in (
+        (["--year", str(YEAR), "--warehouse", str(tmp_path / "text.duckdb")], "Cannot open the warehouse"),
+        (["--year", str(YEAR), "--warehouse", str(tmp_path / "other.duckdb")], "is not a nianbao warehouse"),
         (["--roster", str(world["roster"])], "--roster and --district go together"),
         (["--warehouse", str(world["tmp"] / "w.duckdb")], "--warehouse needs --year"),
         (["--year", str(YEAR), "--warehouse", str(tmp_path / "none.duckdb")], "does not exist"),
