@@ -33,9 +33,6 @@ from schemas.roster import RosterUnit, units_below
 from schemas.single_row import SINGLE_ROW_COLUMN, singles_of
 from schemas.validate import validate_frame
 
-# The rules judge_batch runs (besides the read-time I1/S1 it receives with the returns' outcomes)
-ROSTER_RULES: tuple[str, ...] = ("I2", "I3")  # only with a roster
-
 
 @dataclass(frozen=True)
 class Verdict:
@@ -65,7 +62,8 @@ def judge_batch(
 ) -> Verdict:
     """Every rule that applies to these returns (see the module's docstring), as one :class:`Verdict`.
 
-    ``names[i]``: the file of ``returns[i]``, as every failure names it. ``year``: the consolidation year (S5 and
+    ``names[i]``: the file of ``returns[i]``, as every failure names it (one name per file: the pandera pass's
+    failures are placed by it). ``year``: the consolidation year (S5 and
     the cross-year rules; S5 is skipped when None). ``roster`` (all its units) and ``district_id`` (the node whose
     units are expected): a return naming no unit id (a published report) gets the id of the roster unit it names
     (:func:`resolve_unit_ids`, which sets ``ret.unit_id``: the one change made to the inputs), and I2/I3 are
@@ -103,7 +101,7 @@ def judge_batch(
     for f in validate_frame(frame.assign(**extra), year=year, county_level=county_level):  # one pandera pass
         failures.append((position[f.file], f))
 
-    if roster is not None:
+    if roster is not None and district_id is not None:  # (checked above: a roster comes with its district)
         expected = {u.unit_id for u in units_below(roster, district_id)}
         failures.extend(_roster_failures(returns, names, expected, contents))
     if prior is not None and year is not None:
@@ -165,7 +163,9 @@ def _name_key(name: str) -> str:
     return re.sub(r"\s+", "", to_simplified(name or ""))
 
 
-def resolve_unit_ids(returns: Sequence[CanonicalReturn], roster: Sequence[RosterUnit], names: Sequence[str] = ()) -> None:
+def resolve_unit_ids(
+    returns: Sequence[CanonicalReturn], roster: Sequence[RosterUnit], names: Sequence[str] = ()
+) -> None:
     """A published report names its unit but carries no id. Take the id of the one roster unit
     1. whose name is the report's unit name (spaces and script aside); else
     2. whose name stands in the report's title ("沭阳县发展和改革局…" holds the roster's "县发展和改革局"); else

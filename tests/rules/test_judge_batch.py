@@ -39,7 +39,9 @@ def test_the_issue_s_example_i4_and_x1_that_the_pandera_pass_alone_misses(distri
     assert validate_returns([ret], files=["r.json"], year=YEAR) == []
     verdict = judge_batch([ret], names=["r.json"], year=YEAR)
     assert [(f.rule, f.cell, f.actual, f.file) for _, f in verdict.failures] == [
-        ("X1", "s3.new_received.total", "15", "r.json"), ("I4", "", "s3.new_recieved.total", "r.json")]
+        ("X1", "s3.new_received.total", "15", "r.json"),
+        ("I4", "", "s3.new_recieved.total", "r.json"),
+    ]
     assert verdict.blocked() == {0}
 
 
@@ -49,12 +51,14 @@ def test_roster_rules_only_with_a_roster_and_i3_by_content(district) -> None:
     batch = [returns[1], stranger, returns[2], copy(returns[2])]
     names = ["a", "b", "c", "d"]
     assert rules(judge_batch(batch, names=names, year=YEAR)) == []
-    verdict = judge_batch(batch, names=names, year=YEAR, roster=roster, district_id=DISTRICT,
-                          contents=["1", "2", "3", "4"])
+    verdict = judge_batch(
+        batch, names=names, year=YEAR, roster=roster, district_id=DISTRICT, contents=["1", "2", "3", "4"]
+    )
     assert rules(verdict) == [(1, "I2"), (2, "I3"), (3, "I3")]
     assert [f.detail for i, f in verdict.failures if f.rule == "I3"] == ["c, d", "d, c"]
-    same_file_twice = judge_batch(batch, names=names, year=YEAR, roster=roster, district_id=DISTRICT,
-                                  contents=["1", "2", "3", "3"])
+    same_file_twice = judge_batch(
+        batch, names=names, year=YEAR, roster=roster, district_id=DISTRICT, contents=["1", "2", "3", "3"]
+    )
     assert rules(same_file_twice) == [(1, "I2")]
     with pytest.raises(ValueError, match="district_id"):
         judge_batch(batch, names=names, year=YEAR, roster=roster)
@@ -69,7 +73,7 @@ def test_a_report_naming_no_id_is_found_on_the_roster_before_i2(district) -> Non
 
 
 def test_cross_year_rules_only_with_last_year_and_only_for_returns_of_the_year(district) -> None:
-    roster, returns, last = district
+    _, returns, last = district
     carried = copy(returns[6])
     carried.cells["s3.carried_in.natural_person"] += 1
     carried.cells["s3.carried_in.total"] += 1
@@ -79,7 +83,7 @@ def test_cross_year_rules_only_with_last_year_and_only_for_returns_of_the_year(d
     without = judge_batch(batch, names=names, year=YEAR)
     assert not {f.rule for _, f in without.failures} & {"Y1", "N1"}
     verdict = judge_batch(batch, names=names, year=YEAR, prior=prior)
-    added = [(i, f.rule, f.cell) for i, f in verdict.failures[len(without.failures):]]
+    added = [(i, f.rule, f.cell) for i, f in verdict.failures[len(without.failures) :]]
     assert (1, "Y1", "s3.carried_in.natural_person") in added and (3, "N1", "") in added
     assert not [x for x in added if x[0] == 2]  # a return for another year is S5's, not compared
     assert verdict.failures[: len(without.failures)] == without.failures  # the cross-year rules come last

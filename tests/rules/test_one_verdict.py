@@ -115,6 +115,7 @@ def build_fixtures(subs: Path, now: dict[str, CanonicalReturn], before: dict[str
             name = f"{ret.unit_id}.json"
             _json(change(ret), folder / name, **raw)
             return [name]
+
         return write
 
     def as_form(change: Callable[[CanonicalReturn], CanonicalReturn]):
@@ -122,6 +123,7 @@ def build_fixtures(subs: Path, now: dict[str, CanonicalReturn], before: dict[str
             name = f"{ret.unit_id} {ret.unit_name}.xlsx"
             _form(change(ret), folder / name)
             return [name]
+
         return write
 
     # --- files no return can be read from, and units not on the roster ---
@@ -149,30 +151,93 @@ def build_fixtures(subs: Path, now: dict[str, CanonicalReturn], before: dict[str
     add("S6", as_json(collapse_other))
     # --- section 三 identities (A), section 四 (L), section 二 (P) ---
     add("A1", as_json(lambda r: _cells(r, s3__granted__total=r.cells["s3.granted.total"] + 1)))
-    add("A2", as_json(lambda r: _cells(r, s3__total_processed__legal_other=r.cells["s3.total_processed.legal_other"] + 1,
-                                       s3__total_processed__total=r.cells["s3.total_processed.total"] + 1)))
+    add(
+        "A2",
+        as_json(
+            lambda r: _cells(
+                r,
+                s3__total_processed__legal_other=r.cells["s3.total_processed.legal_other"] + 1,
+                s3__total_processed__total=r.cells["s3.total_processed.total"] + 1,
+            )
+        ),
+    )
     add("A3", as_form(break_a3))
-    add("A4", as_json(lambda r: _cells(r, s3__carried_out__legal_research=r.cells["s3.new_received.legal_research"] + 2)))
+    add(
+        "A4",
+        as_json(lambda r: _cells(r, s3__carried_out__legal_research=r.cells["s3.new_received.legal_research"] + 2)),
+    )
     add("L1", as_form(lambda r: _cells(r, s4__litigation_direct__total=r.cells["s4.litigation_direct.total"] + 1)))
     add("P1", as_json(lambda r: _cells(r, s2__regulations__issued=1, s2__regulations__in_force=1)))
-    add("P4", as_json(lambda r: _cells(r, s2__regulations__in_force=0, s2__regulations__issued=0,
-                                       s2__normative_docs__issued=r.cells["s2.normative_docs.in_force"] + 1)))
+    add(
+        "P4",
+        as_json(
+            lambda r: _cells(
+                r,
+                s2__regulations__in_force=0,
+                s2__regulations__issued=0,
+                s2__normative_docs__issued=r.cells["s2.normative_docs.in_force"] + 1,
+            )
+        ),
+    )
     # --- cross-year (P2, P3, P5, P6, Y1) against the unit's accepted 2024 return ---
     add("P2", as_json(lambda r: _cells(r, s2__normative_docs__in_force=r.cells["s2.normative_docs.in_force"] + 7)))
     add("P3", as_json(lambda r: _cells(r, s2__normative_docs__repealed=10_000)))
     add("P5", as_json(lambda r: _cells(r, **{FEE_KEY.replace(".", "__"): Decimal(500_000)})))
-    add("P6", as_json(lambda r: _cells(r, s2__admin_penalty__decisions=_decisions(
-        before[r.unit_id].cells["s2.admin_penalty.decisions"]))))
-    add("Y1", as_form(lambda r: _cells(r, s3__carried_in__natural_person=r.cells["s3.carried_in.natural_person"] + 1,
-                                       s3__carried_in__total=r.cells["s3.carried_in.total"] + 1)))
+    add(
+        "P6",
+        as_json(
+            lambda r: _cells(
+                r, s2__admin_penalty__decisions=_decisions(before[r.unit_id].cells["s2.admin_penalty.decisions"])
+            )
+        ),
+    )
+    add(
+        "Y1",
+        as_form(
+            lambda r: _cells(
+                r,
+                s3__carried_in__natural_person=r.cells["s3.carried_in.natural_person"] + 1,
+                s3__carried_in__total=r.cells["s3.carried_in.total"] + 1,
+            )
+        ),
+    )
     # --- narrative ↔ table (X) ---
-    add("X0", as_json(lambda r: replace(r, narrative=dict(r.narrative, problems="全年共办理申请9999件。"), cells=dict(r.cells))))
-    add("X1", as_form(lambda r: _said(r, f"本年新收政府信息公开申请{r.cells['s3.new_received.total']}件",
-                                      f"本年新收政府信息公开申请{r.cells['s3.new_received.total'] + 7}件")))
-    add("X2", as_json(lambda r: _said(r, re.search(r"全年[^。]*行政诉讼案件[^。]*。", r.narrative["overview"]).group(0),
-                                      "全年发生政府信息公开行政复议案件99件。")))
-    add("X3", as_json(lambda r: _said(r, f"全年制发行政规范性文件{r.cells['s2.normative_docs.issued']}件",
-                                      f"全年制发行政规范性文件{r.cells['s2.normative_docs.issued'] + 5}件")))
+    add(
+        "X0",
+        as_json(
+            lambda r: replace(r, narrative=dict(r.narrative, problems="全年共办理申请9999件。"), cells=dict(r.cells))
+        ),
+    )
+    add(
+        "X1",
+        as_form(
+            lambda r: _said(
+                r,
+                f"本年新收政府信息公开申请{r.cells['s3.new_received.total']}件",
+                f"本年新收政府信息公开申请{r.cells['s3.new_received.total'] + 7}件",
+            )
+        ),
+    )
+    add(
+        "X2",
+        as_json(
+            lambda r: _said(
+                r,
+                re.search(r"全年[^。]*行政诉讼案件[^。]*。", r.narrative["overview"]).group(0),
+                "全年发生政府信息公开行政复议案件99件。",
+            )
+        ),
+    )
+    add(
+        "X3",
+        as_json(
+            lambda r: _said(
+                r,
+                f"全年制发行政规范性文件{r.cells['s2.normative_docs.issued']}件",
+                f"全年制发行政规范性文件{r.cells['s2.normative_docs.issued'] + 5}件",
+            )
+        ),
+    )
     # --- a unit with no accepted 2024 return (it sent none): N1 ---
     _json(now[NEW_UNIT], subs / f"{NEW_UNIT}.json")
     fixtures.append(Fixture("N1", NEW_UNIT, (f"{NEW_UNIT}.json",)))
@@ -187,8 +252,14 @@ NEW_UNIT = "320799508"  # 南湖镇: sends no 2024 return, so its 2025 return ha
 
 def _run(tmp: Path, roster: Path, subs: Path, year: int) -> RunResult:
     try:
-        return consolidate_district(district=DISTRICT, year=year, submissions=str(subs), roster=str(roster),
-                                    warehouse=str(tmp / "w.duckdb"), out=str(tmp / "out"))
+        return consolidate_district(
+            district=DISTRICT,
+            year=year,
+            submissions=str(subs),
+            roster=str(roster),
+            warehouse=str(tmp / "w.duckdb"),
+            out=str(tmp / "out"),
+        )
     except PublicationBlocked as blocked:
         return blocked.result
 
@@ -220,8 +291,17 @@ def world(tmp_path_factory):
 
 
 def _options(world) -> list[str]:
-    return ["--json", "--year", str(YEAR), "--roster", str(world["roster"]), "--district", DISTRICT,
-            "--warehouse", str(world["tmp"] / "w.duckdb")]
+    return [
+        "--json",
+        "--year",
+        str(YEAR),
+        "--roster",
+        str(world["roster"]),
+        "--district",
+        DISTRICT,
+        "--warehouse",
+        str(world["tmp"] / "w.duckdb"),
+    ]
 
 
 def _by_file(rows: list[dict]) -> dict[str, list[dict]]:
@@ -256,9 +336,14 @@ def test_the_flow_reports_each_fixture_s_rule_and_nothing_on_the_clean_returns(w
 
 def test_nianbao_validate_on_the_whole_batch_reports_exactly_what_the_flow_reports(world) -> None:
     names = sorted(p.name for p in world["subs"].iterdir())
-    done = subprocess.run([sys.executable, "-m", "flows.cli", "validate", *_options(world), *names],
-                          cwd=world["subs"], capture_output=True, text=True, check=False,
-                          env={**os.environ, "PYTHONPATH": str(REPO)})
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "validate", *_options(world), *names],
+        cwd=world["subs"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert "Traceback" not in done.stdout + done.stderr
     assert done.returncode == 1, done.stderr
     cli = _by_file(json.loads(done.stdout))
@@ -294,7 +379,8 @@ def test_without_roster_and_warehouse_validate_says_what_it_did_not_check(world,
     assert "A3" in found and not found & {"Y1", "N1", "I2"}
     result = CliRunner().invoke(app, ["validate", "--year", str(YEAR), *files])
     assert "Not checked: roster rules I2/I3 (no --roster); cross-year rules (no --warehouse)." in " ".join(
-        result.stdout.split())
+        result.stdout.split()
+    )
     assert result.exit_code == 1  # the Y1 fixture's A3 (the balance breaks with it) still blocks
 
 
