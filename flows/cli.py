@@ -72,13 +72,28 @@ def validate(
     files: Annotated[list[Path], typer.Argument(help="Return files: .xlsx form, .json, .csv, or a published report.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the failures as a JSON list.")] = False,
     year: Annotated[Optional[int], typer.Option("--year", help="Also check that each return is for this year (S5).")] = None,
+    roster: Annotated[
+        Optional[Path],
+        typer.Option("--roster", help="Roster CSV (with --district): also check that each unit is on it below the "
+                     "district (I2) and sends one return (I3), and find a published report's unit by its name. "
+                     "Without a roster I2 and I3 are NOT checked."),
+    ] = None,
+    district: Annotated[Optional[str], typer.Option("--district", help="The node whose units are expected (with --roster).")] = None,
+    warehouse: Annotated[
+        Optional[Path],
+        typer.Option("--warehouse", help="A DuckDB warehouse (opened read-only; needs --year): also check each return "
+                     "against its unit's accepted return for the year before (Y1, P2, P3, P5, P6, N1). Without it "
+                     "the cross-year rules are NOT checked."),
+    ] = None,
 ) -> None:
-    """Check returns without loading them. Exit 0 when no HARD or HARD-W rule fails, 1 otherwise."""
+    """Check returns without loading them, with the rules a consolidation runs (schemas.judge.judge_batch).
+    Exit 0 when no HARD or HARD-W rule fails, 1 otherwise."""
     from intake.read import read_submissions
+    from schemas.judge import judge_batch
     from schemas.text import printable
-    from schemas.validate import validate_returns
 
     try:  # a bad file is a finding, never a traceback; anything else is one line naming what failed
+        roster_units, fetch_prior, notes = _validate_context(roster, district, warehouse, year)
         outcomes = read_submissions(files)
         failures: list[Failure] = []
         readable = []
@@ -86,8 +101,17 @@ def validate(
             failures.extend(o.failures)
             if o.ret is not None:
                 readable.append(o)
-        names = [printable(str(o.path)) for o in readable]  # a path that is not UTF-8 shown escaped
-        failures.extend(validate_returns([o.ret for o in readable], files=names, year=year))
+        # a path that is not UTF-8 shown escaped; a Parquet file's rows by their row number
+        names = [printable(str(o.path)) + (f"#{o.row}" if o.row is not None else "") for o in readable]
+        returns = [o.ret for o in readable]
+        # last year's cells of the units these returns name (a report's unit found on the roster first)
+        prior = fetch_prior(returns, names, roster_units) if fetch_prior is not None else None
+        verdict = judge_batch(returns, names=names, year=year, roster=roster_units, district_id=district,
+                              prior=prior, contents=[o.sha256 for o in readable])
+        failures.extend(f for _, f in verdict.failures)
+    except _ValidateUsage as exc:
+        err.print(printable(f"[bold red]ERROR[/bold red]: {exc}"))
+        raise typer.Exit(EXIT_ERROR) from None
     except Exception as exc:  # noqa: BLE001 — a bug in nianbao: say so in one line, exit 1
         err.print(printable(f"[bold red]ERROR[/bold red]: could not validate {len(files)} file(s): "
                             f"{type(exc).__name__}: {exc}"))
@@ -99,12 +123,61 @@ def validate(
         if failures:
             sources = {(n, k): v for n, o in zip(names, readable) for k, v in o.ret.provenance.items()}
             _print_failures(failures, f"{len(failures)} finding(s) in {len(files)} file(s)", sources)
-        verdict = "FAIL" if blocking else "OK"
+        verdict_word = "FAIL" if blocking else "OK"
         console.print(
-            f"{verdict}: {len(files)} file(s), {len(blocking)} blocking failure(s), "
+            f"{verdict_word}: {len(files)} file(s), {len(blocking)} blocking failure(s), "
             f"{len(failures) - len(blocking)} warning(s)."
         )
+        skipped = [what for what, off in (("roster rules I2/I3 (no --roster)", roster_units is None),
+                                          ("cross-year rules (no --warehouse)", warehouse is None)) if off]
+        if skipped:
+            console.print("Not checked: " + "; ".join(skipped) + ".", style="dim")
+        for note in notes:
+            console.print(f"Note: {note}.", style="dim")
     raise typer.Exit(EXIT_ERROR if blocking else EXIT_OK)
+
+
+class _ValidateUsage(ValueError):
+    """validate's options do not fit together, or its roster or warehouse cannot be used: one line, exit 1."""
+
+
+def _validate_context(roster: Path | None, district: str | None, warehouse: Path | None, year: int | None):
+    """validate's roster units (or None) and a function fetching last year's cells (or None), checked before any
+    file is read; plus notes on what is not checked."""
+    notes: list[str] = []
+    units = None
+    if (roster is None) != (district is None):
+        raise _ValidateUsage("--roster and --district go together (the district names the units expected)")
+    if roster is not None:
+        from intake.roster import RosterError, read_roster
+
+        try:
+            units = read_roster(roster, district).units
+        except RosterError as exc:
+            raise _ValidateUsage(str(exc)) from None
+    if warehouse is None:
+        return units, None, notes
+    if year is None:
+        raise _ValidateUsage("--warehouse needs --year: the cross-year rules compare each return with year - 1")
+    if not Path(warehouse).is_file():
+        raise _ValidateUsage(f"the warehouse {warehouse} does not exist (validate opens it read-only, never creates it)")
+    if units is None:
+        notes.append("P5's whole-number check applies to every unit (no --roster says which are departments)")
+
+    def fetch(returns, names, roster_units):
+        from schemas.judge import resolve_unit_ids
+        from warehouse.prior import prior_cells
+        from warehouse.store import Warehouse, WarehouseError
+
+        if roster_units is not None:  # a published report's unit, as judge_batch will find it
+            resolve_unit_ids(returns, roster_units, names)
+        try:
+            with Warehouse(Path(warehouse), read_only=True) as wh:
+                return prior_cells(wh, [r.unit_id for r in returns if r.year == year], year)
+        except WarehouseError as exc:
+            raise _ValidateUsage(str(exc)) from None
+
+    return units, fetch, notes
 
 
 @app.command()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.ids import UnsafeId, check_id
-from schemas.roster import AGGREGATE_KINDS, KINDS, RosterUnit
+from schemas.roster import AGGREGATE_KINDS, KINDS, RosterUnit, units_below
 
 HEADER = ["unit_id", "unit_name", "kind", "parent_id"]
 
@@ -33,19 +33,8 @@ class Roster:
         return tuple(u for u in self.units if u.kind not in AGGREGATE_KINDS)
 
     def below(self, node_id: str) -> tuple[RosterUnit, ...]:
-        """Reporting units whose parent chain reaches ``node_id``."""
-        parent = {u.unit_id: u.parent_id for u in self.units}
-
-        def reaches(unit_id: str) -> bool:
-            seen: set[str] = set()
-            while unit_id and unit_id not in seen:
-                if unit_id == node_id:
-                    return True
-                seen.add(unit_id)
-                unit_id = parent.get(unit_id, "")
-            return False
-
-        return tuple(u for u in self.reporting_units if reaches(u.parent_id))
+        """Reporting units whose parent chain reaches ``node_id`` (schemas.roster.units_below)."""
+        return units_below(self.units, node_id)
 
 
 def read_roster(path: Path, district_id: str | None = None) -> Roster:

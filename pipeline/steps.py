@@ -16,10 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -40,19 +39,17 @@ from publish.layout import ANNEX_KEYS
 from publish.model import DistrictReport, UnitFigures, check_report
 from schemas.cellblock import detach
 from schemas.cells import CELL_KEYS, FEE_KEY
-from schemas.failures import Failure, make
-from schemas.narrative import check_narrative, to_simplified
-from schemas.returns import CanonicalReturn
+from schemas.failures import Failure
+from schemas.judge import judge_batch, judge_cross_year
+from schemas.narrative import check_narrative
 from schemas.text import printable
 from schemas.roster import AGGREGATE_KINDS
-from schemas.validate import validate_frame
-from schemas.single_row import SINGLE_ROW_COLUMN, singles_of
-from schemas.crossyear import PRIOR_KEYS, check_cross_year, wide_from_long
-from schemas.frame import FEE_NOTE_COLUMN, stack, stack_with_notes
+from schemas.frame import stack
 from warehouse import chain
 from warehouse.archive import keep_original, keep_originals_packed, quarantine, read_kept
 from audit.report import run_audit, write_audit
 from audit.waivers import deviation_notes, waiver_records
+from warehouse.prior import prior_cells
 from warehouse.store import Submission, Warehouse
 from warehouse.evidence import waivers_for_year
 
@@ -185,42 +182,26 @@ def judge(
     year: int,
     submissions_root: Path | None = None,
 ) -> Judged:
-    """Validate every readable return in one pass, then check roster membership and duplicates."""
+    """Judge the batch: its read-time failures (I1, S1), then every rule of schemas.judge.judge_batch that needs
+    no warehouse (I2–I4, S, A, L, P, X) in one pass; :func:`cross_year` then adds the cross-year rules."""
     names = display_names(outcomes, submissions_root)
-    sha_by_name = {n: o.sha256 for n, o in zip(names, outcomes)}
     failures: list[tuple[str | None, Failure]] = []
     for name, o in zip(names, outcomes):
         failures.extend((o.sha256, _with_file(f, name)) for f in o.failures)
-
     readable = [(n, o) for n, o in zip(names, outcomes) if o.ret is not None]
-    _resolve_unit_ids([o.ret for _, o in readable], roster, [n for n, _ in readable])
-    for name, o in readable:  # X1–X3: the figures the text quotes must be the table's (read_checked may have run them)
-        found = o.narrative_failures
-        if found is None:
-            found = check_narrative(o.ret) if o.ret.narrative else []
-        failures.extend((o.sha256, _with_file(f, name)) for f in found)
-        for key in o.ret.extra_keys:  # a mistyped key must not vanish silently
-            failures.append((o.sha256, make("I4", o.ret.unit_id, actual=key, file=name)))
-    frame, notes = stack_with_notes([o.ret for _, o in readable], [n for n, _ in readable])
-    frame.index = pd.Index([o.sha256 for _, o in readable], name="sha256")
-    extra = {FEE_NOTE_COLUMN: notes.to_numpy()}
-    singles = singles_of([o.ret for _, o in readable])  # None unless some return prints (六) as one row (S6)
-    if singles is not None:
-        extra[SINGLE_ROW_COLUMN] = singles.to_numpy()
-    for f in validate_frame(frame.assign(**extra), year=year):  # one pandera pass
-        failures.append((sha_by_name.get(f.file), f))
-
-    expected_units = {u.unit_id for u in roster.below(district_id)}
-    files_by_unit: dict[str, set[str]] = defaultdict(set)  # distinct contents per unit in this batch
-    for _, o in readable:
-        files_by_unit[o.ret.unit_id].add(o.sha256)
-    for name, o in readable:
-        unit_id = o.ret.unit_id
-        if unit_id not in expected_units:
-            failures.append((o.sha256, make("I2", unit_id, actual=unit_id or "(none)", file=name)))
-        elif len(files_by_unit[unit_id]) > 1:
-            others = sorted(n for n, x in readable if x.ret.unit_id == unit_id and n != name)
-            failures.append((o.sha256, make("I3", unit_id, detail=", ".join([name, *others]), file=name)))
+    shas = [o.sha256 for _, o in readable]
+    verdict = judge_batch(
+        [o.ret for _, o in readable],
+        names=[n for n, _ in readable],
+        year=year,
+        roster=roster.units,
+        district_id=district_id,
+        narrative_failures=[o.narrative_failures for _, o in readable],  # X1–X3 where read_checked ran them
+        contents=shas,
+    )
+    failures.extend((shas[i], f) for i, f in verdict.failures)
+    frame = verdict.frame
+    frame.index = pd.Index(shas, name="sha256")
 
     blocked = {sha for sha, f in failures if sha is not None and f.blocking}
     submissions = []
@@ -247,86 +228,28 @@ def _storable_year(year: object) -> bool:
     return isinstance(year, int) and not isinstance(year, bool) and -(2**31) <= year < 2**31
 
 
-def _name_key(name: str) -> str:
-    return re.sub(r"\s+", "", to_simplified(name or ""))
-
-
-def _resolve_unit_ids(returns: Sequence[CanonicalReturn], roster: Roster, names: Sequence[str] = ()) -> None:
-    """A published report names its unit but carries no id. Take the id of the one roster unit
-    1. whose name is the report's unit name (spaces and script aside); else
-    2. whose name stands in the report's title ("沭阳县发展和改革局…" holds the roster's "县发展和改革局"); else
-    3. whose name stands in the file's name (``names``, one per return; a report without a title).
-    At each step the longest name found wins; two different units of that length leave the id empty. No match
-    leaves it empty too (rule I2 then says so): a name is never guessed."""
-    nameless = [(i, ret) for i, ret in enumerate(returns) if not ret.unit_id and (ret.unit_name or ret.title)]
-    if not nameless:  # the usual case: every return names its unit id (normalising 150,000 roster names costs)
-        return
-    by_name: dict[str, list[str]] = defaultdict(list)
-    for u in roster.units:
-        if u.unit_name:
-            by_name[_name_key(u.unit_name)].append(u.unit_id)
-    for i, ret in nameless:
-        ids = by_name.get(_name_key(ret.unit_name), []) if ret.unit_name else []
-        if len(ids) != 1:
-            for text in (ret.title, names[i] if i < len(names) else ""):
-                ids = _named_in(_name_key(text), by_name)
-                if ids:
-                    break
-        if len(ids) == 1:
-            ret.unit_id = ids[0]
-
-
-def _named_in(text: str, by_name: dict[str, list[str]]) -> list[str]:
-    """The ids of the longest roster names standing in ``text`` (several ids: ambiguous)."""
-    if not text:
-        return []
-    found = [name for name in by_name if len(name) >= 2 and name in text]
-    if not found:
-        return []
-    longest = max(map(len, found))
-    return sorted({i for name in found if len(name) == longest for i in by_name[name]})
-
-
 def _with_file(f: Failure, name: str) -> Failure:
-    if f.file == name:
-        return f
-    return Failure(
-        rule=f.rule,
-        unit_id=f.unit_id,
-        cell=f.cell,
-        expected=f.expected,
-        actual=f.actual,
-        detail=f.detail,
-        file=name,
-        cells=f.cells,
-    )
+    return f if f.file == name else replace(f, file=name)
 
 
 def cross_year(warehouse: Warehouse, judged: Judged, roster: Roster, year: int) -> Judged:
     """Check each readable return for ``year`` against its unit's accepted return for ``year - 1`` in the warehouse
-    (Y1 HARD-W; P2, P3, P5, P6 SOFT; N1 notes a unit with no prior return). A new Y1 failure rejects the file,
-    unless an auditor waives it later (``nianbao waive``)."""
-    names = {s.sha256: s.original_name for s in judged.submissions}
+    (Y1 HARD-W; P2, P3, P5, P6 SOFT; N1 notes a unit with no prior return): the cross-year half of
+    schemas.judge.judge_batch, on the frame :func:`judge` stacked. A new Y1 failure rejects the file, unless an
+    auditor waives it later (``nianbao waive``)."""
     now = [s for s in judged.submissions if s.ret is not None and s.unit_id and s.year == year]
     if not now:
         return judged
-    ids = sorted({s.unit_id for s in now})
-    prior = warehouse.latest_accepted(ids, year - 1)
-    prior = prior[prior["sha256"].notna()]
-    # only the cells the rules read (PRIOR_KEYS), with their unit: not all 200 cells of 150,000 returns
-    long = warehouse.cells_of(prior["sha256"].tolist(), PRIOR_KEYS, unit_ids=prior["unit_id"].tolist())
+    prior = prior_cells(warehouse, [s.unit_id for s in now], year)
     kinds = {u.unit_id: u.kind for u in roster.units}
-    if judged.frame is not None:  # the rows validation stacked (same order as the readable submissions)
-        readable = [s for s in judged.submissions if s.ret is not None]
-        current = judged.frame[[bool(s.unit_id) and s.year == year for s in readable]]
-        # as lists: iterating the Arrow-backed sha256 index item by item is ~5x slower
-        sha_of = dict(zip(zip(current["unit_id"].tolist(), current["file"].tolist()), current.index.tolist()))
-        current = current.reset_index(drop=True)
-    else:
-        current = stack([s.ret for s in now], [names[s.sha256] for s in now])
-        sha_of = {(s.unit_id, names[s.sha256]): s.sha256 for s in now}
-    found = check_cross_year(current, wide_from_long(long), year, kinds)
-    failures = list(judged.failures) + [(sha_of[(f.unit_id, f.file)], f) for f in found]
+    readable = [s for s in judged.submissions if s.ret is not None]
+    frame = judged.frame
+    if frame is None:  # a Judged built by hand: stack its readable returns as judge would
+        frame = stack([s.ret for s in readable], [s.original_name for s in readable])
+        frame.index = pd.Index([s.sha256 for s in readable], name="sha256")
+    shas = frame.index.tolist()  # as a list: iterating the Arrow-backed sha256 index item by item is ~5x slower
+    found = judge_cross_year(frame, prior, year=year, kinds=kinds)  # by row position: the index is not read
+    failures = list(judged.failures) + [(shas[i], f) for i, f in found]
     blocked = {sha for sha, f in failures if sha is not None and f.blocking}
     for sub in judged.submissions:
         if sub.sha256 in blocked:
