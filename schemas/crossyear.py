@@ -23,8 +23,9 @@ a comparison needs both sides.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +43,7 @@ DECISION_KEYS: tuple[str, ...] = (
     "s2.admin_penalty.decisions",
     "s2.admin_coercion.decisions",
 )
-FEE_RATIO_BOUNDS = (Decimal("0.01"), Decimal("100"))
+FEE_RATIO_BOUNDS = (Decimal("0.01"), Decimal(100))
 FEE_WHOLE_LIMIT = Decimal(100_000)  # 万元: a department's fee this large is almost surely in 元
 DECISIONS_SWING = 10
 BELOW_DISTRICT_KINDS = frozenset({"office", "department", "township"})
@@ -92,7 +93,7 @@ def _numbers(frame: pd.DataFrame, key: str) -> np.ndarray:
         return np.full(len(frame), np.nan)
     col = frame[key]
     if pd.api.types.is_integer_dtype(col.dtype):  # clean counts (schemas.cellblock, wide_from_long): vectorised
-        return col.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        return np.asarray(col.astype("Float64").to_numpy(dtype=float, na_value=np.nan))
     ok = col.map(lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool))
     return np.where(ok.to_numpy(dtype=bool), pd.to_numeric(col.where(ok), errors="coerce"), np.nan).astype(float)
 
@@ -139,7 +140,7 @@ def check_cross_year(
     found: list[tuple[tuple[int, int, int], Failure]] = []
 
     def add(rows: np.ndarray, rule_id: str, cell: str, expected: np.ndarray, actual: np.ndarray, detail: str = "",
-            fmt=_text) -> None:
+            fmt: Callable[[Any], str] = _text) -> None:
         for i in np.flatnonzero(rows):
             f = make(rule_id, unit_ids[i], cell, fmt(expected[i]), fmt(actual[i]), detail=detail,
                      file=files[i] or "", cells=(cell,))
@@ -194,8 +195,8 @@ def check_cross_year(
                                       cells=(FEE_KEY,))))
 
     # N1: no prior return, so nothing above applied (information only)
-    for i in np.flatnonzero(~has_prior):
-        found.append(((int(i), 0, _RULE_ORDER["N1"]), make("N1", unit_ids[i], expected=year - 1,
+    for i in np.flatnonzero(~has_prior).tolist():
+        found.append(((i, 0, _RULE_ORDER["N1"]), make("N1", unit_ids[i], expected=year - 1,
                                                             file=files[i] or "")))
     found.sort(key=lambda pair: pair[0])
     return [f for _, f in found]

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -49,20 +49,20 @@ NOT_NULLABLE = "not_nullable"  # the name pandera gives its own missing-value ch
 # --- shape: what one value must look like ----------------------------------------------------------------------
 
 
-def _is_int(value: object) -> bool:
-    """A whole number (a Python or numpy integer, not a bool)."""
+def _is_int(value: object) -> TypeGuard[int]:
+    """A whole number (a Python or numpy integer, not a bool; a numpy integer is used as the int it holds)."""
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def is_count(value: object) -> bool:
     """S3: a non-negative integer no larger than :data:`MAX_COUNT`."""
-    return _is_int(value) and 0 <= value <= MAX_COUNT  # type: ignore[operator]
+    return _is_int(value) and 0 <= value <= MAX_COUNT
 
 
 def count_problem(value: object) -> str:
     """Why ``value`` fails S3, in a few English words (for a failure's ``detail``)."""
     if _is_int(value):
-        return "negative" if value < 0 else "too large"  # type: ignore[operator]
+        return "negative" if value < 0 else "too large"
     if isinstance(value, (float, Decimal)):
         return "not a whole number"
     try:
@@ -79,7 +79,7 @@ def is_fee(value: object) -> bool:
     (schemas.values.fee_fits: below 10^12 万元, at most 6 decimals): never rounded, never an aborted load."""
     if isinstance(value, Decimal):
         return value.is_finite() and value >= 0 and fee_fits(value)
-    return _is_int(value) and value >= 0 and fee_fits(int(value))  # type: ignore[operator]
+    return _is_int(value) and value >= 0 and fee_fits(int(value))
 
 
 def fee_problem(value: object) -> str:
@@ -91,7 +91,7 @@ def fee_problem(value: object) -> str:
         return ""
     if isinstance(value, Decimal) and not value.is_finite():
         return ""
-    if (isinstance(value, Decimal) or _is_int(value)) and value >= 0:  # type: ignore[operator]
+    if (isinstance(value, Decimal) or _is_int(value)) and value >= 0:
         if abs(Decimal(value)) >= MAX_FEE:
             return (f"; too large to be stored exactly (the warehouse holds DECIMAL({FEE_DIGITS},{FEE_DECIMALS}): "
                     f"less than {MAX_FEE:,.0f} 万元) — check the unit (元/万元)")
@@ -169,17 +169,18 @@ Relation = Literal["eq", "le", "ge"]  # actual == expected, actual <= expected (
 
 def _block(frame: pd.DataFrame, keys: list[str], shape: tuple[int, ...]) -> np.ndarray:
     """Cells ``keys`` of every row as an int64 array of shape ``(rows, *shape)``."""
-    return frame[keys].to_numpy(dtype=np.int64).reshape((len(frame), *shape))
+    block: np.ndarray = frame[keys].to_numpy(dtype=np.int64).reshape((len(frame), *shape))
+    return block
 
 
 def _a1_expected(frame: pd.DataFrame) -> np.ndarray:
     keys = [s3(r, c) for r in S3_ROW_KEYS for c in S3_APPLICANT_COLS]
-    return _block(frame, keys, (len(S3_ROW_KEYS), len(S3_APPLICANT_COLS))).sum(axis=2)
+    return np.asarray(_block(frame, keys, (len(S3_ROW_KEYS), len(S3_APPLICANT_COLS))).sum(axis=2))
 
 
 def _a2_expected(frame: pd.DataFrame) -> np.ndarray:
     keys = [s3(r, c) for r in S3_OUTCOME_ROWS for c in S3_COL_KEYS]
-    return _block(frame, keys, (len(S3_OUTCOME_ROWS), len(S3_COL_KEYS))).sum(axis=1)
+    return np.asarray(_block(frame, keys, (len(S3_OUTCOME_ROWS), len(S3_COL_KEYS))).sum(axis=1))
 
 
 def _s3_row(frame: pd.DataFrame, row: str) -> np.ndarray:
@@ -187,7 +188,7 @@ def _s3_row(frame: pd.DataFrame, row: str) -> np.ndarray:
 
 
 def _a3_expected(frame: pd.DataFrame) -> np.ndarray:
-    return _s3_row(frame, "new_received") + _s3_row(frame, "carried_in") - _s3_row(frame, "total_processed")
+    return np.asarray(_s3_row(frame, "new_received") + _s3_row(frame, "carried_in") - _s3_row(frame, "total_processed"))
 
 
 def _a4_bound(frame: pd.DataFrame) -> np.ndarray:
@@ -199,7 +200,7 @@ L1_PARTS = ("upheld", "corrected", "other", "pending")
 
 def _l1_expected(frame: pd.DataFrame) -> np.ndarray:
     keys = [s4(g, r) for g in S4_GROUP_KEYS for r in L1_PARTS]
-    return _block(frame, keys, (len(S4_GROUP_KEYS), len(L1_PARTS))).sum(axis=2)
+    return np.asarray(_block(frame, keys, (len(S4_GROUP_KEYS), len(L1_PARTS))).sum(axis=2))
 
 
 P1_CELLS = ("s2.regulations.issued", "s2.regulations.repealed", "s2.regulations.in_force")
@@ -225,7 +226,7 @@ class Identity:
     relation: Relation = "eq"
 
     def actual(self, frame: pd.DataFrame) -> np.ndarray:
-        return frame[list(self.cells)].to_numpy(dtype=np.int64)
+        return np.asarray(frame[list(self.cells)].to_numpy(dtype=np.int64))
 
     def holds(self, frame: pd.DataFrame) -> np.ndarray:
         """Boolean (rows, len(cells)): does each atomic check pass?"""
@@ -234,7 +235,7 @@ class Identity:
             return actual <= expected
         if self.relation == "ge":
             return actual >= expected
-        return actual == expected
+        return np.asarray(actual == expected)
 
     def check(self) -> pa.Check:
         """A dataframe-wide pandera check named after the rule: a row passes when every atomic check holds."""

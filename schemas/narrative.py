@@ -26,7 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from schemas.failures import Failure, make
 from schemas.returns import CanonicalReturn
@@ -35,7 +35,7 @@ from schemas.returns import CanonicalReturn
 
 
 @lru_cache(maxsize=1)
-def _t2s():  # type: ignore[no-untyped-def]
+def _t2s() -> Any:  # opencc has no type hints
     import opencc  # a pure converter (dictionary lookup); imported lazily to keep `import schemas` cheap
 
     return opencc.OpenCC("t2s")
@@ -59,7 +59,7 @@ def _nfkc(text: str) -> str:
 
 def to_simplified(text: str) -> str:
     """NFKC (full-width → half-width) then traditional → simplified Chinese."""
-    return _t2s().convert(_nfkc(text))
+    return str(_t2s().convert(_nfkc(text)))
 
 
 # --- Chinese numerals ---------------------------------------------------------------------------------------

@@ -16,13 +16,16 @@ The fee and the year do not enter any identity, so a bad fee or year does not st
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from decimal import Decimal
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from schemas import single_row
 from schemas.cells import CELL_BY_KEY, CELL_KEYS, COUNT_KEYS, FEE_KEY
 from schemas.failures import Failure
 from schemas.frame import FEE_NOTE_COLUMN, ID_COLUMNS, stack_with_notes, typed_counts
@@ -38,12 +41,21 @@ from schemas.models import (
 )
 from schemas.returns import CanonicalReturn
 from schemas.rules import RULES
-from schemas import single_row
 from schemas.single_row import SINGLE_ROW_COLUMN, SUB_KEYS
 
 _RULE_ORDER = {r.id: i for i, r in enumerate(RULES)}
 _COUNT_KEY_SET = frozenset(COUNT_KEYS)
 
+
+class _Found(TypedDict):
+    expected: str
+    actual: str
+    detail: str
+    cells: tuple[str, ...]
+
+
+# the failures found so far, by (row, rule, cell): what _records turns into Failure objects
+Found = dict[tuple[int, str, str], _Found]
 
 class ValidationInternalError(RuntimeError):
     """A pandera check raised instead of answering; this is a bug in nianbao, not in the return."""
@@ -83,7 +95,7 @@ def _validate(
     singles: pd.Series | None = None,
 ) -> list[Failure]:
     frame = frame.reset_index(drop=True).reindex(columns=[*ID_COLUMNS, *CELL_KEYS])
-    found: dict[tuple[int, str, str], dict[str, object]] = {}
+    found: Found = {}
 
     shape_cases = _failure_cases(shape_schema(year), frame)
     stand_ins: dict[int, dict[str, int]] = {}
@@ -139,7 +151,7 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _add_shape_failure(found: dict, frame: pd.DataFrame, position: int, cell: str, check: str, year: int | None) -> None:
+def _add_shape_failure(found: Found, frame: pd.DataFrame, position: int, cell: str, check: str, year: int | None) -> None:
     value = frame.at[position, cell]  # the value itself, not pandera's rendering of it
     if cell == "year":
         if check == NOT_NULLABLE:
@@ -164,7 +176,7 @@ def _is_whole(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def _add_fee_notes(found: dict, frame: pd.DataFrame, notes: pd.Series) -> None:
+def _add_fee_notes(found: Found, frame: pd.DataFrame, notes: pd.Series) -> None:
     """S4W for every fee whose unit was converted while reading (the note says from what)."""
     noted = notes.fillna("").astype(str).ne("")
     for position in np.flatnonzero(noted.to_numpy()):
@@ -175,7 +187,7 @@ def _add_fee_notes(found: dict, frame: pd.DataFrame, notes: pd.Series) -> None:
 # --- identity failures --------------------------------------------------------------------------------------------
 
 
-def _add_identity_failures(found: dict, counts: pd.DataFrame, cases: pd.DataFrame, single: set[int] = frozenset()) -> None:
+def _add_identity_failures(found: Found, counts: pd.DataFrame, cases: pd.DataFrame, single: AbstractSet[int] = frozenset()) -> None:
     """From the rows pandera named for each rule, find the failing cells and their expected/actual values.
     On a return in ``single`` ((六) as one row) a failure names the single row's cells, not the sub-rows'."""
     for rule_id, rows in cases.groupby("check")["index"]:
@@ -194,7 +206,7 @@ def _add_identity_failures(found: dict, counts: pd.DataFrame, cases: pd.DataFram
 
 
 def _single_rows(
-    found: dict, frame: pd.DataFrame, singles: pd.Series, shape_cases: pd.DataFrame
+    found: Found, frame: pd.DataFrame, singles: pd.Series, shape_cases: pd.DataFrame
 ) -> tuple[pd.DataFrame, dict[int, dict[str, int]], list[int]]:
     """S6 (and S1/S2/S3 on the single row) for each return that has one; its 21 sub-row S2 failures dropped.
     Returns the remaining shape cases, the sub-row values A1–A3 use for each such return that can be checked,
@@ -236,7 +248,7 @@ def _with_stand_ins(rows: pd.DataFrame, stand_ins: dict[int, dict[str, int]]) ->
 # --- records ------------------------------------------------------------------------------------------------------
 
 
-def _put(found: dict, position: int, rule_id: str, cell: str, expected: object = "", actual: object = "",
+def _put(found: Found, position: int, rule_id: str, cell: str, expected: object = "", actual: object = "",
          detail: str = "", cells: Iterable[str] = ()) -> None:
     """Record one failure; a second S4W on the same fee (unit note and precision) adds to the first's detail."""
     key = (position, rule_id, cell)
@@ -255,7 +267,7 @@ def _sort_key(key: tuple[int, str, str]) -> tuple[int, float, int]:
     return position, order, _RULE_ORDER[rule_id]
 
 
-def _records(found: dict, frame: pd.DataFrame) -> list[Failure]:
+def _records(found: Found, frame: pd.DataFrame) -> list[Failure]:
     unit_ids, files = frame["unit_id"].to_numpy(), frame["file"].to_numpy()
     return [
         Failure(

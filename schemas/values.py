@@ -109,7 +109,7 @@ def fee_fits(value: object) -> bool:
     if not number.is_finite() or abs(number) >= MAX_FEE:
         return False
     exponent = number.as_tuple().exponent
-    if exponent >= -FEE_DECIMALS:
+    if isinstance(exponent, int) and exponent >= -FEE_DECIMALS:  # a finite number's exponent is an int
         return True
     return number == number.quantize(Decimal(1).scaleb(-FEE_DECIMALS), context=_EXACT)  # zeros past the 6th
 
