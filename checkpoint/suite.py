@@ -20,7 +20,7 @@ import os
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no phoning home, before GX is imported
 
 from dataclasses import dataclass, field  # noqa: E402
-from datetime import timezone  # noqa: E402
+from datetime import UTC  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -269,7 +269,7 @@ def evaluate(
     # names the Data Docs folder of the run. Dated by the year checked, not the clock: the same checks give the same
     # folder, so a rerun replaces its page instead of adding one, and audit.html's link to it does not change (GX
     # still records the real time on the page, as ge_load_time)
-    run_id = RunIdentifier(run_name=run_name, run_time=year_instant(year).replace(tzinfo=timezone.utc))
+    run_id = RunIdentifier(run_name=run_name, run_time=year_instant(year).replace(tzinfo=UTC))
     run = checkpoint.run(batch_parameters={"dataframe": _for_gx(checks)}, run_id=run_id)
     ((validation_id, validation),) = run.run_results.items()
 
