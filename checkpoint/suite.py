@@ -9,7 +9,8 @@ hence the pair/not-null expectations on a prepared frame.
 
 Each call makes its own ephemeral context (~0.1-0.2 s), so runs never share state. With ``data_docs_dir`` the
 checkpoint also builds GX Data Docs into that folder (the HTML loads Bootstrap/jQuery from CDNs: readable
-offline, but unstyled).
+offline, but unstyled). The GX run is dated by the year checked (schemas.instants), so its page's path is the same
+on every run of the same checks.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no phoning home, before GX is imported
 
 from dataclasses import dataclass, field  # noqa: E402
+from datetime import UTC  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -32,6 +34,7 @@ from great_expectations.expectations.row_conditions import Column  # noqa: E402
 from checkpoint.frames import INDEX_COLUMNS, build_checks, district_unit, value_text  # noqa: E402
 from checkpoint.nodes import g1_blocked  # noqa: E402
 from schemas.failures import Failure, make  # noqa: E402
+from schemas.instants import year_instant  # noqa: E402
 
 SUITE_NAME = "district_report"
 ASSET_NAME = "checks"
@@ -263,7 +266,10 @@ def evaluate(
     data_docs_dir = data_docs_dir.resolve() if data_docs_dir is not None else None
     context = _context(data_docs_dir)
     checkpoint = _gx_checkpoint(context, year, with_docs=data_docs_dir is not None)
-    run_id = RunIdentifier(run_name=run_name)  # names the Data Docs folder of the run
+    # names the Data Docs folder of the run. Dated by the year checked, not the clock: the same checks give the same
+    # folder, so a rerun replaces its page instead of adding one, and audit.html's link to it does not change (GX
+    # still records the real time on the page, as ge_load_time)
+    run_id = RunIdentifier(run_name=run_name, run_time=year_instant(year).replace(tzinfo=UTC))
     run = checkpoint.run(batch_parameters={"dataframe": _for_gx(checks)}, run_id=run_id)
     ((validation_id, validation),) = run.run_results.items()
 

@@ -9,6 +9,9 @@ reader checks before anything else.
 ``cells`` (optional) fills data cells: ints and Decimals are written as numbers (a Decimal that a spreadsheet
 number cannot hold exactly is written as text, so nothing is rounded), text as text (as a person might type
 "1,007" or "-"), None as a blank.
+
+The same arguments give byte-identical files (:mod:`intake.xlsx_save`: no clock in the workbook or the zip), so
+an office that writes a unit's form again does not make it a new version.
 """
 
 from __future__ import annotations
@@ -47,7 +50,9 @@ from intake.layout import (
     col_letter,
     title_text,
 )
+from intake.xlsx_save import save_workbook
 from schemas.cells import CELL_BY_KEY, NARRATIVE_KEYS
+from schemas.instants import year_instant
 
 _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -98,8 +103,7 @@ def write_form(
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    return path
+    return save_workbook(wb, path, year_instant(year))  # the same form and figures: the same bytes
 
 
 # --- the main sheet -------------------------------------------------------------------------------------------

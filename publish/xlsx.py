@@ -5,9 +5,9 @@ Two details matter for publication:
 
 * **Text is never a formula.** Every label, unit name and narrative cell is stored as a string cell, even when it
   starts with ``=``, ``+``, ``-`` or ``@`` (a unit name like ``=HYPERLINK(…)`` must not become a live formula).
-* **Same report, same bytes.** openpyxl stamps the save time into docProps/core.xml and every zip entry; we set
-  the workbook's created/modified to a fixed instant derived from the report year and write the archive with a
-  fixed entry time, so publishing twice gives byte-identical files.
+* **Same report, same bytes.** openpyxl stamps the save time into docProps/core.xml and every zip entry; the
+  workbook is saved with :func:`intake.xlsx_save.save_workbook` at a fixed instant derived from the report year
+  (as the department form is), so publishing twice gives byte-identical files.
 """
 
 from __future__ import annotations
@@ -16,19 +16,19 @@ import math
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
+from intake.xlsx_save import save_workbook
 from publish.layout import S4_WIDTH, Grid, GridCell, annex_grid, place, s2_grid, s3_grid, s4_grid, waivers_grid
 from publish.model import DistrictReport, check_report
 from publish.narrative import narrative_texts, paragraphs
 from schemas.text import visible_text
 from schemas.cells import SECTION_HEADINGS
+from schemas.instants import year_instant
 from schemas.values import fee_text
 
 REPORT_SHEET = "报告"
@@ -49,7 +49,7 @@ CHARS_PER_LINE = 90  # CJK characters that fit on one line across the report she
 
 def publication_instant(year: int) -> datetime:
     """The fixed created/modified time of the workbook: 1 January after the reported year, 00:00 (UTC)."""
-    return datetime(max(year + 1, 1980), 1, 1)
+    return year_instant(year)
 
 
 def set_text(ws: Worksheet, row: int, col: int, text: str):  # type: ignore[no-untyped-def]
@@ -158,38 +158,11 @@ def build_workbook(report: DistrictReport) -> Workbook:
     report_ws.title = REPORT_SHEET
     _report_sheet(report_ws, report)
     _annex_sheet(wb.create_sheet(ANNEX_SHEET), report)
-    instant = publication_instant(report.year)
-    wb.properties.created = instant
-    wb.properties.modified = instant
     wb.properties.creator = "nianbao"
     wb.properties.title = report.title
     return wb
 
 
-class _FixedTimeZip(ZipFile):
-    """A zip archive whose entries all carry one fixed timestamp (zip entries otherwise record the write time)."""
-
-    fixed_date_time: tuple[int, int, int, int, int, int] = (1980, 1, 1, 0, 0, 0)
-
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # type: ignore[no-untyped-def, override]
-        if not isinstance(zinfo_or_arcname, ZipInfo):
-            info = ZipInfo(zinfo_or_arcname, date_time=self.fixed_date_time)
-            info.compress_type = self.compression
-            info.external_attr = 0o600 << 16
-            zinfo_or_arcname = info
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
-
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # type: ignore[no-untyped-def, override]
-        """openpyxl streams each worksheet through a temporary file; store it like writestr (fixed time, mode)."""
-        data = Path(filename).read_bytes()
-        self.writestr(arcname or Path(filename).name, data, compress_type, compresslevel)
-
-
 def render_xlsx(report: DistrictReport, path: Path) -> None:
     """Write the workbook to ``path`` (deterministic bytes; see the module docstring)."""
-    wb = build_workbook(report)
-    instant = wb.properties.created
-    with _FixedTimeZip(Path(path), "w", ZIP_DEFLATED, allowZip64=True) as archive:
-        archive.fixed_date_time = instant.timetuple()[:6]
-        # Not openpyxl.save_workbook: it overwrites properties.modified with the current time.
-        ExcelWriter(wb, archive).save()
+    save_workbook(build_workbook(report), Path(path), publication_instant(report.year))

@@ -195,3 +195,20 @@ def test_data_docs_are_built_into_the_given_folder(frames, units, tmp_path):
     page = result.data_docs_page.read_text(encoding="utf-8")
     assert "s2.admin_license.decisions" in page  # the failing row is listed on the validation page
     assert "G3 every district cell equals the sum over units" in page
+
+
+def test_a_rerun_of_the_same_checks_replaces_its_data_docs_page(frames, units, tmp_path):
+    """The GX run is dated by the year checked, not the clock: the same checks give the same page path (so
+    audit.html's link to it stays the same) and a rerun replaces the page instead of adding one."""
+    from checkpoint.datadocs import make_offline  # as the run does (it also drops GX's cache-busting logo URL)
+
+    first = run(frames, units, data_docs_dir=tmp_path / "docs")
+    make_offline(tmp_path / "docs")
+    index = (tmp_path / "docs" / "index.html").read_bytes()
+    time.sleep(1.1)  # GX names the folder to the microsecond and shows the run time to the second
+    second = run(frames, units, data_docs_dir=tmp_path / "docs")
+    make_offline(tmp_path / "docs")
+    assert second.data_docs_page == first.data_docs_page
+    assert list((tmp_path / "docs" / "validations").rglob("*.html")) == [first.data_docs_page]
+    assert f"{frames.year + 1}0101T000000" in first.data_docs_page.parent.name
+    assert (tmp_path / "docs" / "index.html").read_bytes() == index

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -80,12 +81,35 @@ def test_rerunning_the_same_inputs_adds_nothing_and_publishes_identical_bytes(di
     run(district, district["subs"])
     folder = district["tmp"] / "out" / DISTRICT / "2024"
     before_files = folder_digest(folder)
+    before_forms = folder_digest(district["subs"])
     with Warehouse(district["tmp"] / "w.duckdb") as wh:
         before_rows = wh.counts()
+    time.sleep(2.1)  # zip entries and core.xml record the clock in 1-2 second steps
+    write_returns(district["returns"], district["subs"])  # the forms written again, as `nianbao demo` does
+    assert folder_digest(district["subs"]) == before_forms
     run(district, district["subs"])
     with Warehouse(district["tmp"] / "w.duckdb") as wh:
-        assert wh.counts() == before_rows
+        assert wh.counts() == before_rows  # no new version, receipt or run
     assert folder_digest(folder) == before_files
+
+
+def test_two_consolidations_of_the_same_inputs_publish_the_same_report_files(district) -> None:
+    """Two warehouses, two publication roots, the same inputs: the same report bytes. The manifest differs only
+    in its evidence chain, whose receipts and runs record when the files arrived (the warehouse's legitimate time)."""
+    run(district, district["subs"])
+    time.sleep(2.1)
+    consolidate_district(
+        district=DISTRICT, year=2024, submissions=str(district["subs"]), roster=str(district["roster"]),
+        warehouse=str(district["tmp"] / "other.duckdb"), out=str(district["tmp"] / "other-out"),
+    )
+    first, second = (district["tmp"] / out / DISTRICT / "2024" for out in ("out", "other-out"))
+    a, b = folder_digest(first), folder_digest(second)
+    assert sorted(a) == ["manifest.json", "report.html", "report.json", "report.xlsx"]
+    assert {k: v for k, v in a.items() if k != "manifest.json"} == {k: v for k, v in b.items() if k != "manifest.json"}
+    manifests = [json.loads((f / "manifest.json").read_text(encoding="utf-8")) for f in (first, second)]
+    for m in manifests:
+        del m["evidence_chain"]
+    assert manifests[0] == manifests[1]
 
 
 def test_a_return_breaking_a3_blocks_publication_and_leaves_the_publish_folder_untouched(district) -> None:
