@@ -93,9 +93,9 @@ def _rewrite(page: Path, site: Path, report: OfflineReport) -> None:
             return match.group(0).replace(url, _relative(page, site / LOCAL_LOGO))
         if tag == "link" and "stylesheet" not in match.group(0).lower() and base not in CDN:
             return match.group(0)  # a <link rel="canonical"> or similar: not loaded
-        if base in CDN and CDN[base] is not None:
+        if (vendored := CDN.get(base)) is not None:
             report.replaced += 1
-            return match.group(0).replace(url, _relative(page, site / VENDOR / CDN[base]))
+            return match.group(0).replace(url, _relative(page, site / VENDOR / vendored))
         if base not in CDN:
             report.unknown.add(url)
         report.dropped += 1

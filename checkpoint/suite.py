@@ -117,7 +117,7 @@ def _context(data_docs_dir: Path | None) -> Any:
             DOCS_SITE,
             {
                 "class_name": "SiteBuilder",
-                "show_how_to_buttons": False,
+                "show_how_to_buttons": False,  # type: ignore[typeddict-unknown-key]  # GX reads it; its TypedDict lacks it
                 "store_backend": {
                     "class_name": "TupleFilesystemStoreBackend",
                     "base_directory": str(data_docs_dir),
@@ -140,7 +140,7 @@ def _gx_checkpoint(context: Any, year: int, with_docs: bool) -> Any:
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(name=f"{SUITE_NAME}_{year}", data=batch, suite=suite)
     )
-    actions = [UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] if with_docs else []
+    actions: list[Any] = [UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] if with_docs else []
     return context.checkpoints.add(
         gx.Checkpoint(
             name=f"publish_district_report_{year}",

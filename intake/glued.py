@@ -344,8 +344,8 @@ def decode_table(
     for run in glued:
         used = () if not run.inner and len(run.candidates) == 1 and run.raw == 1 else \
             run.inner + (joint if len(run.candidates) > 1 else ())
-        names = tuple(i.name for i in used)
-        decoded.update({c: names for c in run.cells})
+        identities = tuple(i.name for i in used)
+        decoded.update({c: identities for c in run.cells})
     return Decoded(values, decoded)
 
 

@@ -157,7 +157,7 @@ def returns_from_table(table: pa.Table) -> list[CanonicalReturn]:
                 unit_id=str(ids[i] or "").strip(),
                 unit_name=str(names[i] or "").strip(),
                 year=parse_year(years[i]),
-                cells=block.row(i),
+                cells=block.row(i),  # type: ignore[arg-type]  # a read-only row view stands in for the dict
                 narrative=narrative,
                 notes={FEE_KEY: notes[i]} if notes[i] else {},
                 extra_keys=extra,

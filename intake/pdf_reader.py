@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from statistics import median
 from types import SimpleNamespace
+from typing import Any, cast
 
 from pdfplumber.table import TableFinder, merge_edges
 from pdfplumber.utils import obj_to_edges
@@ -141,7 +142,7 @@ def _page_items(page: PageObjects) -> list[_Item]:
     edges = [edge for obj in page.graphics if _is_ruling(obj) for edge in obj_to_edges(obj)]
     settings = dict(_TABLE_SETTINGS, explicit_horizontal_lines=_open_ends(edges))
     # pdfplumber's table finder asks its page only for the edges (and the bbox, for rulings given as numbers)
-    finder = TableFinder(SimpleNamespace(edges=edges, bbox=(0, 0, page.width, page.height)), settings)
+    finder = TableFinder(cast(Any, SimpleNamespace(edges=edges, bbox=(0, 0, page.width, page.height))), settings)
     found = [t for t in finder.tables if len({c[0] for c in t.cells}) >= 2]
     frames = [t.bbox for t in found]  # pdfplumber works a table's bbox out of all its cells at every call
     chars = page.chars

@@ -21,6 +21,8 @@ portal's flattened layout puts a caption, the column headers and the first row l
 
 from __future__ import annotations
 
+from typing import cast
+
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -178,7 +180,7 @@ def decode(spec: TableSpec, runs: dict[Row, list[Token] | list[Found]]) -> dict[
         if items and isinstance(items[0], Found):
             out.update(zip(cells, items))  # type: ignore[arg-type]
             continue
-        groups = iter(items)
+        groups = iter(cast("list[Token]", items))  # glued digit groups (the other kind was taken above)
         group, left = next(groups), 0
         left = len(group.text)
         for cell in cells:  # walk the cut: each value takes its digits from the current group
@@ -599,8 +601,8 @@ def parse_s4(blocks: list[Block], year: int | None) -> RawCells:
         )
     keys = [C.s4(g, r) for g in C.S4_GROUP_KEYS for r in C.S4_RESULT_KEYS]
     if (groups := glued(blocks[i], 15)) is not None:  # the row's separators were lost: cut it by L1
-        found = decode(s4_spec(), {tuple(C.S4_GROUP_KEYS): groups})
-        return {k: found[k] for k in keys}
+        decoded = decode(s4_spec(), {tuple(C.S4_GROUP_KEYS): groups})
+        return {k: decoded[k] for k in keys}
     values = take(blocks[i], 15, "四", "数据行 (data row)", _next_block(blocks, i))
     return dict(zip(keys, values))
 

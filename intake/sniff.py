@@ -39,7 +39,7 @@ _MORE_MAGIC = (
     (b"RIFF", "a RIFF file (WebP image or WAV audio)"),
 )
 
-_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"7z\xbc\xaf", b"\xd0\xcf")
+_SIGNATURES: tuple[bytes, ...] = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"Rar!", b"7z\xbc\xaf", b"\xd0\xcf")
 _SIGNATURES += tuple(m for m, _ in _MORE_MAGIC)  # content with one of these is never taken for text
 
 
