@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -103,7 +102,7 @@ def validate(
                 readable.append(o)
         # a path that is not UTF-8 shown escaped; a Parquet file's rows by their row number
         names = [printable(str(o.path)) + (f"#{o.row}" if o.row is not None else "") for o in readable]
-        returns = [o.ret for o in readable]
+        returns = [o.ret for o in readable if o.ret is not None]  # all of them: readable means a return
         # last year's cells of the units these returns name (a report's unit found on the roster first)
         prior = fetch_prior(returns, names, roster_units) if fetch_prior is not None else None
         verdict = judge_batch(returns, names=names, year=year, roster=roster_units, district_id=district,
@@ -121,7 +120,7 @@ def validate(
         print(json.dumps(_failure_rows(failures), ensure_ascii=False, indent=2))
     else:
         if failures:
-            sources = {(n, k): v for n, o in zip(names, readable) for k, v in o.ret.provenance.items()}
+            sources = {(n, k): v for n, o in zip(names, readable) if o.ret for k, v in o.ret.provenance.items()}
             _print_failures(failures, f"{len(failures)} finding(s) in {len(files)} file(s)", sources)
         verdict_word = "FAIL" if blocking else "OK"
         console.print(
@@ -332,4 +331,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -215,6 +215,7 @@ def audit(
                 intact = verify_warehouse(warehouse, wh)
                 if district is None or year is None:
                     raise typer.Exit(EXIT_OK if intact else EXIT_TAMPERED)
+            assert district is not None and year is not None  # refused above unless --verify
             report = audit_district(wh, district, year, unit)
     except (AuditQueryError, WarehouseError) as exc:
         err.print(f"[red]ERROR:[/red] {escape(str(exc))}")

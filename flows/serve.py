@@ -63,6 +63,13 @@ def form_defaults(district: str, data: Path, year: int) -> dict[str, Any]:
     }
 
 
+def _runner_deployment(made: Any) -> RunnerDeployment:
+    """``Flow.to_deployment`` is typed to return a coroutine too (inside an event loop); here it is called from
+    plain code and returns the deployment itself."""
+    assert isinstance(made, RunnerDeployment), type(made)
+    return made
+
+
 def build_deployments(district: str, data: Path, cron: str = ANNUAL_CRON, year: int | None = None) -> list[RunnerDeployment]:
     """The three deployments, with their run forms pre-filled for ``district`` and the folders under ``data``."""
     data = data.resolve()
@@ -71,26 +78,26 @@ def build_deployments(district: str, data: Path, cron: str = ANNUAL_CRON, year: 
     annual = {**on_demand, "submissions": str(data / "returns" / YEAR_PLACEHOLDER)}
     del annual["year"]  # empty: the flow takes the previous calendar year when the run starts
     return [
-        annual_consolidation.to_deployment(
+        _runner_deployment(annual_consolidation.to_deployment(
             name="annual",
             description=f"Consolidate and publish {district} every 1 February 09:00 ({OFFICE_TIMEZONE}) "
             "for the previous calendar year.",
             schedules=[Cron(cron, timezone=OFFICE_TIMEZONE)],
             parameters=annual,
             tags=TAGS,
-        ),
-        consolidate_district.to_deployment(
+        )),
+        _runner_deployment(consolidate_district.to_deployment(
             name="on-demand",
             description="Consolidate and publish one district and year now (e.g. after a late return).",
             parameters=on_demand,
             tags=TAGS,
-        ),
-        validate_submissions.to_deployment(
+        )),
+        _runner_deployment(validate_submissions.to_deployment(
             name="validate-only",
             description="Read and validate the returns in a folder; records and publishes nothing.",
             parameters={k: on_demand[k] for k in ("district", "year", "submissions", "roster")},
             tags=TAGS,
-        ),
+        )),
     ]
 
 
