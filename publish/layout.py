@@ -29,6 +29,7 @@ from schemas.cells import (
     s3,
     s4,
 )
+from schemas.errors import NianbaoError
 from schemas.values import fee_text
 from schemas.spans import SpanOverlap, span_slots
 
@@ -269,7 +270,7 @@ def waivers_grid(report: DistrictReport) -> Grid:
 # --- Placing spans on a rectangular grid (for the XLSX writer and the layout tests) ----------------------------
 
 
-class LayoutError(ValueError):
+class LayoutError(NianbaoError, ValueError):
     """A grid's spans do not tile its rectangle (a programming error in this module)."""
 
 

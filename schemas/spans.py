@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from schemas.errors import NianbaoError
 
-class SpanOverlap(ValueError):
+
+class SpanOverlap(NianbaoError, ValueError):
     """Two cells' spans claim the same slot (row, column), both 0-based."""
 
     def __init__(self, row: int, col: int) -> None:

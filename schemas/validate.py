@@ -24,6 +24,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from schemas.cells import CELL_BY_KEY, CELL_KEYS, COUNT_KEYS, FEE_KEY
+from schemas.errors import NianbaoError
 from schemas.failures import Failure
 from schemas.frame import FEE_NOTE_COLUMN, ID_COLUMNS, stack_with_notes, typed_counts
 from schemas.models import (
@@ -45,7 +46,7 @@ _RULE_ORDER = {r.id: i for i, r in enumerate(RULES)}
 _COUNT_KEY_SET = frozenset(COUNT_KEYS)
 
 
-class ValidationInternalError(RuntimeError):
+class ValidationInternalError(NianbaoError, RuntimeError):
     """A pandera check raised instead of answering; this is a bug in nianbao, not in the return."""
 
 
