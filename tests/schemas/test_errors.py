@@ -41,7 +41,9 @@ def _classes() -> list[tuple[str, str, list[str]]]:
             tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
             for node in ast.walk(tree):
                 if isinstance(node, ast.ClassDef):
-                    found.append((node.name, f"{path.relative_to(ROOT)}:{node.lineno}", [_base_name(b) for b in node.bases]))
+                    found.append(
+                        (node.name, f"{path.relative_to(ROOT)}:{node.lineno}", [_base_name(b) for b in node.bases])
+                    )
     return found
 
 
@@ -68,8 +70,19 @@ def _exceptions() -> dict[str, tuple[str, bool]]:
 def test_the_walk_finds_the_exceptions() -> None:
     """The walk sees classes in every layer (so an empty result cannot pass the test below)."""
     found = _exceptions()
-    for name in ("IntakeError", "ParseError", "WarehouseError", "PublishError", "RosterError", "RunRefused",
-                 "SpanOverlap", "CheckpointInputError", "AuditQueryError", "PublicationBlocked", "_TooLarge"):
+    for name in (
+        "IntakeError",
+        "ParseError",
+        "WarehouseError",
+        "PublishError",
+        "RosterError",
+        "RunRefused",
+        "SpanOverlap",
+        "CheckpointInputError",
+        "AuditQueryError",
+        "PublicationBlocked",
+        "_TooLarge",
+    ):
         assert name in found, name
     assert len(found) >= 35
 
