@@ -1,6 +1,7 @@
 """Where each cell of a table with row and column spans sits, as an HTML table lays it out: a cell takes the first
-free column of its row, and its spans occupy the slots below and to the right. One algorithm for the report
-layouts (publish.layout), the HTML reader (intake.published_text) and the test fixtures."""
+free column of its row, and its spans occupy the slots below and to the right. One algorithm for the official
+tables (schemas.grid), the report layouts (publish.layout), the HTML reader (intake.published_text) and the test
+fixtures."""
 
 from __future__ import annotations
 
