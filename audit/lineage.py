@@ -20,6 +20,7 @@ from intake.roster import Roster
 from schemas.cells import CELL_BY_KEY, FEE_KEY, S3_COL_KEYS
 from schemas.crossyear import INFO_RULES
 from schemas import single_row
+from schemas.errors import NianbaoError
 from schemas.roster import RosterUnit
 from schemas.rules import RULE_BY_ID
 from warehouse.evidence import has_evidence_tables
@@ -29,7 +30,7 @@ from warehouse.archive import sha256_of
 UNIT_STATUSES = ("accepted", "waived", "rejected", "missing")
 
 
-class AuditQueryError(Exception):
+class AuditQueryError(NianbaoError):
     """The warehouse does not hold what the audit asks about (unknown run, district or year)."""
 
 

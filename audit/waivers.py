@@ -17,13 +17,14 @@ from typing import Any
 
 import pandas as pd
 
+from schemas.errors import NianbaoError
 from schemas.rules import RULE_BY_ID, Severity
 from schemas.single_row import WAIVED_NOTE
 from warehouse.evidence import Waiver, active, insert_waiver, waiver_by_id, waivers_for_year
 from warehouse.store import Warehouse
 
 
-class WaiverRefused(Exception):
+class WaiverRefused(NianbaoError):
     """The waiver cannot be recorded; the message says why and what to do instead."""
 
 

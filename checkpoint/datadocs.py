@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from schemas.errors import NianbaoError
+
 VENDOR = Path("static") / "vendor"
 
 # CDN URL (prefix match, query string ignored) -> vendored file under static/vendor/, or None to drop the tag
@@ -49,7 +51,7 @@ LOCAL_LOGO = Path("static") / "images" / "logo-long.png"
 _TAG = re.compile(r"<(script|link|img)\b[^>]*?\b(src|href)=\"(https?://[^\"]+)\"[^>]*>(\s*</script>)?", re.I)
 
 
-class DataDocsError(RuntimeError):
+class DataDocsError(NianbaoError, RuntimeError):
     """The Data Docs folder cannot be made offline-readable (not a GX site, assets missing)."""
 
 

@@ -27,6 +27,7 @@ from schemas.cells import (
     FEE_DECIMALS,
     FEE_KEY,
 )
+from schemas.errors import NianbaoError
 from schemas.models import IDENTITIES
 from schemas.values import fee_text
 
@@ -49,7 +50,7 @@ CHECK_COLUMNS = [
 INDEX_COLUMNS = ["check_id", "rule", "detail", "unit_id", "cell"]  # what GX reports for each failing row
 
 
-class CheckpointInputError(ValueError):
+class CheckpointInputError(NianbaoError, ValueError):
     """The frames handed to the checkpoint are not in the agreed shape (a programming error upstream)."""
 
 

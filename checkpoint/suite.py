@@ -33,6 +33,7 @@ from great_expectations.expectations.row_conditions import Column  # noqa: E402
 
 from checkpoint.frames import INDEX_COLUMNS, build_checks, district_unit, value_text  # noqa: E402
 from checkpoint.nodes import g1_blocked  # noqa: E402
+from schemas.errors import NianbaoError
 from schemas.failures import Failure, make  # noqa: E402
 from schemas.instants import year_instant  # noqa: E402
 
@@ -41,7 +42,7 @@ ASSET_NAME = "checks"
 DOCS_SITE = "nianbao"
 
 
-class CheckpointEvaluationError(RuntimeError):
+class CheckpointEvaluationError(NianbaoError, RuntimeError):
     """GX could not evaluate an expectation (as opposed to: the data failed it). Nothing may be published."""
 
 

@@ -29,6 +29,7 @@ from intake.roster import Roster, read_roster  # noqa: E402
 from pipeline import steps  # noqa: E402
 from pipeline.memory import collector_paused  # noqa: E402
 from pipeline.run import PublicationBlocked, RunResult  # noqa: E402
+from schemas.errors import NianbaoError
 from schemas.failures import Failure  # noqa: E402
 from schemas.ids import check_id  # noqa: E402
 from warehouse.store import Warehouse  # noqa: E402
@@ -244,7 +245,7 @@ def _artifacts(run: RunResult, audit_path: Path | None = None) -> None:
         create_table_artifact(rows, key="validation-failures", description="Every rule that failed in this run")
 
 
-class SubmissionsInvalid(Exception):
+class SubmissionsInvalid(NianbaoError):
     """A validate-only run found returns with blocking failures (the run ends Failed, so the UI shows it red)."""
 
 

@@ -19,10 +19,12 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from schemas.errors import NianbaoError
+
 ROOTS_ENV = "NIANBAO_ALLOWED_ROOTS"
 
 
-class PathNotAllowed(ValueError):
+class PathNotAllowed(NianbaoError, ValueError):
     """A path parameter points outside every allowed root."""
 
 

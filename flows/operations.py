@@ -31,6 +31,7 @@ from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.settings import get_current_settings
 
 from flows.guards import ROOTS_ENV, allowed_roots, confine_all
+from schemas.errors import NianbaoError
 
 LOCK_WAIT_ENV = "NIANBAO_RUN_LOCK_WAIT_SECONDS"
 DEFAULT_LOCK_WAIT_SECONDS = 900.0
@@ -40,7 +41,7 @@ DEFAULT_LOCK_WAIT_SECONDS = 900.0
 LEASE_SECONDS = 300.0
 
 
-class RunInProgress(RuntimeError):
+class RunInProgress(NianbaoError, RuntimeError):
     """Another run of the same district and year holds the concurrency slot."""
 
 

@@ -16,10 +16,12 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from schemas.errors import NianbaoError
+
 DASK_ENV = "NIANBAO_DASK"
 
 
-class DaskUnavailable(RuntimeError):
+class DaskUnavailable(NianbaoError, RuntimeError):
     """--dask was asked for but prefect-dask / distributed are not installed."""
 
 

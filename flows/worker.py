@@ -31,11 +31,12 @@ from prefect.workers.process import ProcessWorker, ProcessWorkerResult
 from flows import run_policy
 from flows.guards import ROOTS_ENV
 from flows.server_guard import require_authentication
+from schemas.errors import NianbaoError
 
 WORKER_TYPE = "nianbao-process"
 
 
-class RunRefused(RuntimeError):
+class RunRefused(NianbaoError, RuntimeError):
     """A flow run asks for something nianbao's worker does not run."""
 
 

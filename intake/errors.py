@@ -7,8 +7,10 @@ and a ``detail`` sentence saying what was wrong and how to fix it; the file name
 
 from __future__ import annotations
 
+from schemas.errors import NianbaoError
 
-class IntakeError(Exception):
+
+class IntakeError(NianbaoError):
     """A submission that cannot be read. ``rule`` is the catalogue ID, ``detail`` the human explanation."""
 
     rule = "I1"

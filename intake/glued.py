@@ -25,6 +25,7 @@ from decimal import Decimal
 
 from intake.published_errors import ParseError
 from schemas import cells as C
+from schemas.errors import NianbaoError
 
 # --- bounds ---------------------------------------------------------------------------------------------------
 
@@ -43,7 +44,7 @@ JOINT_LIMIT = 10_000
 SHOW = 6  # candidate splits quoted in a refusal
 
 
-class TooManySplits(ValueError):
+class TooManySplits(NianbaoError, ValueError):
     """More ways to cut the digits than the bound allows (``count`` says how many)."""
 
     def __init__(self, count: int, limit: int) -> None:

@@ -7,8 +7,10 @@ sheet (:data:`NARRATIVE_SHEET`); a hidden third sheet (:data:`META_SHEET`) carri
 checks first (rule S1).
 
 Positions are **0-based (row, col)**, the way python-calamine returns a sheet as a list of rows; the writer adds 1
-for openpyxl. Everything is derived from :mod:`schemas.cells`, so a label fix there moves into the form and into the
-reader's label check at once.
+for openpyxl. The tables themselves (which label spans which rows and columns, where each cell key sits) are
+:mod:`schemas.grid`'s, the one description the published report and the test fixtures place too; this module only
+puts them on the sheet. So a label fix in :mod:`schemas.cells` moves into the form and the reader's label check at
+once.
 
 Columns: A–C hold labels (A: 三、本年度办理结果, B: the (三)…(六) groups, C: sub-row labels); D–J are the seven
 applicant columns of 三 and the three columns of 二; D–R are the fifteen columns of 四.
@@ -18,22 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.cells import (
-    INFO_CONTENT,
-    NARRATIVE_KEYS,
-    S2_ITEMS,
-    S3_APPLICANT,
-    S3_COLS,
-    S3_CORNER,
-    S3_LEGAL_GROUP,
-    S3_RESULTS_GROUP,
-    S3_ROWS,
-    S4_GROUPS,
-    S4_LITIGATION,
-    S4_RESULTS,
-    S4_REVIEW,
-    SECTION_HEADINGS,
-)
+from schemas.cells import NARRATIVE_KEYS, SECTION_HEADINGS
+from schemas.grid import S3_TABLE, S4_TABLE, TABLES, Table
 
 FORM_VERSION = "nianbao.form/2021"  # bump when any position below changes; the reader refuses other versions (S1)
 FORM_VERSION_PREFIX = "nianbao.form/"
@@ -58,11 +46,11 @@ class LabelCell:
 # --- columns ---------------------------------------------------------------------------------------------------
 
 COL_A, COL_B, COL_C = 0, 1, 2
+LABEL_COLS = 3  # A..C: a table's row-label columns are stretched over these
 FIRST_DATA_COL = 3  # D
-S3_DATA_COLS = tuple(range(FIRST_DATA_COL, FIRST_DATA_COL + len(S3_COLS)))  # D..J
-S4_DATA_COLS = tuple(range(FIRST_DATA_COL, FIRST_DATA_COL + len(S4_GROUPS) * len(S4_RESULTS)))  # D..R
+S3_DATA_COLS = tuple(range(FIRST_DATA_COL, FIRST_DATA_COL + S3_TABLE.width - S3_TABLE.stub_cols))  # D..J
+S4_DATA_COLS = tuple(range(FIRST_DATA_COL, FIRST_DATA_COL + S4_TABLE.width - S4_TABLE.stub_cols))  # D..R
 LAST_COL = S4_DATA_COLS[-1]  # R
-S2_FIELD_COLS = 3  # 二 uses D..F
 
 # --- header block ------------------------------------------------------------------------------------------------
 
@@ -74,7 +62,8 @@ VERSION_POS: Pos = (4, FIRST_DATA_COL)  # the visible copy of the marker
 NOTE_POS: Pos = (5, COL_A)
 HEADER_VALUE_LAST_COL = S3_DATA_COLS[-1]  # unit id / name / version values are merged D..J
 
-HEADER_LABELS = ("单位代码", "单位名称", "报告年度", "表样版本")
+HEADER_LABELS = ("单位代码", "单位名称", "报告年度", "表样版本")  # the title carries the year: written, not checked
+FIRST_TABLE_ROW = 7  # section 二's heading; each table follows its heading, an empty row after it
 FILL_NOTE = (
     "填写说明：请只在浅黄色单元格中填写数字；没有发生的事项请填0，空白视为未填报（空白不等于0）。"
     "收费金额以万元为单位，可填小数。请勿增删行列或修改标签。"
@@ -107,102 +96,43 @@ class FormLayout:
     last_row: int
 
 
+def _sheet_cols(table: Table, first: int, last: int) -> tuple[int, int]:
+    """The sheet columns of table columns ``first``..``last``: the row-label columns stretch over A–C (二's one
+    label column spans all three), the figure columns start at D."""
+
+    def start(c: int) -> int:
+        return c * LABEL_COLS // table.stub_cols if c < table.stub_cols else FIRST_DATA_COL + c - table.stub_cols
+
+    def end(c: int) -> int:
+        return (c + 1) * LABEL_COLS // table.stub_cols - 1 if c < table.stub_cols else start(c)
+
+    return start(first), end(last)
+
+
+def _place(table: Table, top: int, labels: list[LabelCell], cells: dict[str, Pos], merged: dict[str, Pos]) -> None:
+    """The table's labels and data cells on the sheet, its first row at ``top``."""
+    for slot in table.slots():
+        c, c2 = _sheet_cols(table, slot.col, slot.last_col)
+        first, last = (top + slot.row, c), (top + slot.last_row, c2)
+        if slot.key is not None:
+            cells[slot.key] = first
+            if last != first:  # one value spanning 二's three figure columns, as on the official table
+                merged[slot.key] = last
+        elif slot.label is not None:
+            labels.append(LabelCell(first, slot.label.zh, last, "group" if slot.group else "label"))
+
+
 def _build() -> FormLayout:
-    labels: list[LabelCell] = []
+    """Header block labels, then for 二, 三 and 四: the section heading, the table, one empty row."""
+    labels = [LabelCell((1 + i, COL_A), text, (1 + i, COL_C)) for i, text in enumerate(HEADER_LABELS)]
     cells: dict[str, Pos] = {}
     merged_data: dict[str, Pos] = {}
-
-    def label(r: int, c: int, text: str, r2: int | None = None, c2: int | None = None, kind: str = "label") -> None:
-        labels.append(LabelCell((r, c), text, (r if r2 is None else r2, c if c2 is None else c2), kind))
-
-    # header block labels (the title carries the year, so it is written but not checked)
-    for i, text in enumerate(HEADER_LABELS):
-        label(1 + i, COL_A, text, c2=COL_C)
-
-    # --- 二 ---
-    row = 7
-    label(row, COL_A, SECTION_HEADINGS[1].zh, c2=LAST_COL, kind="heading")
-    row += 1
-    subtable = None
-    for item in S2_ITEMS:
-        if item.subtable != subtable:  # a new sub-table: caption, then the 信息内容 header row
-            subtable = item.subtable
-            label(row, COL_A, subtable.zh, c2=FIRST_DATA_COL + S2_FIELD_COLS - 1, kind="group")
-            row += 1
-            label(row, COL_A, INFO_CONTENT.zh, c2=COL_C)
-            if len(item.fields) == 1:
-                label(row, FIRST_DATA_COL, item.fields[0][1].zh, c2=FIRST_DATA_COL + S2_FIELD_COLS - 1)
-            else:
-                for j, (_, field_label) in enumerate(item.fields):
-                    label(row, FIRST_DATA_COL + j, field_label.zh)
-            row += 1
-        label(row, COL_A, item.label.zh, c2=COL_C)
-        for j, (field, _) in enumerate(item.fields):
-            key = f"s2.{item.key}.{field}"
-            cells[key] = (row, FIRST_DATA_COL + j)
-            if len(item.fields) == 1:  # one value spans the three field columns, as on the official table
-                merged_data[key] = (row, FIRST_DATA_COL + S2_FIELD_COLS - 1)
-        row += 1
-
-    # --- 三 ---
-    row += 1
-    label(row, COL_A, SECTION_HEADINGS[2].zh, c2=LAST_COL, kind="heading")
-    row += 1
-    head = row
-    label(head, COL_A, S3_CORNER.zh, r2=head + 2, c2=COL_C, kind="group")
-    label(head, S3_DATA_COLS[0], S3_APPLICANT.zh, c2=S3_DATA_COLS[-1], kind="group")
-    legal_cols = [c for c, col in zip(S3_DATA_COLS, S3_COLS) if col.legal_person]
-    label(head + 1, legal_cols[0], S3_LEGAL_GROUP.zh, c2=legal_cols[-1], kind="group")
-    for c, col in zip(S3_DATA_COLS, S3_COLS):
-        if col.legal_person:
-            label(head + 2, c, col.label.zh)
-        else:  # 自然人 and 总计 span both header rows
-            label(head + 1, c, col.label.zh, r2=head + 2)
-    row = head + 3
-
-    row_of = {r.key: row + i for i, r in enumerate(S3_ROWS)}
-    first_result = next(r.key for r in S3_ROWS if r.outcome)
-    label(row_of[first_result], COL_A, S3_RESULTS_GROUP.zh, r2=row_of["total_processed"], kind="group")
-    groups_done: set[str] = set()
-    for r in S3_ROWS:
-        rr = row_of[r.key]
-        under_results = row_of[first_result] <= rr <= row_of["total_processed"]
-        if r.group is not None:
-            if r.group.zh not in groups_done:
-                groups_done.add(r.group.zh)
-                span = [row_of[x.key] for x in S3_ROWS if x.group == r.group]
-                label(span[0], COL_B, r.group.zh, r2=span[-1], kind="group")
-            label(rr, COL_C, r.label.zh)
-        elif under_results:
-            label(rr, COL_B, r.label.zh, c2=COL_C)
-        else:
-            label(rr, COL_A, r.label.zh, c2=COL_C)
-        for c, col in zip(S3_DATA_COLS, S3_COLS):
-            cells[f"s3.{r.key}.{col.key}"] = (rr, c)
-    row = row_of[S3_ROWS[-1].key] + 1
-
-    # --- 四 ---
-    row += 1
-    label(row, COL_A, SECTION_HEADINGS[3].zh, c2=LAST_COL, kind="heading")
-    row += 1
-    head = row
-    width = len(S4_RESULTS)
-    review_cols = S4_DATA_COLS[:width]
-    litigation_cols = S4_DATA_COLS[width:]
-    label(head, review_cols[0], S4_REVIEW.zh, c2=review_cols[-1], kind="group")
-    label(head, litigation_cols[0], S4_LITIGATION.zh, c2=litigation_cols[-1], kind="group")
-    for g, group in enumerate(S4_GROUPS):
-        cols = S4_DATA_COLS[g * width : (g + 1) * width]
-        if group.key == "review":  # under 行政复议 the results span two header rows
-            for c, (_, result_label) in zip(cols, S4_RESULTS):
-                label(head + 1, c, result_label.zh, r2=head + 2)
-        else:
-            label(head + 1, cols[0], group.label.zh, c2=cols[-1], kind="group")
-            for c, (_, result_label) in zip(cols, S4_RESULTS):
-                label(head + 2, c, result_label.zh)
-        for c, (result, _) in zip(cols, S4_RESULTS):
-            cells[f"s4.{group.key}.{result}"] = (head + 3, c)
-    return FormLayout(tuple(labels), cells, merged_data, head + 3)
+    row = FIRST_TABLE_ROW
+    for table in TABLES:
+        labels.append(LabelCell((row, COL_A), table.heading.zh, (row, LAST_COL), "heading"))
+        _place(table, row + 1, labels, cells, merged_data)
+        row += 1 + table.height + 1
+    return FormLayout(tuple(labels), cells, merged_data, row - 2)
 
 
 LAYOUT = _build()

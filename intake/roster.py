@@ -8,13 +8,14 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from schemas.errors import NianbaoError
 from schemas.ids import UnsafeId, check_id
 from schemas.roster import AGGREGATE_KINDS, KINDS, RosterUnit, units_below
 
 HEADER = ["unit_id", "unit_name", "kind", "parent_id"]
 
 
-class RosterError(ValueError):
+class RosterError(NianbaoError, ValueError):
     """The roster file cannot be used; the message names the file, line and column."""
 
 

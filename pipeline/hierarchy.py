@@ -22,13 +22,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from intake.roster import Roster
+from schemas.errors import NianbaoError
 from schemas.roster import AGGREGATE_KINDS, RosterUnit
 
 # How a node's report names its scope (SPEC T3), by kind.
 SCOPE_BY_KIND: dict[str, str] = {"district": "全区", "city": "全市", "province": "全省", "country": "全国"}
 
 
-class NotANode(ValueError):
+class NotANode(NianbaoError, ValueError):
     """The run was asked to consolidate a roster row that is not an aggregate node (or is not on the roster)."""
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from checkpoint.suite import CheckpointResult
+from schemas.errors import NianbaoError
 from schemas.failures import Failure
 
 
@@ -61,7 +62,7 @@ class RunResult:
         return lines
 
 
-class PublicationBlocked(Exception):
+class PublicationBlocked(NianbaoError):
     """The checkpoint failed: nothing was published. Carries the run's result so callers can say why."""
 
     def __init__(self, result: RunResult):

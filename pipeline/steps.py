@@ -32,6 +32,7 @@ from intake.read import ReadOutcome, read_submissions
 from intake.roster import Roster
 from publish.atomic import PublishedFiles, publish, publish_many
 from publish.confine import inside_out
+from schemas.errors import NianbaoError
 from schemas.ids import check_id
 from pipeline.memory import collector_paused
 from pipeline.hierarchy import SCOPE_BY_KIND, NotANode, Tree, build_tree  # noqa: F401 (NotANode: for callers)
@@ -729,7 +730,7 @@ def publish_report(
     return _publish_node(report, consolidation, roster, warehouse, out_root, key, result, data)
 
 
-class PublicationRefused(RuntimeError):
+class PublicationRefused(NianbaoError, RuntimeError):
     """publish_all was called for a run whose checkpoint failed (a programming error: the flow blocks first)."""
 
 

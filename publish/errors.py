@@ -5,8 +5,10 @@ Every message says what went wrong, where (district, year, cell or path) and how
 
 from __future__ import annotations
 
+from schemas.errors import NianbaoError
 
-class PublishError(Exception):
+
+class PublishError(NianbaoError):
     """Publication failed; nothing was published (the previous publication, if any, is untouched)."""
 
 

@@ -1,36 +1,23 @@
 """The official table layouts of sections 二, 三 and 四 (and the annex) as grids of merged cells.
 
-One layout feeds both renderers: the HTML template writes each :class:`GridCell` as a ``<th>``/``<td>`` with its
-rowspan/colspan, and the XLSX writer places the same cells with :func:`place` and merges their ranges. So the two
-outputs cannot drift apart. Labels come from :mod:`schemas.cells` (simplified, official).
+Which cell of 二, 三 and 四 spans what is :mod:`schemas.grid`'s (the form and the test fixtures place the same
+tables); this module fills in the figures. One layout feeds both renderers: the HTML template writes each
+:class:`GridCell` as a ``<th>``/``<td>`` with its rowspan/colspan, and the XLSX writer places the same cells with
+:func:`place` and merges their ranges. So the two outputs cannot drift apart. Labels come from :mod:`schemas.cells`
+(simplified, official).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import groupby
 
 from publish.model import KIND_ZH, STATUS_ZH, DistrictReport, UnitFigures
-from schemas.cells import (
-    FEE_KEY,
-    INFO_CONTENT,
-    S2_ITEMS,
-    S3_APPLICANT,
-    S3_COLS,
-    S3_CORNER,
-    S3_LEGAL_GROUP,
-    S3_RESULTS_GROUP,
-    S3_ROWS,
-    S4_GROUPS,
-    S4_RESULTS,
-    S4_REVIEW,
-    S4_LITIGATION,
-    s3,
-    s4,
-)
-from schemas.values import fee_text
+from schemas.cells import FEE_KEY
+from schemas.errors import NianbaoError
+from schemas.grid import S2_TABLE, S3_TABLE, S4_TABLE, Slot, Table
 from schemas.spans import SpanOverlap, span_slots
+from schemas.values import fee_text
 
 Value = int | Decimal | None
 BLANK = "—"  # a missing figure is shown as a dash, never as 0 (blank is not zero)
@@ -86,87 +73,42 @@ def label(text: str, rowspan: int = 1, colspan: int = 1) -> GridCell:
     return GridCell(text, rowspan=rowspan, colspan=colspan, header=True, css="label")
 
 
-# --- Section 二: four sub-tables of four columns ---------------------------------------------------------------
+# --- Sections 二, 三 and 四: the official tables (schemas.grid), their figures filled in ---------------------------
 
-S2_WIDTH = 4
+S2_WIDTH, S3_WIDTH, S4_WIDTH = S2_TABLE.width, S3_TABLE.width, S4_TABLE.width
+S3_LABEL_COLS = S3_TABLE.stub_cols
+
+
+def official_grid(table: Table, cells: dict[str, Value]) -> Grid:
+    """An official table as printed: headers as ``<th>``, row labels as ``<th class="label">``, figures from
+    ``cells`` tagged with their keys; the spans are the table's own."""
+    grid = Grid(table.name, table.width, head_rows=table.head_rows, groups=list(table.bands))
+    for row in table.rows:
+        grid.rows.append([_official_cell(slot, cells) for slot in row])
+    return grid
+
+
+def _official_cell(slot: Slot, cells: dict[str, Value]) -> GridCell:
+    if slot.key is not None:
+        return data(cells, slot.key, colspan=slot.colspan)
+    text = slot.label.zh if slot.label is not None else ""
+    make = label if slot.part == "stub" else head
+    return make(text, rowspan=slot.rowspan, colspan=slot.colspan)
 
 
 def s2_grid(cells: dict[str, Value]) -> Grid:
     """第二十条第（一）/（五）/（六）/（八）项, each: caption row, 信息内容 header row, one row per item."""
-    grid = Grid("s2", S2_WIDTH)
-    for subtable, items_iter in groupby(S2_ITEMS, key=lambda item: item.subtable):
-        items = list(items_iter)
-        grid.groups.append(len(grid.rows))
-        grid.rows.append([head(subtable.zh, colspan=S2_WIDTH)])
-        fields = items[0].fields
-        span = (S2_WIDTH - 1) // len(fields)  # 3 fields → 1 column each; 1 field → spans all 3
-        grid.rows.append([head(INFO_CONTENT.zh)] + [head(f_label.zh, colspan=span) for _, f_label in fields])
-        for item in items:
-            grid.rows.append(
-                [label(item.label.zh)] + [data(cells, f"s2.{item.key}.{f}", colspan=span) for f, _ in item.fields]
-            )
-    return grid
-
-
-# --- Section 三: 3 label columns + 7 applicant columns --------------------------------------------------------
-
-S3_LABEL_COLS = 3
-S3_WIDTH = S3_LABEL_COLS + len(S3_COLS)
+    return official_grid(S2_TABLE, cells)
 
 
 def s3_grid(cells: dict[str, Value]) -> Grid:
-    """The request-outcome matrix with the national format's merged headers.
-
-    Header: corner (勾稽关系 text) spans 3×3; 申请人情况 spans the 7 columns; 自然人 and 总计 span two header
-    rows; 法人或其他组织 spans its 5 columns. Body: 一 and 二 span the 3 label columns; 三、本年度办理结果 spans
-    the 21 outcome rows and （七）总计; groups （三）…（六） span their numbered sub-rows; 四 spans 3 columns.
-    """
-    grid = Grid("s3", S3_WIDTH, head_rows=3)
-    legal = [c for c in S3_COLS if c.legal_person]
-    grid.rows.append([head(S3_CORNER.zh, rowspan=3, colspan=S3_LABEL_COLS), head(S3_APPLICANT.zh, colspan=len(S3_COLS))])
-    grid.rows.append(
-        [head(S3_COLS[0].label.zh, rowspan=2), head(S3_LEGAL_GROUP.zh, colspan=len(legal)),
-         head(S3_COLS[-1].label.zh, rowspan=2)]
-    )
-    grid.rows.append([head(c.label.zh) for c in legal])
-
-    results_rows = [r for r in S3_ROWS if r.outcome or r.key == "total_processed"]
-    group_sizes = {g: sum(1 for _ in rows) for g, rows in groupby(S3_ROWS, key=lambda r: r.group) if g is not None}
-    previous_group = None
-    for row in S3_ROWS:
-        values = [data(cells, s3(row.key, c.key)) for c in S3_COLS]
-        lead: list[GridCell] = []
-        if row.key == results_rows[0].key:
-            lead.append(label(S3_RESULTS_GROUP.zh, rowspan=len(results_rows)))
-        if row in results_rows:
-            if row.group is None:
-                lead.append(label(row.label.zh, colspan=S3_LABEL_COLS - 1))
-            else:
-                if row.group != previous_group:
-                    lead.append(label(row.group.zh, rowspan=group_sizes[row.group]))
-                lead.append(label(row.label.zh))
-        else:
-            lead.append(label(row.label.zh, colspan=S3_LABEL_COLS))
-        previous_group = row.group
-        grid.rows.append(lead + values)
-    return grid
-
-
-# --- Section 四: 行政复议 (5) | 行政诉讼 (10) ------------------------------------------------------------------
-
-S4_WIDTH = len(S4_GROUPS) * len(S4_RESULTS)
+    """The request-outcome matrix with the national format's merged headers (schemas.grid)."""
+    return official_grid(S3_TABLE, cells)
 
 
 def s4_grid(cells: dict[str, Value]) -> Grid:
     """Three header rows and one data row, as in the national format."""
-    grid = Grid("s4", S4_WIDTH, head_rows=3)
-    n = len(S4_RESULTS)
-    litigation = [g for g in S4_GROUPS if g.top == S4_LITIGATION]
-    grid.rows.append([head(S4_REVIEW.zh, colspan=n), head(S4_LITIGATION.zh, colspan=n * len(litigation))])
-    grid.rows.append([head(r.zh, rowspan=2) for _, r in S4_RESULTS] + [head(g.label.zh, colspan=n) for g in litigation])
-    grid.rows.append([head(r.zh) for _ in litigation for _, r in S4_RESULTS])
-    grid.rows.append([data(cells, s4(g.key, r)) for g in S4_GROUPS for r, _ in S4_RESULTS])
-    return grid
+    return official_grid(S4_TABLE, cells)
 
 
 # --- Annex: every roster unit with its key figures -------------------------------------------------------------
@@ -269,7 +211,7 @@ def waivers_grid(report: DistrictReport) -> Grid:
 # --- Placing spans on a rectangular grid (for the XLSX writer and the layout tests) ----------------------------
 
 
-class LayoutError(ValueError):
+class LayoutError(NianbaoError, ValueError):
     """A grid's spans do not tile its rectangle (a programming error in this module)."""
 
 

@@ -16,6 +16,7 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+from schemas.errors import NianbaoError
 from schemas.roster import RosterUnit
 
 ROSTER_HEADER = ("unit_id", "unit_name", "kind", "parent_id")
@@ -72,7 +73,7 @@ PLACE_STEMS: tuple[str, ...] = (
 REGION_CHARS = "东南西北中江河湖海山川云松柏桂兰安宁平昌兴隆丰泰华阳明清远新和康永定嘉福盛"
 
 
-class RosterSizeError(ValueError):
+class RosterSizeError(NianbaoError, ValueError):
     """A district was asked for more units of one kind than the id scheme has room for."""
 
 

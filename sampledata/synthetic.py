@@ -25,6 +25,7 @@ from pathlib import Path
 from sampledata.lianyun import lianyun_cells
 from sampledata.roster import district_roster, hierarchy, office_id, write_roster_csv
 from schemas.cells import CELL_KEYS, FEE_KEY, S3_APPLICANT_COLS, S3_OUTCOME_ROWS, S3_ROW_KEYS, S4_GROUP_KEYS
+from schemas.errors import NianbaoError
 from schemas.returns import CanonicalReturn
 from schemas.roster import AGGREGATE_KINDS, RosterUnit
 from intake.jsonfile import write_json_return
@@ -44,7 +45,7 @@ __all__ = [
 LIANYUN_UNIT_NAME = "连云区人民政府办公室"
 
 
-class NotAReportingUnit(ValueError):
+class NotAReportingUnit(NianbaoError, ValueError):
     """Aggregate roster rows (district, city, province, country) are sums of others and file no return."""
 
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from schemas.cells import CELL_BY_KEY
+from schemas.grid import cell_location
 from schemas.rules import Severity, rule
-from schemas.single_row import location as single_row_location
-
-SECTION_NUMERALS = {2: "二", 3: "三", 4: "四"}
 
 
 def _text(value: Any) -> str:
@@ -49,11 +46,7 @@ class Failure:
     @property
     def location(self) -> str:
         """Where the cell sits in the official table: section, row and column labels (empty for non-cells)."""
-        cell = CELL_BY_KEY.get(self.cell)
-        if cell is None:
-            return single_row_location(self.cell)  # a cell of a single (六) row, or "" for a non-cell
-        group = f"{cell.group_label.zh} " if cell.group_label and cell.section == 3 else ""
-        return f"{SECTION_NUMERALS[cell.section]} · {group}{cell.row_label.zh} · {cell.col_label.zh}"
+        return cell_location(self.cell)
 
     @property
     def message_zh(self) -> str:

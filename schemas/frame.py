@@ -16,6 +16,7 @@ import pandas as pd
 
 from schemas.cellblock import stacked_columns
 from schemas.cells import CELL_KEYS, COUNT_KEYS, FEE_KEY
+from schemas.errors import NianbaoError
 from schemas.returns import CanonicalReturn
 from schemas.values import normalize_count, normalize_fee
 
@@ -24,7 +25,7 @@ FRAME_COLUMNS: tuple[str, ...] = ID_COLUMNS + CELL_KEYS
 FEE_NOTE_COLUMN = "fee_note"  # optional extra column read by validate_frame (a converted fee unit, rule S4W)
 
 
-class FrameError(ValueError):
+class FrameError(NianbaoError, ValueError):
     """A frame does not have the shape or values the operation needs."""
 
 

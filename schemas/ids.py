@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import re
 
+from schemas.errors import NianbaoError
+
 SAFE_ID = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{0,63}")
 SAFE_ID_TEXT = "^[0-9A-Za-z][0-9A-Za-z_-]{0,63}$"
 # OUT/runs/<run key>/ holds every run's audit report: a node of that name would share its folder
 RESERVED_IDS = frozenset({"runs"})
 
 
-class UnsafeId(ValueError):
+class UnsafeId(NianbaoError, ValueError):
     """An id that cannot safely name a folder; the message names what it is and the pattern it must match."""
 
 

@@ -37,11 +37,6 @@ COL_LABELS: dict[str, str] = {s3(SINGLE_ROW, c.key): c.label.zh for c in S3_COLS
 WAIVED_NOTE = "（六）其他处理按一行填报，经豁免计入“3.其他”"
 
 
-def location(key: str) -> str:
-    """Where a single-row cell sits, like Failure.location ("" for any other key)."""
-    return f"三 · {LABEL_ZH} · {COL_LABELS[key]}" if key in COL_LABELS else ""
-
-
 def normalize_row(raw: Any) -> tuple[CellValue, ...]:
     """The single row from a mapping ``{col_key: value}`` (canonical JSON) or a sequence of 7 values, each value
     normalised like a count cell (absent = None = missing). Raises ValueError naming an unknown column or a

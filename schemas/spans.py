@@ -1,13 +1,16 @@
 """Where each cell of a table with row and column spans sits, as an HTML table lays it out: a cell takes the first
-free column of its row, and its spans occupy the slots below and to the right. One algorithm for the report
-layouts (publish.layout), the HTML reader (intake.published_text) and the test fixtures."""
+free column of its row, and its spans occupy the slots below and to the right. One algorithm for the official
+tables (schemas.grid), the report layouts (publish.layout), the HTML reader (intake.published_text) and the test
+fixtures."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from schemas.errors import NianbaoError
 
-class SpanOverlap(ValueError):
+
+class SpanOverlap(NianbaoError, ValueError):
     """Two cells' spans claim the same slot (row, column), both 0-based."""
 
     def __init__(self, row: int, col: int) -> None:

@@ -27,6 +27,7 @@ from pandera.errors import SchemaErrors
 
 from schemas import single_row
 from schemas.cells import CELL_BY_KEY, CELL_KEYS, COUNT_KEYS, FEE_KEY
+from schemas.errors import NianbaoError
 from schemas.failures import Failure
 from schemas.frame import FEE_NOTE_COLUMN, ID_COLUMNS, stack_with_notes, typed_counts
 from schemas.models import (
@@ -57,7 +58,8 @@ class _Found(TypedDict):
 # the failures found so far, by (row, rule, cell): what _records turns into Failure objects
 Found = dict[tuple[int, str, str], _Found]
 
-class ValidationInternalError(RuntimeError):
+
+class ValidationInternalError(NianbaoError, RuntimeError):
     """A pandera check raised instead of answering; this is a bug in nianbao, not in the return."""
 
 

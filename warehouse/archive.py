@@ -25,6 +25,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from schemas.errors import NianbaoError
 from schemas.failures import Failure
 
 _UNSAFE = re.compile(r"[^\w.\-\u4e00-\u9fff]+")
@@ -57,7 +58,7 @@ def safe_name(original_name: str) -> str:
     return stem.encode()[:budget].decode("utf-8", "ignore") + suffix
 
 
-class NotTheBytesRead(ValueError):
+class NotTheBytesRead(NianbaoError, ValueError):
     """The file at a submission's path no longer holds the bytes that were read, hashed and judged (it was
     replaced, or swapped for a symlink, after reading): nothing is kept from it."""
 

@@ -31,6 +31,7 @@ import duckdb
 import pyarrow as pa
 
 from schemas.cells import CELL_KEYS
+from schemas.errors import NianbaoError
 
 # Every chained table, in the order their links are added within one transaction.
 CHAINED = (
@@ -54,7 +55,7 @@ GENESIS = "0" * 64  # the "previous link" of a table's first link
 MANIFEST_KEY = "evidence_chain"  # where a manifest records the chain heads
 
 
-class ChainBroken(RuntimeError):
+class ChainBroken(NianbaoError, RuntimeError):
     """The warehouse's evidence does not match its chain: nothing may be published from it."""
 
     def __init__(self, breaks: Sequence[Break]):

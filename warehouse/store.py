@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 
 from schemas.cells import CELL_KEYS, FEE_KEY
+from schemas.errors import NianbaoError
 from schemas.failures import Failure
 from schemas.returns import CanonicalReturn
 from schemas.roster import RosterUnit
@@ -32,7 +33,7 @@ from warehouse import chain
 from warehouse.deviations import deviations_table, single_rows
 
 
-class WarehouseError(Exception):
+class WarehouseError(NianbaoError):
     """Base of warehouse errors."""
 
 

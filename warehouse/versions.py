@@ -19,12 +19,12 @@ from typing import Any
 
 import pandas as pd
 
-from schemas.cells import CELL_BY_KEY, FEE_KEY
+from schemas.cells import FEE_KEY
+from schemas.grid import cell_location as grid_cell_location
 from schemas.values import fee_text
 from warehouse.evidence import has_evidence_tables
 from warehouse.store import Warehouse, WarehouseError, sql
 
-SECTION_NUMERALS = {2: "二", 3: "三", 4: "四"}
 Value = int | Decimal | str | None
 
 
@@ -128,14 +128,8 @@ class VersionDiff:
 
 
 def cell_location(key: str) -> str:
-    cell = CELL_BY_KEY.get(key)
-    if cell is None:
-        return ""
-    parts = [SECTION_NUMERALS.get(cell.section, str(cell.section))]
-    if cell.group_label is not None:
-        parts.append(cell.group_label.zh)
-    parts += [cell.row_label.zh, cell.col_label.zh]
-    return " · ".join(parts)
+    """Where a cell sits, every group named: section · (group) · row · column (schemas.grid.cell_location)."""
+    return grid_cell_location(key, every_group=True)
 
 
 def json_value(value: Value) -> int | str | None:

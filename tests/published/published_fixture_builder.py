@@ -3,9 +3,10 @@
 Run ``.venv/bin/python tests/published/published_fixture_builder.py`` after changing it, and commit the output;
 tests/published/test_corpus.py checks that the committed files are what this script writes.
 
-Each fixture is a whole report rendered from figures + a layout, optionally mutated. The manifest says what
-parsing it must give: ``exact`` (all 200 cells, as JSON), ``ParseError`` (section + a piece of the row label) or
-``OldFormatError`` (era + label). Two sets of figures: the 连云区 sample, and "distinct" figures where every cell
+Each fixture is a whole report rendered from figures + a layout, optionally mutated; its tables are the official
+ones of schemas.grid (spans, labels, keys) with the report's texts. The manifest says what parsing it must give:
+``exact`` (all 200 cells, as JSON), ``ParseError`` (section + a piece of the row label) or ``OldFormatError``
+(era + label). Two sets of figures: the 连云区 sample, and "distinct" figures where every cell
 has its own value, so that a number placed in the wrong cell cannot go unnoticed.
 """
 
@@ -28,6 +29,7 @@ import opencc  # noqa: E402
 
 from sampledata.lianyun import lianyun_cells  # noqa: E402
 from schemas import cells as C  # noqa: E402
+from schemas import grid as G  # noqa: E402
 from schemas.values import fee_text  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -86,68 +88,41 @@ class Options:
     fee_header: str = "本年收费金额（单位：万元）"
 
 
+def _text(slot: G.Slot, values: Values, o: Options) -> str:
+    """What a slot of the official table says in this report: the figure, or the label (with the options' hints and
+    fee header)."""
+    if slot.key is not None:
+        return _v(values, slot.key, thousands=o.thousands)
+    assert slot.label is not None
+    if slot.label == C.FEE_AMOUNT:
+        return o.fee_header
+    if o.hints and slot.label in HINTS:
+        return slot.label.zh + HINTS[slot.label]
+    return slot.label.zh
+
+
+# what some units print after a row label (options.hints), by that label
+HINTS = {
+    next(i.label for i in C.S2_ITEMS if i.key == "regulations"): "（设区的市、自治州人民政府应提供相关数据）",
+    next(r.label for r in C.S3_ROWS if r.key == "not_handled_petition"): "（含信访、举报、投诉）",
+}
+
+
+def official_table(table: G.Table, values: Values, o: Options) -> Table:
+    """An official table (schemas.grid) with this report's texts, spans as the national format has them."""
+    return Table([[Cell(_text(s, values, o), s.rowspan, s.colspan) for s in row] for row in table.rows], table.width)
+
+
 def s2_table(values: Values, o: Options) -> Table:
-    rows: list[Row] = []
-    by_caption: dict[str, list[C.S2Item]] = {}
-    for item in C.S2_ITEMS:
-        by_caption.setdefault(item.subtable.zh, []).append(item)
-    for caption, items in by_caption.items():
-        rows.append([Cell(caption, colspan=4)])
-        fields = items[0].fields
-        headers = [lbl.zh if fld != "amount_wan" else o.fee_header for fld, lbl in fields]
-        if len(fields) == 1:
-            rows.append([Cell("信息内容"), Cell(headers[0], colspan=3)])
-        else:
-            rows.append([Cell("信息内容"), *(Cell(h) for h in headers)])
-        for item in items:
-            label = item.label.zh
-            if o.hints and item.key == "regulations":
-                label += "（设区的市、自治州人民政府应提供相关数据）"
-            vals = [_v(values, f"s2.{item.key}.{fld}", thousands=o.thousands) for fld, _ in item.fields]
-            if len(vals) == 1:
-                rows.append([Cell(label), Cell(vals[0], colspan=3)])
-            else:
-                rows.append([Cell(label), *(Cell(v) for v in vals)])
-    return Table(rows, 4)
+    return official_table(G.S2_TABLE, values, o)
 
 
 def s3_table(values: Values, o: Options) -> Table:
-    rows: list[Row] = [
-        [Cell(C.S3_CORNER.zh, rowspan=3, colspan=3), Cell("申请人情况", colspan=7)],
-        [Cell("自然人", rowspan=2), Cell("法人或其他组织", colspan=5), Cell("总计", rowspan=2)],
-        [Cell(c.label.zh) for c in C.S3_COLS[1:6]],
-    ]
-    seen_groups: set[str] = set()
-    for i, row in enumerate(C.S3_ROWS):
-        vals = [Cell(_v(values, C.s3(row.key, col), thousands=o.thousands)) for col in C.S3_COL_KEYS]
-        label = row.label.zh
-        if o.hints and row.key == "not_handled_petition":
-            label += "（含信访、举报、投诉）"
-        lead: Row = []
-        if row.key == "granted":
-            lead.append(Cell(C.S3_RESULTS_GROUP.zh, rowspan=22))
-        if row.group is None:
-            span = 3 if not row.outcome and row.key != "total_processed" else 2
-            lead.append(Cell(label, colspan=span))
-        else:
-            if row.group.zh not in seen_groups:
-                seen_groups.add(row.group.zh)
-                size = sum(1 for r in C.S3_ROWS if r.group == row.group)
-                lead.append(Cell(row.group.zh, rowspan=size))
-            lead.append(Cell(label))
-        rows.append(lead + vals)
-    return Table(rows, 10)
+    return official_table(G.S3_TABLE, values, o)
 
 
 def s4_table(values: Values, o: Options) -> Table:
-    results = [lbl.zh for _, lbl in C.S4_RESULTS]
-    rows: list[Row] = [
-        [Cell("行政复议", colspan=5), Cell("行政诉讼", colspan=10)],
-        [*(Cell(r, rowspan=2) for r in results), Cell("未经复议直接起诉", colspan=5), Cell("复议后起诉", colspan=5)],
-        [*(Cell(r) for r in results), *(Cell(r) for r in results)],
-        [Cell(_v(values, C.s4(g, r), thousands=o.thousands)) for g in C.S4_GROUP_KEYS for r in C.S4_RESULT_KEYS],
-    ]
-    return Table(rows, 15)
+    return official_table(G.S4_TABLE, values, o)
 
 
 # --- layouts ----------------------------------------------------------------------------------------------
