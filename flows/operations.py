@@ -36,8 +36,7 @@ from schemas.errors import NianbaoError
 LOCK_WAIT_ENV = "NIANBAO_RUN_LOCK_WAIT_SECONDS"
 DEFAULT_LOCK_WAIT_SECONDS = 900.0
 # A killed run's slot is given back by the server when its lease expires (a live run renews it every ~3/4 lease).
-# Prefect's default of 300 s: a 60 s lease was seen to expire on this 2-core machine under load (renewals
-# starved). An operator who knows the run is dead frees the slot at once: prefect gcl update NAME --active-slots 0.
+# Prefect's default of 300 s: a shorter lease can expire on a small machine under load, where renewals starve. An operator who knows the run is dead frees the slot at once: prefect gcl update NAME --active-slots 0.
 LEASE_SECONDS = 300.0
 
 

@@ -14,7 +14,7 @@ OFFLINE_ENV = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT": "false",
     "GX_ANALYTICS_ENABLED": "false",
-    # the ephemeral API needs ~10 s to start on a small machine; don't give up at the default
+    # the ephemeral API is slow to start on a small, loaded machine; don't give up at Prefect's default
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_LOGGING_LEVEL": "WARNING",
 }

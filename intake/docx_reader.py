@@ -88,7 +88,7 @@ def _items(parent: etree._Element, tags: frozenset[str]) -> list[etree._Element]
 
 def _hidden(el: etree._Element) -> bool:
     """A run formatted as hidden text (w:vanish), or a content control still showing its placeholder prompt."""
-    props = el.find(_W + "rPr" if el.tag == R else _W + "sdtPr")  # single-step finds: a path search is slower
+    props = el.find(_W + "rPr" if el.tag == R else _W + "sdtPr")  # single-step finds, not a path search
     if props is None:
         return False
     if el.tag == R:

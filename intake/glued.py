@@ -33,9 +33,9 @@ from schemas.errors import NianbaoError
 # leaves room for a few 3-digit figures. Beyond that a bare list of cuts is useless to a reader, and the decoder
 # does not need it (it searches with the identities pruning, below).
 SPLIT_LIMIT = 10_000
-# decode_table(), per glued run: pieces tried by the pruned search. Measured: a row of 4-digit figures (29 digits,
-# 310,960 cuts) takes ~35,000 steps (0.15 s), one of 5-digit figures (36 digits, 1.4 million cuts) ~130,000
-# (0.7 s). Units that large are rare and print their tables properly; a run needing more is refused, not guessed.
+# decode_table(), per glued run: pieces tried by the pruned search. A row of 5-digit figures (36 digits, 1.4 million
+# cuts) stays well inside it (steps and seconds in benchmarks/README.md, measured choices). Units that large are
+# rare and print their tables properly; a run needing more is refused, not guessed.
 SEARCH_LIMIT = 200_000
 # decode_table(), joint stage: combinations of the ambiguous rows' candidates. Real ambiguity is one to three rows
 # with two or three candidates each; the more combinations are tried, the likelier a wrong one satisfies the

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from intake.errors import UnreadableFile
 
-TIMEOUT_SECONDS = 120.0  # a report converts in ~2 s (mostly LibreOffice starting); a hung import must not hang a run
+TIMEOUT_SECONDS = 120.0  # far above a normal conversion (mostly LibreOffice starting); a hung import must not hang a run
 TARGETS = ("docx", "xlsx")
 PACKAGES = "libreoffice-writer-nogui libreoffice-calc-nogui"
 

@@ -43,8 +43,8 @@ def _t2s() -> Any:  # opencc has no type hints
 
 # Full-width punctuation of ordinary Chinese prose and its NFKC form (one ASCII character each). Replacing one of
 # these by its NFKC form before NFKC changes nothing: NFKC first decomposes every character, and an ASCII
-# character is already its own decomposition. It only spares CPython's slow full NFKC pass (7 µs for a sentence
-# with one "，") when, after the swap, the text is already normal (the quick check is 50× cheaper).
+# character is already its own decomposition. It only spares CPython's full NFKC pass when, after the swap, the
+# text is already normal, which the much cheaper quick check then says (benchmarks/README.md, measured choices).
 _FULL_WIDTH = tuple((wide, unicodedata.normalize("NFKC", wide)) for wide in "，；：（）！？")
 
 
@@ -122,7 +122,7 @@ class Quantity:
         word that every pattern needs. True is no promise of a match."""
         if self.context and self.context not in norm:
             return False
-        for group in self.needs:  # plain loops: all(any(...)) generators cost 4x as much, on every sentence
+        for group in self.needs:  # plain loops, not all(any(...)) generators: this runs on every sentence
             for word in group:
                 if word in norm:
                     break

@@ -68,8 +68,8 @@ _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLO
 
 def _temporary(dest: Path) -> str:
     # A temporary name unique to this process and thread (no mkstemp), then plain writes and an atomic rename:
-    # mkstemp and shutil.copyfile's sendfile path measured ~0.2 ms per small file here, and a national run archives
-    # 150,000 of them.
+    # a national run archives 150,000 small files, and mkstemp plus shutil.copyfile cost more per file than the
+    # write itself (benchmarks/README.md, measured choices).
     return str(dest.parent / f".incoming-{dest.name}-{os.getpid()}-{threading.get_ident()}")
 
 
