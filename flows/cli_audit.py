@@ -81,17 +81,19 @@ def waive(
 
 
 def keep(
-    unit: Annotated[Optional[str], typer.Option("--unit", help="The unit's id.")] = None,
-    year: Annotated[Optional[int], typer.Option("--year", min=2021, help="Report year.")] = None,
-    version: Annotated[Optional[int], typer.Option("--version", min=1, help="The older, accepted version to count.")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="The unit's id.")] = None,
+    year: Annotated[int | None, typer.Option("--year", min=2021, help="Report year.")] = None,
+    version: Annotated[int | None, typer.Option("--version", min=1, help="The older accepted version to count.")] = None,
     reason: Annotated[str, typer.Option("--reason", help="Why that version may be published (kept as evidence).")] = "",
     by: Annotated[str, typer.Option("--by", help="Name of who decides.")] = "",
-    revoke: Annotated[Optional[int], typer.Option("--revoke", help="Revoke keep ID instead (a new record).")] = None,
+    revoke: Annotated[int | None, typer.Option("--revoke", help="Revoke keep ID instead (a new record).")] = None,
     warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file.")] = DEFAULT_WAREHOUSE,
 ) -> None:
     """Count an older accepted version of a unit's return while its latest one is rejected (rule G5 blocks
     otherwise). Recorded like a waiver; voided by the next file the unit sends. Exit 1 when refused."""
-    from audit.keeps import KeepRefused, keep as record_keep, revoke as revoke_keep
+    from audit.keeps import KeepRefused
+    from audit.keeps import keep as record_keep
+    from audit.keeps import revoke as revoke_keep
     from warehouse.store import WarehouseError
 
     try:
