@@ -80,7 +80,7 @@ def test_a_warehouse_from_before_keeps(tmp_path) -> None:
         v1 = receive(wh, "r1", 0, 1, "accepted")
         receive(wh, "r2", 0, 2, "rejected")
     con = duckdb.connect(str(path))  # as an older nianbao left it: no keeps, none of their views
-    for view in ("returns_in_force", "keeps_in_force", "current_submissions"):
+    for view in ("returns_in_force", "keeps_in_force", "unit_returns"):
         con.execute(f"DROP VIEW {view}")
     con.execute("DROP TABLE keeps")
     con.execute("DROP SEQUENCE keep_ids")

@@ -18,14 +18,17 @@ CREATE TABLE IF NOT EXISTS keeps (
     refers_to          INTEGER             -- a revocation: the keep_id it revokes
 );
 
--- Each unit's current submission for a year, whatever its status: the one received last (receipts), waivers applied.
-CREATE OR REPLACE VIEW current_submissions AS
+-- Each unit's returns for a year in ONE pass over the submissions: its current one, whatever its status (the one
+-- received last: receipts; waivers applied), and its latest received accepted one.
+CREATE OR REPLACE VIEW unit_returns AS
 SELECT unit_id, year,
-       arg_max(sha256, [last_receipt, version]) AS sha256,
-       arg_max(version, [last_receipt, version]) AS version,
-       arg_max(status, [last_receipt, version]) AS status,
-       arg_max(waived, [last_receipt, version]) AS waived
-FROM submission_status
+       arg_max(sha256, [last_receipt, version]) AS current_sha256,
+       arg_max(version, [last_receipt, version]) AS current_version,
+       arg_max(status, [last_receipt, version]) AS current_status,
+       arg_max(waived, [last_receipt, version]) AS current_waived,
+       arg_max(sha256, [last_receipt, version]) FILTER (WHERE status = 'accepted') AS accepted_sha256,
+       arg_max(version, [last_receipt, version]) FILTER (WHERE status = 'accepted') AS accepted_version
+FROM submission_status  -- submissions with waivers applied (create_evidence_tables.sql)
 WHERE unit_id IS NOT NULL AND year IS NOT NULL
 GROUP BY unit_id, year;
 
@@ -35,24 +38,19 @@ CREATE OR REPLACE VIEW keeps_in_force AS
 SELECT k.unit_id, k.year, arg_max(k.keep_id, k.keep_id) AS keep_id, arg_max(k.sha256, k.keep_id) AS sha256,
        arg_max(k.version, k.keep_id) AS version
 FROM keeps k
-JOIN current_submissions c ON c.unit_id = k.unit_id AND c.year = k.year AND c.sha256 = k.instead_of
+JOIN unit_returns c ON c.unit_id = k.unit_id AND c.year = k.year AND c.current_sha256 = k.instead_of
 JOIN submission_status s ON s.sha256 = k.sha256 AND s.status = 'accepted'
-WHERE k.kind = 'keep' AND c.status = 'rejected'
+WHERE k.kind = 'keep' AND c.current_status = 'rejected'
   AND k.keep_id NOT IN (SELECT refers_to FROM keeps WHERE kind = 'revocation' AND refers_to IS NOT NULL)
 GROUP BY k.unit_id, k.year;
 
--- The return consolidation counts for each unit and year: the kept version where a keep is in force, else the
--- latest received accepted one. When that is not the current return (the current one is rejected and nothing is
--- kept) G5 blocks the node (unit_verdicts.sql).
+-- The return consolidation counts for each unit and year (sha256, version; NULL when it has none): the kept version
+-- where a keep is in force, else the latest received accepted one. When that is not the current return (the
+-- current one is rejected and nothing is kept) G5 blocks the node (unit_verdicts.sql). The current return's
+-- columns come along for the verdict.
 CREATE OR REPLACE VIEW returns_in_force AS
-WITH accepted AS (
-    SELECT unit_id, year, arg_max(sha256, [last_receipt, version]) AS sha256,
-           arg_max(version, [last_receipt, version]) AS version
-    FROM submission_status  -- submissions with waivers applied (create_evidence_tables.sql)
-    WHERE status = 'accepted' AND unit_id IS NOT NULL
-    GROUP BY unit_id, year
-)
-SELECT a.unit_id, a.year, coalesce(k.sha256, a.sha256) AS sha256, coalesce(k.version, a.version) AS version,
-       k.keep_id
-FROM accepted a
+SELECT u.unit_id, u.year, coalesce(k.sha256, u.accepted_sha256) AS sha256,
+       coalesce(k.version, u.accepted_version) AS version, k.keep_id,
+       u.current_sha256, u.current_version, u.current_status, u.current_waived
+FROM unit_returns u
 LEFT JOIN keeps_in_force k USING (unit_id, year);
