@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from audit.keeps import keep_note, keep_records
 from audit.waivers import deviation_notes, waiver_records
 from intake.roster import Roster
 from schemas.cells import CELL_BY_KEY, FEE_KEY, S3_COL_KEYS
@@ -23,11 +24,12 @@ from schemas import single_row
 from schemas.errors import NianbaoError
 from schemas.roster import RosterUnit
 from schemas.rules import RULE_BY_ID
+from schemas.verdicts import COUNTED, VERDICTS
 from warehouse.evidence import has_evidence_tables
 from warehouse.store import Warehouse
 from warehouse.archive import sha256_of
 
-UNIT_STATUSES = ("accepted", "waived", "rejected", "missing")
+UNIT_STATUSES = VERDICTS  # accepted | waived | kept | rejected | missing (warehouse/sql/unit_verdicts.sql)
 
 
 class AuditQueryError(NianbaoError):
@@ -117,7 +119,7 @@ class UnitAudit:
     unit_id: str
     unit_name: str
     kind: str
-    status: str  # accepted | waived | rejected | missing
+    status: str  # accepted | waived | kept | rejected | missing (the one verdict query: Warehouse.unit_verdicts)
     consolidated_version: int | None
     versions: list[Version]  # oldest first
     waivers: list[dict[str, Any]]  # every waiver/acknowledgement for the unit and year (revoked ones too)
@@ -128,6 +130,9 @@ class UnitAudit:
     note: str = ""
     # a published report's latest version: where each cell was read, and the identities that decoded it (or None)
     sources: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    # every keep recorded for the unit and year (audit.keeps records; revoked and void ones too)
+    keeps: list[dict[str, Any]] = field(default_factory=list)
+    current_rules: str = ""  # the blocking rules its latest return failed, when that return is rejected
 
     @property
     def not_independently_checked(self) -> list[str]:
@@ -149,7 +154,7 @@ class UnitAudit:
         return {
             "unit_id": self.unit_id, "unit_name": self.unit_name, "kind": self.kind, "status": self.status,
             "consolidated_version": self.consolidated_version,
-            "versions": [v.to_dict() for v in self.versions], "waivers": self.waivers,
+            "versions": [v.to_dict() for v in self.versions], "waivers": self.waivers, "keeps": self.keeps,
         }
 
 
@@ -317,8 +322,13 @@ def audit_units(
     """Status, versions, findings and waivers of each unit for ``year`` (roster order)."""
     ids = [u.unit_id for u in units]
     versions = _versions(warehouse, ids, year)
-    accepted = warehouse.latest_accepted(ids, year)
-    used = {r.unit_id: (r.sha256, r.version) for r in accepted.itertuples(index=False) if isinstance(r.sha256, str)}
+    # the same query the run counts from (the CLI summary, the artifacts): the verdicts cannot disagree
+    verdicts = warehouse.unit_verdicts(ids, year)
+    verdict = dict(zip(verdicts["unit_id"], verdicts["verdict"]))
+    rules = dict(zip(verdicts["unit_id"], verdicts["current_rules"]))
+    used = {r.unit_id: (r.sha256, r.version) for r in verdicts.itertuples(index=False)
+            if isinstance(r.sha256, str) and r.verdict in COUNTED}
+    keeps = keep_records(warehouse, year, in_force_only=False)
     all_shas = [v.sha256 for vs in versions.values() for v in vs]
     findings = findings_of(warehouse, all_shas)
     waivers = waiver_records(warehouse, year, in_force_only=False)
@@ -331,18 +341,18 @@ def audit_units(
         for v in mine:
             v.findings = findings.get(v.sha256, [])
             _cover(v.findings, unit_waivers, v.sha256)
-        if unit.unit_id in used:
-            sha, version = used[unit.unit_id]
-            waived = any(v.sha256 == sha and v.waived for v in mine)
-            status, consolidated = ("waived" if waived else "accepted"), int(version)
-        else:
-            status, consolidated = ("rejected" if mine else "missing"), None
+        status = verdict[unit.unit_id]
+        consolidated = int(used[unit.unit_id][1]) if unit.unit_id in used else None
+        unit_keeps = [k for k in keeps if k["unit_id"] == unit.unit_id]
         cells = cells_with_raw(warehouse, mine[-1].sha256) if with_cells and mine else {}
         sources = warehouse.cell_sources(mine[-1].sha256) if with_cells and mine else {}
         single = singles.get(mine[-1].sha256) if mine else None
         note = notes.get(used[unit.unit_id][0], "") if unit.unit_id in used else ""
+        if status == "kept":
+            note = "；".join(n for n in [*(keep_note(k) for k in unit_keeps if k["in_force"]), note] if n)
         out.append(UnitAudit(unit.unit_id, unit.unit_name, unit.kind, status, consolidated, mine, unit_waivers, cells,
-                             None if single is None else dict(zip(S3_COL_KEYS, single)), note, sources))
+                             None if single is None else dict(zip(S3_COL_KEYS, single)), note, sources,
+                             unit_keeps, ", ".join((rules.get(unit.unit_id) or "").split(",")).strip(", ")))
     return out
 
 

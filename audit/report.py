@@ -29,6 +29,7 @@ from audit.lineage import Finding, UnitAudit, _ts, audit_units, roster_of
 from publish.layout import s2_grid, s3_grid, s4_grid
 from schemas.text import visible_text
 from schemas.rules import RULE_BY_ID, RULES
+from schemas.verdicts import count_line, verdict_counts
 from warehouse.store import Warehouse
 
 TEMPLATE = "audit.html.j2"
@@ -88,10 +89,12 @@ class RunAudit:
         return sorted(table.values(), key=lambda e: order.get(e.rule, 999))
 
     def status_counts(self) -> dict[str, int]:
-        counts = {s: 0 for s in ("accepted", "waived", "rejected", "missing")}
-        for unit in self.units:
-            counts[unit.status] += 1
-        return counts
+        """accepted / waived / kept / rejected / missing, from the verdicts the run counts too (unit_verdicts.sql)."""
+        return verdict_counts(unit.status for unit in self.units)
+
+    def count_line(self) -> str:
+        """The line the CLI summary and the run's artifacts print too (schemas.verdicts.count_line)."""
+        return count_line(self.status_counts())
 
 
 def run_audit(

@@ -1,4 +1,4 @@
-"""The checkpoint frame for a whole tree: every node's G1, G3 and G4 rows stacked into ONE frame.
+"""The checkpoint frame for a whole tree: every node's G1, G3, G4 and G5 rows stacked into ONE frame.
 
 A Great Expectations run has a fixed cost (~0.25 s), so a country of thousands of nodes is checked in a single run
 on one stacked frame, each row tagged with the node it is about (``node_id``, ``node_name``); the expectations are
@@ -16,7 +16,10 @@ the same as for one district (checkpoint.suite.CHECKS). Rows per node:
   expected value unknown, so G3 fails on it (blank is not zero);
 * G4 — the 42 identities (A1, A2, A3, L1) on each node's report, computed for all nodes at once on a wide
   (node × cell) frame with the rule catalogue's own formulas (the same values checkpoint.frames.identities gives
-  for one report).
+  for one report);
+* G5 — one row per reporting unit with an accepted version, on its home node like G1: it fails when the unit's
+  latest received return is rejected and the office keeps no older version (:func:`g5_frame`), and blocks the
+  same nodes G1 would.
 
 Values are exact Python ints (the fee in millionths of a 万元), None when unknown, as in checkpoint.frames. The
 sums run on (node × cell) int64 matrices. Text columns are categorical (``check_id`` excepted): a country's frame
@@ -160,6 +163,54 @@ def g1_frame(nodes: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+# --- G5: the latest version is the one counted ----------------------------------------------------------------
+
+G5_COLUMNS = ["verdict", "current_version", "version", "current_rules"]
+
+
+def g5_frame(nodes: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """One G5 row per reporting unit that has an accepted version (a unit with none is G1's), tagged with its home.
+
+    ``units`` as for :func:`g1_frame`, plus (warehouse.store.Warehouse.unit_verdicts) ``verdict``,
+    ``current_version`` (its latest received return), ``version`` (the version counted) and ``current_rules``. The
+    row's ``accepted_submission_id`` is None — and G5 fails — when the latest return is rejected and nothing is kept
+    (verdict ``rejected``): the older accepted version would otherwise be published silently. ``expected`` is the
+    latest version, ``actual`` the version counted, ``detail`` the rules the latest return failed. A frame without
+    these columns (the caller knows no verdicts) has no G5 rows.
+    """
+    if any(c not in units.columns for c in G5_COLUMNS):
+        return g1_frame(nodes, units).iloc[0:0]
+    base = g1_frame(nodes, units)
+    has_version = base["accepted_submission_id"].notna().to_numpy()
+    rows = base[has_version].reset_index(drop=True)
+    picked = units[has_version].reset_index(drop=True)
+    rejected = (picked["verdict"].astype(str) == "rejected").to_numpy()
+    accepted = rows["accepted_submission_id"].astype(object).to_numpy(copy=True)
+    accepted[rejected] = None
+    rules = [", ".join(str(r).split(",")) if isinstance(r, str) else "" for r in picked["current_rules"]]
+    n = len(rows)
+    return pd.DataFrame(
+        {
+            "check_id": [c.replace(SEPARATOR + "G1:", SEPARATOR + "G5:", 1) for c in rows["check_id"]],
+            "rule": _constant("G5", n),
+            "detail": _text(rules, np.arange(n)) if n else _constant("", 0),
+            "unit_id": rows["unit_id"],
+            "unit_name": rows["unit_name"],
+            "cell": _constant("", n),
+            "formula_cells": _constant("", n),
+            "accepted_submission_id": pd.Series(accepted, dtype=object),
+            "expected": pd.Series([_int_or_none(v) for v in picked["current_version"]], dtype=object),
+            "actual": pd.Series([_int_or_none(v) for v in picked["version"]], dtype=object),
+            "node_id": rows["node_id"],
+            "node_name": rows["node_name"],
+        }
+    )
+
+
+def _int_or_none(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)  # type: ignore[arg-type]
+
+
 def node_chains(nodes: pd.DataFrame) -> dict[str, list[str]]:
     """node_id -> [that node, the node it reports to, ..., the run's root]: every node a unit at home there blocks."""
     home = dict(zip(nodes["node_id"].astype(str), nodes["home"].astype(str)))
@@ -176,7 +227,7 @@ def node_chains(nodes: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def g1_blocked(failing: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
-    """Failing G1 rows (one per unit, ``node_id`` its home) as one row per (blocked node, unit).
+    """Failing G1 (or G5) rows (one per unit, ``node_id`` its home) as one row per (blocked node, unit).
 
     Each unit without an accepted return blocks its home node and every node above it inside the run. Rows come
     in node order (``nodes``), then in the order of ``failing`` within a node; ``node_id``, ``node_name`` and
@@ -193,7 +244,7 @@ def g1_blocked(failing: pd.DataFrame, nodes: pd.DataFrame) -> pd.DataFrame:
     out = rows.loc[pairs.index].copy()
     out["node_id"] = pairs.to_numpy(dtype=object)
     out["node_name"] = out["node_id"].map(names)
-    out["check_id"] = out["node_id"] + SEPARATOR + "G1:" + out["unit_id"].astype(str)
+    out["check_id"] = out["node_id"] + SEPARATOR + out["rule"].astype(str) + ":" + out["unit_id"].astype(str)
     out["_node_order"] = out["node_id"].map(order)
     out["_unit_order"] = pairs.index
     out = out.sort_values(["_node_order", "_unit_order"], kind="stable")
@@ -355,7 +406,8 @@ def build_node_checks(
     ``direct``: see g3_frame. Validate it with checkpoint.suite.run_node_checkpoint, giving it the same ``nodes``.
     Text columns are categorical, ``check_id`` is Python str, expected/actual Python ints or None.
     """
-    parts = [g1_frame(nodes, units), g3_frame(nodes, node_cells, direct), g4_frame(nodes, node_cells)]
+    parts = [g1_frame(nodes, units), g3_frame(nodes, node_cells, direct), g4_frame(nodes, node_cells),
+             g5_frame(nodes, units)]
     columns: dict[str, object] = {}
     for column in NODE_CHECK_COLUMNS:
         if column in TEXT_COLUMNS:  # one set of categories for the three parts

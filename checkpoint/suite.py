@@ -1,7 +1,7 @@
 """The Great Expectations checkpoint that decides whether the district report may be published.
 
 ``run_checkpoint`` builds the ``checks`` frame (checkpoint.frames), hands it to a GX 1.x checkpoint with one
-expectation per rule (G1; G3; G4 as A1, A2, A3, L1), and turns GX's failing rows into ``Failure`` records.
+expectation per rule (G1; G3; G4 as A1, A2, A3, L1; G5), and turns GX's failing rows into ``Failure`` records.
 
 Why pandas and not DuckDB: GX 1.24 fails against DuckDB through SQLAlchemy ("list index out of range"), so the
 caller reads the frames out of DuckDB and GX runs on pandas. ``UnexpectedRowsExpectation`` does not run on pandas,
@@ -51,7 +51,7 @@ class ExpectationOutcome:
     """What one expectation of the suite found."""
 
     name: str  # e.g. "G1 every roster unit has an accepted return"
-    rule: str  # G1 | G3 | G4
+    rule: str  # G1 | G3 | G4 | G5
     success: bool
     unexpected: list[dict] = field(default_factory=list)  # failing rows: unit_id / cell / expected / actual / detail
     detail: str = ""  # for G4: the identity (A1 | A2 | A3 | L1)
@@ -61,7 +61,7 @@ class ExpectationOutcome:
 class CheckpointResult:
     success: bool
     outcomes: list[ExpectationOutcome]
-    failures: list[Failure]  # one per failing row, rule G1/G3/G4
+    failures: list[Failure]  # one per failing row, rule G1/G3/G4/G5
     statistics: dict  # evaluated / successful / unsuccessful expectation counts, as GX reports them
     # Data Docs, when a folder was given: the site's index and this run's validation page. Offline, the index's
     # list of runs stays empty (it is filled in by JavaScript from a CDN); the validation page reads fine.
@@ -84,7 +84,7 @@ class Check:
 
     def expectation(self) -> gx.expectations.Expectation:
         meta = {"rule": self.rule, "detail": self.detail}
-        if self.rule == "G1":
+        if self.rule in ("G1", "G5"):  # G5: the version counted is the latest (None when it was rejected)
             return gx.expectations.ExpectColumnValuesToNotBeNull(
                 column="accepted_submission_id", row_condition=self.rows, description=self.name, meta=meta
             )
@@ -106,6 +106,7 @@ CHECKS: tuple[Check, ...] = (
     Check("G4 A2 district (七) totals equal the 21 outcome rows", "G4", "A2"),
     Check("G4 A3 district columns balance (new + carried-in = processed + carried-out)", "G4", "A3"),
     Check("G4 L1 district review/litigation totals equal their four results", "G4", "L1"),
+    Check("G5 every unit's latest return is accepted, or an older version is kept", "G5"),
 )
 
 
@@ -162,7 +163,18 @@ def g1_line(unit_id: str, unit_name: str, node_id: str, node_name: str) -> str:
     return f"{node_id} {node_name} blocked: unit {unit_id} {unit_name} has no accepted return"
 
 
+def g5_line(unit_id: str, unit_name: str, node_id: str, node_name: str, rules: str, latest: Any, counted: Any) -> str:
+    """How a node blocked by a unit's rejected latest return is named (rules: those the return failed)."""
+    where = f"{node_id} {node_name} blocked: " if node_id else ""
+    return (f"{where}unit {unit_id} {unit_name}: latest return v{latest} rejected ({rules or 'blocking rules'}); "
+            f"older accepted v{counted} not used without `nianbao keep`")
+
+
 def _failure(row: dict[str, Any], year: int) -> Failure:
+    if row["rule"] == "G5":
+        detail = g5_line(row["unit_id"], row["unit_name"], _node(row), row["node_name"], row["detail"],
+                         row["expected"], row["actual"])
+        return make("G5", row["unit_id"], expected=row["expected"], actual=row["actual"], detail=detail)
     if row["rule"] == "G1":
         # a node check names the blocked node in the detail (unit_id stays the unit that has no return)
         detail = g1_line(row["unit_id"], row["unit_name"], _node(row), row["node_name"]) if _node(row) else row["unit_name"]
@@ -182,6 +194,9 @@ def _unexpected(row: dict[str, Any]) -> dict[str, Any]:
     node = {"node_id": _node(row), "node_name": row["node_name"]} if _node(row) else {}
     if row["rule"] == "G1":
         return {"unit_id": row["unit_id"], "unit_name": row["unit_name"], **node}
+    if row["rule"] == "G5":
+        return {"unit_id": row["unit_id"], "unit_name": row["unit_name"], "rules": row["detail"],
+                "latest_version": row["expected"], "version_counted": row["actual"], **node}
     return {
         "unit_id": row["unit_id"],
         "cell": row["cell"],
@@ -286,7 +301,7 @@ def evaluate(
         failing_rows = _failing_rows(checks, result.result.get("unexpected_index_list") or [])
         if not result.success and failing_rows.empty:
             raise CheckpointEvaluationError(f"GX failed '{check.name}' without naming a failing row: {result.result}")
-        if check.rule == "G1" and nodes is not None:
+        if check.rule in ("G1", "G5") and nodes is not None:
             failing_rows = g1_blocked(failing_rows, nodes)
         failing = failing_rows.to_dict("records")
         outcomes.append(

@@ -254,7 +254,7 @@ def run_consolidation(
         _print_summary(run)
         err.print(f"[bold red]BLOCKED[/bold red]: the checkpoint failed for {district} {year}; nothing was published.")
         for line in run.blocking_reasons():
-            err.print(f"  {line}")
+            err.print(f"  {line}", soft_wrap=True, markup=False)  # one reason a line, never wrapped: tools grep them
         return EXIT_BLOCKED
     if isinstance(outcome, BaseException):
         err.print(f"[bold red]ERROR[/bold red]: {type(outcome).__name__}: {outcome}")
@@ -268,10 +268,11 @@ def run_consolidation(
 
 
 def _print_summary(run) -> None:
+    console.print(f"run {run.run_key}: {run.count_line()}", soft_wrap=True)  # as audit.html counts them
     console.print(
-        f"run {run.run_key}: {len(run.accepted)} unit(s) accepted, {len(run.rejected)} file(s) rejected, "
-        f"{len(run.missing)} unit(s) without an accepted return; "
-        f"{run.loaded.get('new', 0)} new submission(s), {run.loaded.get('known', 0)} already in the warehouse."
+        f"files of this batch: {len(run.rejected)} rejected; "
+        f"{run.loaded.get('new', 0)} new submission(s), {run.loaded.get('known', 0)} already in the warehouse.",
+        soft_wrap=True,
     )
     shown = [f for f in run.failures if f.blocking]
     if shown:
@@ -318,7 +319,7 @@ def demo(
 
 from flows.cli_audit import register as _register_audit  # noqa: E402
 
-_register_audit(app)  # waive, audit
+_register_audit(app)  # waive, keep, audit
 from flows.cli_diff import register as _register_diff  # noqa: E402
 _register_diff(app)  # diff
 from flows.cli_server import register as _register_server  # noqa: E402

@@ -2,6 +2,8 @@
 
 * ``waive`` records a waiver (HARD-W) or an acknowledgement (SOFT) of one rule on a unit's latest return, or, with
   ``--revoke ID``, revokes one. HARD rules are refused (exit 1). Records are append-only.
+* ``keep`` records that an older accepted version of a unit's return is counted while its latest is rejected (G5
+  blocks otherwise), or with ``--revoke ID`` revokes one; voided by the unit's next file. Append-only, chained.
 * ``audit`` shows, for a district and year, each unit's status, versions, findings and waivers, and each
   publication's lineage with every published file re-hashed on disk. Exit 0 when every file matches, 3 when a
   published file is missing or its hash differs (tampering), 1 on other errors. ``audit --verify`` recomputes the
@@ -78,6 +80,45 @@ def waive(
         console.print("The return counts as accepted from the next consolidation run, if nothing else blocks it.")
 
 
+def keep(
+    unit: Annotated[str | None, typer.Option("--unit", help="The unit's id.")] = None,
+    year: Annotated[int | None, typer.Option("--year", min=2021, help="Report year.")] = None,
+    version: Annotated[int | None, typer.Option("--version", min=1, help="The older accepted version to count.")] = None,
+    reason: Annotated[str, typer.Option("--reason", help="Why that version may be published (kept as evidence).")] = "",
+    by: Annotated[str, typer.Option("--by", help="Name of who decides.")] = "",
+    revoke: Annotated[int | None, typer.Option("--revoke", help="Revoke keep ID instead (a new record).")] = None,
+    warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file.")] = DEFAULT_WAREHOUSE,
+) -> None:
+    """Count an older accepted version of a unit's return while its latest one is rejected (rule G5 blocks
+    otherwise). Recorded like a waiver; voided by the next file the unit sends. Exit 1 when refused."""
+    from audit.keeps import KeepRefused
+    from audit.keeps import keep as record_keep
+    from audit.keeps import revoke as revoke_keep
+    from warehouse.store import WarehouseError
+
+    try:
+        with _open(warehouse, read_only=False) as wh:
+            if revoke is not None:
+                k = revoke_keep(wh, revoke, reason, by)
+                console.print(f"Revoked keep {revoke} (record {k.keep_id}) by {escape(k.recorded_by)}.")
+                raise typer.Exit(EXIT_OK)
+            if not (unit and year and version):
+                err.print("[red]Refused:[/red] give --unit, --year and --version (or --revoke ID).")
+                raise typer.Exit(EXIT_ERROR)
+            k = record_keep(wh, unit, year, version, reason, by)
+    except KeepRefused as exc:
+        err.print(f"[red]Refused:[/red] {escape(str(exc))}")
+        raise typer.Exit(EXIT_ERROR)
+    except WarehouseError as exc:
+        err.print(f"[red]ERROR:[/red] {escape(str(exc))}")
+        raise typer.Exit(EXIT_ERROR)
+    console.print(
+        f"Kept version {k.version} (sha256 {k.sha256[:12]}…) of unit {escape(k.unit_id)} {k.year} instead of the "
+        f"rejected version {k.instead_of_version}: record {k.keep_id} by {escape(k.recorded_by)}."
+    )
+    console.print("The next consolidation run counts it; any new file from the unit voids the keep.")
+
+
 def _csv_rows(report: Any) -> list[dict[str, Any]]:
     """One flat table for tools: a ``record`` column says what each row is."""
     rows: list[dict[str, Any]] = []
@@ -96,6 +137,11 @@ def _csv_rows(report: Any) -> list[dict[str, Any]]:
                          "rule": w["rule"], "severity": w["severity"], "by": w["by"], "at": w["at"],
                          "detail": w["reason"], "id": w["id"],
                          "status": "revoked" if w["revoked"] else "void" if w["void_by_version"] else "in force"})
+        for k in u.keeps:
+            rows.append({"record": "keep", "unit_id": u.unit_id, "version": k["version"], "sha256": k["sha256"],
+                         "rule": "G5", "by": k["by"], "at": k["at"], "id": k["id"],
+                         "detail": f"instead of version {k['instead_of_version']}: {k['reason']}",
+                         "status": "in force" if k["in_force"] else "revoked" if k["revoked"] else "void"})
     for p in report.publications:
         rows.append({"record": "publication", "run_key": p.run_key, "file": p.folder, "sha256": p.manifest_sha256,
                      "at": p.published_at, "status": "ok" if p.ok else "TAMPERED",
@@ -136,6 +182,11 @@ def _print_tables(report: Any) -> None:
             + (f" (void: v{w['void_by_version']} received)" if w["void_by_version"] else "")
             for w in u.waivers
         )
+        waivers = "; ".join(x for x in [waivers, *(
+            f"#{k['id']} keep v{k['version']} instead of v{k['instead_of_version']} by {k['by']}: {k['reason']}"
+            + (" (revoked)" if k["revoked"] else "" if k["in_force"] else " (void)")
+            for k in u.keeps
+        )] if x)
         versions = " ".join(f"v{v.version}:{v.status_at_receipt[:3]}{'→acc' if v.waived else ''}" for v in u.versions)
         units.add_row(escape(u.unit_id), escape(u.unit_name), u.status, str(u.consolidated_version or "—"), versions,
                       escape(findings + (f" [{notes}]" if notes else "")), escape(waivers))
@@ -242,6 +293,7 @@ def audit(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``waive`` and ``audit`` to the ``nianbao`` command line."""
+    """Add ``waive``, ``keep`` and ``audit`` to the ``nianbao`` command line."""
     app.command("waive")(waive)
+    app.command("keep")(keep)
     app.command("audit")(audit)

@@ -175,9 +175,8 @@ def consolidate_district(
             district_id=district,
             year=year,
             status="published" if result.success else "blocked",
-            accepted=consolidation.units.loc[consolidation.units["sha256"].notna(), "unit_id"].tolist(),
             rejected=[s.original_name for s in judged.rejected],
-            missing=consolidation.units.loc[consolidation.units["sha256"].isna(), "unit_id"].tolist(),
+            **RunResult.unit_lists(consolidation.verdicts()),  # the one verdict query (audit.html counts it too)
             failures=[f for _, f in judged.failures],
             checkpoint=result,
             loaded=loaded,
@@ -223,10 +222,11 @@ def _artifacts(run: RunResult, audit_path: Path | None = None) -> None:
         f"# {run.district_id} {run.year}: {'published' if run.published else 'BLOCKED'}",
         "",
         f"- run: `{run.run_key}`",
-        f"- units accepted: {len(run.accepted)}",
-        f"- files rejected: {len(run.rejected)}" + (f" ({', '.join(run.rejected[:20])})" if run.rejected else ""),
-        f"- units missing an accepted return: {len(run.missing)}"
+        f"- {run.count_line()}",  # the same line, from the same query, as audit.html
+        f"- units whose return is not counted: {len(run.missing)}"
         + (f" ({', '.join(run.missing[:20])})" if run.missing else ""),
+        f"- files of this batch rejected: {len(run.rejected)}"
+        + (f" ({', '.join(run.rejected[:20])})" if run.rejected else ""),
         f"- rules failed: {', '.join(failing_rules) or 'none'}",
         f"- checkpoint: {'passed' if run.checkpoint.success else 'FAILED'}",
     ]

@@ -9,6 +9,7 @@ from typing import Any
 from checkpoint.suite import CheckpointResult
 from schemas.errors import NianbaoError
 from schemas.failures import Failure
+from schemas.verdicts import COUNTED, count_line, verdict_counts
 
 
 @dataclass
@@ -17,9 +18,9 @@ class RunResult:
     district_id: str
     year: int
     status: str  # published | blocked
-    accepted: list[str]  # unit ids with an accepted return
-    rejected: list[str]  # files rejected in this batch
-    missing: list[str]  # roster units without an accepted return
+    accepted: list[str]  # unit ids whose return is counted (verdict accepted, waived or kept)
+    rejected: list[str]  # files rejected in this batch (not units: see ``verdicts``)
+    missing: list[str]  # roster units whose return is not counted (verdict rejected or missing)
     failures: list[Failure]  # every failure found in this batch (all severities)
     checkpoint: CheckpointResult
     why_missing: list[dict[str, Any]] = field(default_factory=list)
@@ -28,10 +29,29 @@ class RunResult:
     loaded: dict[str, int] = field(default_factory=dict)  # new / known submissions
     # every node the run published (a city run publishes the city and each district below it): node -> folder
     published_nodes: dict[str, Path] = field(default_factory=dict)
+    # unit_id -> accepted | waived | kept | rejected | missing: Warehouse.unit_verdicts, the query audit.html counts
+    # from too (schemas.verdicts)
+    verdicts: dict[str, str] = field(default_factory=dict)
 
     @property
     def published(self) -> bool:
         return self.status == "published"
+
+    @classmethod
+    def unit_lists(cls, verdicts: dict[str, str]) -> dict[str, list[str]]:
+        """``accepted`` and ``missing`` for the constructor, from the verdicts (roster order)."""
+        return {
+            "accepted": [u for u, v in verdicts.items() if v in COUNTED],
+            "missing": [u for u, v in verdicts.items() if v not in COUNTED],
+            "verdicts": dict(verdicts),
+        }
+
+    def counts(self) -> dict[str, int]:
+        return verdict_counts(self.verdicts.values())
+
+    def count_line(self) -> str:
+        """The line audit.html prints too (schemas.verdicts.count_line)."""
+        return count_line(self.counts())
 
     def blocking_reasons(self, limit: int = 60) -> list[str]:
         """One line per failing expectation, then per unit without an accepted return, the rules its return failed.
@@ -42,8 +62,9 @@ class RunResult:
             if not o.success
         ]
         for f in self.checkpoint.failures:
-            # G1 of a node check says which node the unit blocks: "<node> <name> blocked: unit <id> <name> ..."
-            lines.append(f"  [{f.rule}] {f.detail if f.rule == 'G1' and ' blocked: ' in f.detail else f.message_en}")
+            # G1/G5 of a node check say which node the unit blocks: "<node> <name> blocked: unit <id> <name> ..."
+            named = f.rule in ("G1", "G5") and " blocked: " in f.detail
+            lines.append(f"  [{f.rule}] {f.detail if named else f.message_en}")
         for entry in self.why_missing:
             if entry.get("file"):
                 lines.append(

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 from concurrent.futures import ThreadPoolExecutor
 
-from checkpoint.nodes import build_node_checks
+from checkpoint.nodes import G5_COLUMNS, build_node_checks
 from checkpoint.suite import CheckpointResult, run_node_checkpoint
 from intake.read import ReadOutcome, read_submissions
 from intake.roster import Roster
@@ -49,10 +49,12 @@ from schemas.frame import stack
 from warehouse import chain
 from warehouse.archive import keep_original, keep_originals_packed, quarantine, read_kept
 from audit.report import run_audit, write_audit
+from audit.keeps import keep_note, keep_records
 from audit.waivers import deviation_notes, waiver_records
 from warehouse.prior import prior_cells
 from warehouse.store import Submission, Warehouse
 from warehouse.evidence import waivers_for_year
+from warehouse.keeps import keeps_for_year
 
 READ_BATCH = 2000  # files per read task: large enough that orchestration cost is negligible
 
@@ -261,14 +263,17 @@ def cross_year(warehouse: Warehouse, judged: Judged, roster: Roster, year: int) 
 def run_evidence(
     warehouse: Warehouse, year: int, unit_ids: Sequence[str], sha256s: Sequence[str] = ()
 ) -> list[str]:
-    """What a run's verdicts depend on besides its files: the waivers recorded for ``year`` (revocations too) and
-    last year's accepted returns (cross-year rules). Part of the run key, so a new waiver makes a new run.
+    """What a run's verdicts depend on besides its files: the waivers and keeps recorded for ``year`` (revocations
+    too) and last year's accepted returns (cross-year rules). Part of the run key, so a new waiver or keep makes a
+    new run.
     ``sha256s`` (the batch's files): a file received before whose unit has sent another since is re-sent — it
     becomes current again, so the batch is a new run, not a rerun of the one that first received it."""
     waivers = waivers_for_year(warehouse, year)
     ids = [f"waiver:{int(i)}" for i in waivers["waiver_id"]] + [
         f"revoked:{int(i)}" for i in waivers["revoked_by_id"].dropna()
     ]
+    keeps = keeps_for_year(warehouse, year)  # a keep (or its revocation) decides which version is counted
+    ids += [f"keep:{int(i)}" for i in keeps["keep_id"]] + [f"revoked-keep:{int(i)}" for i in keeps["revoked_by_id"].dropna()]
     prior = warehouse.latest_accepted(list(unit_ids), year - 1)
     resent = warehouse.resent([s for s in sha256s if s]) if sha256s else []
     return sorted(ids) + sorted(f"prior:{sha}" for sha in prior["sha256"].dropna()) + resent
@@ -372,7 +377,9 @@ class Consolidation:
 
     node_id: str  # the node the run was asked for (the tree's root)
     year: int
-    units: pd.DataFrame  # position, unit_id, unit_name, kind, sha256/version of the latest accepted return
+    # position, unit_id, unit_name, kind, sha256/version of the return in force, and the unit's verdict with its
+    # current return (Warehouse.unit_verdicts: verdict, keep_id, current_sha256, current_version, current_rules)
+    units: pd.DataFrame
     district_cells: pd.DataFrame  # cell_key, value_int, value_dec of ``node_id`` (the run's own report)
     # unit_id, cell_key, value_int, value_dec of each unit's latest accepted return: only the cells the annex
     # shows (publish.layout.ANNEX_KEYS), so a 150,000-unit tree does not pull 30 million cells into pandas
@@ -416,7 +423,17 @@ class Consolidation:
         frame["unit_name"] = frame["unit_id"].map(latest["unit_name"])  # Series.map: one vectorised look-up
         sha = frame["unit_id"].map(latest["sha256"])
         frame["accepted_submission_id"] = sha.astype(object).where(sha.notna(), None)
+        for column in G5_COLUMNS:  # the verdicts G5 reads (Warehouse.unit_verdicts), when the units carry them
+            if column in latest.columns:
+                frame[column] = frame["unit_id"].map(latest[column])
         return frame
+
+    def verdicts(self) -> dict[str, str]:
+        """unit_id -> its verdict (accepted | waived | kept | rejected | missing; schemas.verdicts), roster order."""
+        if "verdict" not in self.units.columns:  # units built by hand, without verdicts: accepted or not
+            return {u: ("accepted" if isinstance(s, str) else "missing")
+                    for u, s in zip(self.units["unit_id"].tolist(), self.units["sha256"].tolist())}
+        return dict(zip(self.units["unit_id"].tolist(), self.units["verdict"].tolist()))
 
 
 def check_node(roster: Roster, node_id: str) -> Tree:
@@ -429,7 +446,7 @@ def consolidate(warehouse: Warehouse, roster: Roster, node_id: str, year: int) -
     node and into every node below it (each unit counts in every node above it: the closure of the tree)."""
     tree = build_tree(roster, node_id)
     ids = [u.unit_id for u in tree.units]
-    latest = warehouse.latest_accepted(ids, year)
+    latest = warehouse.unit_verdicts(ids, year)  # the return in force of each unit, and its verdict (G1, G5)
     by_id = {u.unit_id: u for u in tree.units}
     units = [by_id[i] for i in latest["unit_id"].tolist()]  # tolist: iterating an Arrow-backed column is 5x slower
     latest["unit_name"] = [u.unit_name for u in units]
@@ -456,7 +473,7 @@ def consolidate(warehouse: Warehouse, roster: Roster, node_id: str, year: int) -
 
 
 def check(consolidation: Consolidation, data_docs_dir: Path | None = None) -> CheckpointResult:
-    """The Great Expectations checkpoint (G1, G3, G4) on every node of the run, in ONE GX run on a stacked frame
+    """The Great Expectations checkpoint (G1, G3, G4, G5) on every node of the run, in ONE GX run on a stacked frame
     (checkpoint.nodes). A failure names its node: see checkpoint.suite.run_node_checkpoint."""
     checks = build_node_checks(
         consolidation.nodes, consolidation.unit_homes(), consolidation.node_cells, consolidation.direct_sums
@@ -481,10 +498,11 @@ def check(consolidation: Consolidation, data_docs_dir: Path | None = None) -> Ch
 
 
 def blocked_nodes(result: CheckpointResult) -> dict[str, list[str]]:
-    """node_id -> the units below it without an accepted return (from the checkpoint's G1 rows)."""
+    """node_id -> the units below it without an accepted return, or whose latest return is rejected with nothing
+    kept (from the checkpoint's G1 and G5 rows)."""
     out: dict[str, list[str]] = {}
     for outcome in result.outcomes:
-        if outcome.rule == "G1":
+        if outcome.rule in ("G1", "G5"):
             for row in outcome.unexpected:
                 out.setdefault(row.get("node_id", ""), []).append(row["unit_id"])
     return out
@@ -542,6 +560,8 @@ class AnnexData:
     unit_cells: dict[str, dict[str, int | Decimal | None]]  # the annex cells of each unit
     node_cells: dict[str, dict[str, int | Decimal]]  # every node's 200 cells
     notes: dict[str, str] = field(default_factory=dict)  # sha256 -> how a deviating return was counted (S6)
+    verdicts: dict[str, str] = field(default_factory=dict)  # unit_id -> its verdict (Warehouse.unit_verdicts)
+    keeps: dict[str, dict[str, Any]] = field(default_factory=dict)  # unit_id -> the keep in force (audit.keeps)
 
     @classmethod
     def gather(cls, consolidation: Consolidation, warehouse: Warehouse) -> AnnexData:
@@ -558,6 +578,9 @@ class AnnexData:
         else:  # a Consolidation built by hand with only its own report
             node_cells[consolidation.node_id] = consolidation.cells()
         waivers = waiver_records(warehouse, consolidation.year, shas)
+        verdicts = consolidation.verdicts()
+        kept = {u for u, v in verdicts.items() if v == "kept"}
+        keeps = {k["unit_id"]: k for k in keep_records(warehouse, consolidation.year) if k["unit_id"] in kept}
         return cls(
             accepted={u: (sha, int(v)) for u, sha, v in accepted[["unit_id", "sha256", "version"]].itertuples(index=False)},
             any_status=dict(zip(latest_any["unit_id"], latest_any["status"])),
@@ -567,6 +590,8 @@ class AnnexData:
             unit_cells=consolidation.cells_by_unit(),
             node_cells=node_cells,
             notes=deviation_notes(waivers),
+            verdicts=verdicts,
+            keeps=keeps,
         )
 
 
@@ -595,7 +620,10 @@ def unit_figures(
             )
             continue
         sha, version = data.accepted.get(child.unit_id, (None, None))
-        if sha is not None:
+        note = data.notes.get(sha, "") if sha else ""
+        if child.unit_id in data.keeps:  # an older version counted by the office's decision (`nianbao keep`)
+            status, note = "kept", "；".join(n for n in (keep_note(data.keeps[child.unit_id]), note) if n)
+        elif sha is not None:
             status = "waived" if sha in data.waived else "accepted"
         else:
             status = "rejected" if child.unit_id in data.any_status else "missing"
@@ -608,7 +636,7 @@ def unit_figures(
                 version=version,
                 sha256=sha,
                 cells=data.unit_cells.get(child.unit_id, {}),
-                note=data.notes.get(sha, "") if sha else "",
+                note=note,
             )
         )
     return figures
@@ -649,6 +677,8 @@ def manifest(
         "units": units,
         # every waiver / acknowledgement in force on the returns the report was built from: who, when, why
         "waivers": [w for w in data.waivers if w["sha256"] in shas],
+        # every keep in force: an older accepted version counted instead of the rejected latest one (G5)
+        "keeps": [k for k in data.keeps.values() if k["sha256"] in shas],
         "checkpoint": {
             "success": result.success,
             "statistics": result.statistics,
@@ -685,6 +715,7 @@ def node_report(
         scope=SCOPE_BY_KIND.get(node.kind, "全区"),
         kind=node.kind,
         waivers=[w for w in data.waivers if w["unit_id"] in below],
+        keeps=[k for u, k in data.keeps.items() if u in below],
     )
 
 

@@ -186,11 +186,12 @@ def annex_grid(report: DistrictReport) -> Grid:
 
 
 WAIVER_COLUMNS = ("单位代码", "规则", "类型", "报表版本", "决定人", "记录时间", "理由")
-WAIVER_KIND_ZH = {"waiver": "豁免", "acknowledgement": "确认"}
+WAIVER_KIND_ZH = {"waiver": "豁免", "acknowledgement": "确认", "keep": "保留旧版本"}
 
 
 def waivers_grid(report: DistrictReport) -> Grid:
-    """附表二: every waiver and acknowledgement the report relies on — unit, rule, kind, version, who, when, why."""
+    """附表二: every waiver and acknowledgement the report relies on — unit, rule, kind, version, who, when, why —
+    then every keep (rule G5: an older version counted instead of the rejected latest one, "v1（代替 v2）")."""
     grid = Grid("waivers", len(WAIVER_COLUMNS), head_rows=1)
     grid.rows.append([head(text) for text in WAIVER_COLUMNS])
     for w in report.waivers:
@@ -203,6 +204,18 @@ def waivers_grid(report: DistrictReport) -> Grid:
                 GridCell(str(w.get("by", ""))),
                 GridCell(str(w.get("at", ""))),
                 GridCell(str(w.get("reason", "")), css="name"),
+            ]
+        )
+    for k in report.keeps:
+        grid.rows.append(
+            [
+                GridCell(str(k.get("unit_id", "")), css="code"),
+                GridCell("G5"),
+                GridCell(WAIVER_KIND_ZH["keep"]),
+                GridCell(f"{k.get('version')}（代替第{k.get('instead_of_version')}版）", css="num"),
+                GridCell(str(k.get("by", ""))),
+                GridCell(str(k.get("at", ""))),
+                GridCell(str(k.get("reason", "")), css="name"),
             ]
         )
     return grid

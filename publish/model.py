@@ -15,8 +15,9 @@ from schemas.cells import CELL_KEYS, FEE_KEY
 
 # "consolidated": a child node in the annex of a city, province or country report (its figures are its own
 # consolidated report, published by the same run, so it passed the checkpoint).
-UNIT_STATUSES: tuple[str, ...] = ("accepted", "rejected", "missing", "waived", "consolidated")
-INCLUDED_STATUSES: frozenset[str] = frozenset({"accepted", "waived", "consolidated"})  # in the sum
+# "kept": the unit's latest return was rejected and the office kept an older accepted version (`nianbao keep`).
+UNIT_STATUSES: tuple[str, ...] = ("accepted", "rejected", "missing", "waived", "kept", "consolidated")
+INCLUDED_STATUSES: frozenset[str] = frozenset({"accepted", "waived", "kept", "consolidated"})  # in the sum
 
 # How the annex names a unit's kind and status (codes stay in report.json).
 KIND_ZH: dict[str, str] = {
@@ -33,6 +34,7 @@ STATUS_ZH: dict[str, str] = {
     "rejected": "未通过校验",
     "missing": "未报送",
     "waived": "经豁免采用",
+    "kept": "保留旧版本采用",
     "consolidated": "已汇总",
 }
 
@@ -44,7 +46,7 @@ class UnitFigures:
     unit_id: str
     unit_name: str
     kind: str
-    status: str  # accepted | rejected | missing | waived
+    status: str  # accepted | rejected | missing | waived | kept
     version: int | None
     sha256: str | None
     cells: dict[str, int | Decimal | None]  # may be empty for a unit without an accepted return
@@ -73,6 +75,9 @@ class DistrictReport:
     # waivers and acknowledgements in force on the returns this report was built from (audit.waivers records):
     # listed in the annex with who, when and why
     waivers: list[dict] = field(default_factory=list)
+    # keeps in force (audit.keeps records): an older accepted version counted instead of a rejected latest one,
+    # listed in the same annex table as the waivers, with who, when and why
+    keeps: list[dict] = field(default_factory=list)
 
     @property
     def title(self) -> str:

@@ -62,7 +62,7 @@ def render_html(report: DistrictReport) -> str:
         s3=s3_grid(report.cells),
         s4=s4_grid(report.cells),
         annex=annex_grid(report),
-        waivers=waivers_grid(report) if report.waivers else None,
+        waivers=waivers_grid(report) if report.waivers or report.keeps else None,
     )
 
 

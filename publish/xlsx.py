@@ -143,7 +143,7 @@ def _annex_sheet(ws: Worksheet, report: DistrictReport) -> None:
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=grid.width)
     write_grid(ws, grid, top=2)
     ws.freeze_panes = ws.cell(row=2 + grid.head_rows, column=3)
-    if report.waivers:  # 附表二 below the annex: who waived or acknowledged what, when and why
+    if report.waivers or report.keeps:  # 附表二 below the annex: who waived or acknowledged what, when and why
         waivers = waivers_grid(report)
         top = 2 + len(grid.rows) + 2
         heading = set_text(ws, top, 1, "附表二：豁免与确认记录")

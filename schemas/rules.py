@@ -132,6 +132,16 @@ RULES: tuple[Rule, ...] = (
     Rule("G4", HARD, "district report re-checked", "the consolidated report passes A1–A3 and L1",
          "{cell}：全区报表未通过{detail}校验，应为 {expected}，实际为 {actual}",
          "{cell}: the district report fails {detail}; expected {expected}, found {actual}"),
+    # nianbao's own (SPEC §5 gives it no ID): an older version is never published silently in place of a rejected
+    # latest one. Checked by checkpoint.nodes.g5_frame (GX: checkpoint.suite.CHECKS), from the verdicts of
+    # warehouse/sql/unit_verdicts.sql; the office's keeps: audit.keeps
+    Rule("G5", HARD, "latest version accepted",
+         "every unit's latest received return for year t is accepted, or the office keeps an older accepted version "
+         "(nianbao keep)",
+         "单位 {unit_id} 最新报送的第{expected}版报表未通过校验，旧版本（第{actual}版）不会被默认采用：{detail}；"
+         "请重新报送，或以 nianbao keep 明确保留旧版本",
+         "Unit {unit_id}: its latest return (version {expected}) was rejected and the older accepted version "
+         "{actual} is not used without a decision: {detail}; resubmit, or keep version {actual} with `nianbao keep`"),
 )
 
 RULE_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}

@@ -48,6 +48,7 @@ CHAINED = (
     "checkpoint_results",
     "node_cells",
     "waivers",
+    "keeps",
     "publications",
     "node_publications",
 )

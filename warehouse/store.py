@@ -95,6 +95,22 @@ class Warehouse:
         # a file last written before receipts (create_tables.sql), opened read-only, cannot be given them: the
         # queries that pick a unit's current return then fall back to the highest version (nianbao audit still works)
         self.has_receipts = bool(self.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'receipts'"))
+        if read_only and self.has_receipts and not self._has_table("keeps"):
+            self._keeps_stand_in()
+
+    def _has_table(self, name: str) -> bool:
+        return bool(self.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]))
+
+    def _keeps_stand_in(self) -> None:
+        """A file last written before keeps, opened read-only (nothing can be added to it): the keeps table and its
+        views as TEMP objects of this connection only, so every query reads the same views (an empty keeps table:
+        nothing is kept). The file itself is not touched."""
+        text = sql("create_keep_tables")
+        for plain, temp in (("CREATE SEQUENCE IF NOT EXISTS", "CREATE TEMP SEQUENCE IF NOT EXISTS"),
+                            ("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE IF NOT EXISTS"),
+                            ("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW")):
+            text = text.replace(plain, temp)
+        self.con.execute(text)
 
     def __enter__(self) -> Warehouse:
         return self
@@ -112,6 +128,7 @@ class Warehouse:
             self.con.execute(sql("create_node_tables"))  # every node of a tree run: node_cells, node_publications
             self.con.execute(sql("create_source_tables"))  # where a published report's cells were read
             self.con.execute(sql("create_deviation_tables"))  # a single (六) row (S6): also added to old files
+            self.con.execute(sql("create_keep_tables"))  # older versions kept by the office: also added to old files
             chained = chain.exists(self.con)
             fresh_receipts = not self.scalar("SELECT count(*) FROM receipts")
             self.con.execute(sql("backfill_receipts"))  # a file from before receipts: each submission's first one
@@ -439,6 +456,15 @@ class Warehouse:
         """Each unit with its latest accepted submission for ``year`` (sha256/version NULL when it has none)."""
         with self._scope(unit_ids):
             query = "latest_accepted" if self.has_receipts else "latest_accepted_by_version"
+            return self.frame(sql(query), {"year": year})
+
+    def unit_verdicts(self, unit_ids: Sequence[str], year: int) -> pd.DataFrame:
+        """Each unit (in the given order) with its verdict for ``year`` — accepted, waived, kept, rejected or
+        missing — the return in force (sha256, version; NULL when none), the keep in force (keep_id), and its
+        current return (current_sha256, current_version, current_rules). sql/unit_verdicts.sql: the one query the
+        consolidation, the checkpoint, the CLI, the artifacts and the audit report count from."""
+        with self._scope(unit_ids):
+            query = "unit_verdicts" if self.has_receipts else "unit_verdicts_by_version"
             return self.frame(sql(query), {"year": year})
 
     def consolidate(self, unit_ids: Sequence[str], year: int) -> pd.DataFrame:

@@ -5,7 +5,7 @@ DuckDB (an UPDATE, a DELETE, a forged INSERT), and so are the chain itself and t
 
 The warehouse is made once by the real steps (read with the originals packed, judge, keep, load, consolidate,
 checkpoint, publish_all), with a published text report (cell_sources), an unreadable file (a validation result
-on a rejected submission), a single (六) row return (cell_deviations) and a waiver; each case works on a copy.
+on a rejected submission), a single (六) row return (cell_deviations), a waiver and a keep; each case works on a copy.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from sampledata.synthetic import unit_return
 from schemas.cells import FEE_KEY
 from warehouse import chain
 from warehouse.evidence import insert_waiver
+from warehouse.keeps import insert_keep
 from warehouse.store import Submission, Warehouse
 
 DISTRICT, YEAR = "320799", 2022
@@ -88,6 +89,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
         wh.load_run("other-run", "X", YEAR - 1, "roster-x",
                     [Submission("e" * 64, "X9.json", "", 1, "json", "X9", YEAR - 1, "rejected", single)], [])
         insert_waiver(wh, "waiver", "S6", "HARD-W", "X9", YEAR - 1, "e" * 64, 1, "printed as one row", "审计员")
+        # and a keep (`nianbao keep`): a chained evidence table like the waivers
+        insert_keep(wh, "keep", "X9", YEAR - 1, "e" * 64, 1, "d" * 64, 2, "第2版未通过校验，沿用第1版", "办公室")
     return root
 
 
@@ -122,6 +125,8 @@ CASES = {
     "checkpoint_results": ("success = NOT success", "seq + 1000 AS seq"),
     "node_cells": ("value_int = coalesce(value_int, 0) + 1", "'forged-run' AS run_key"),
     "waivers": ("reason = 'forged'", "waiver_id + 1000 AS waiver_id"),
+    # a keep decides which version of a return is counted (G5): a forged one would publish a rejected unit's old one
+    "keeps": ("version = version + 1", "keep_id + 1000 AS keep_id"),
     "publications": (f"manifest_sha256 = '{FORGED}'", "'forged-run' AS run_key"),
     "node_publications": ("folder = '/tmp/elsewhere'", "'forged-node' AS node_id"),
 }

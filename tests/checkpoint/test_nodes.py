@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from checkpoint.frames import CheckpointInputError, district_values, g4_rows
-from checkpoint.nodes import build_node_checks, g1_blocked, g3_frame, g4_frame
+from checkpoint.nodes import build_node_checks, g1_blocked, g3_frame, g4_frame, g5_frame
 from sampledata.lianyun import lianyun_cells
 from schemas.cells import CELL_KEYS, FEE_KEY
 
@@ -166,6 +166,30 @@ def test_a_failing_unit_blocks_its_home_and_every_node_above_it() -> None:
     ]
     assert blocked["check_id"].tolist()[-1] == "2|G1:201"
     assert g1_blocked(failing.iloc[0:0], NODES).empty
+
+
+def with_verdicts(frame: pd.DataFrame, verdicts: dict[str, tuple[str, int, int, str]]) -> pd.DataFrame:
+    """``units`` plus what Warehouse.unit_verdicts says: unit -> (verdict, latest version, counted version, rules)."""
+    rows = [verdicts.get(u, ("accepted", 1, 1, "")) for u in frame["unit_id"]]
+    return frame.assign(verdict=[r[0] for r in rows], current_version=[r[1] for r in rows],
+                        version=[r[2] for r in rows], current_rules=[r[3] for r in rows])
+
+
+def test_g5_fails_a_rejected_latest_version_and_blocks_like_g1() -> None:
+    # 201: v2 rejected (X1, X3) while v1 is accepted; 202: v1 kept instead of a rejected v2; 101: no return (G1's)
+    frame = with_verdicts(units("101"), {"201": ("rejected", 2, 1, "X1,X3"), "202": ("kept", 2, 1, "A3")})
+    g5 = g5_frame(NODES, frame)
+    assert g5["check_id"].tolist() == ["2|G5:201", "2|G5:202"]  # a unit with no accepted version has no G5 row
+    assert g5["accepted_submission_id"].tolist() == [None, "sha-202"]
+    assert list(zip(g5["expected"], g5["actual"], g5["detail"].astype(str))) == [(2, 1, "X1, X3"), (2, 1, "A3")]
+    checks = build_node_checks(NODES, frame, *consistent())
+    failing = checks[checks["accepted_submission_id"].isna() & (checks["rule"] == "G5")]
+    blocked = g1_blocked(failing, NODES)
+    assert list(zip(blocked["node_id"], blocked["unit_id"].astype(str))) == [
+        (COUNTRY, "201"), (PROVINCE, "201"), (DISTRICT, "201")]
+    assert blocked["check_id"].tolist() == ["0|G5:201", "1|G5:201", "2|G5:201"]
+    assert g5_frame(NODES, units()).empty  # no verdicts given: no G5 rows
+    assert checks["check_id"].is_unique
 
 
 def test_the_fee_stays_exact_in_a_big_sum() -> None:

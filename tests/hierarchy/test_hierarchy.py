@@ -187,7 +187,12 @@ def test_the_gx_frame_has_one_g1_row_per_unit_on_its_home_node(country) -> None:
     homes = dict(zip(g1["unit_id"], g1["node_id"]))
     assert (homes[MISSING_TOWNSHIP], homes[CITY_OFFICE]) == (D1, C1101)
     assert g1.loc[g1["unit_id"] == MISSING_TOWNSHIP, "check_id"].tolist() == [f"{D1}|G1:{MISSING_TOWNSHIP}"]
-    assert len(checks) == len(units) + len(c.nodes) * (len(CELL_KEYS) + 42)  # G1 + G3 + G4 rows
+    with_return = int(checks.loc[checks["rule"] == "G1", "accepted_submission_id"].notna().sum())
+    # G1 + G3 + G4 rows, then a G5 row per unit with an accepted version (on the same home node as its G1 row)
+    assert len(checks) == len(units) + len(c.nodes) * (len(CELL_KEYS) + 42) + with_return
+    g5 = checks[checks["rule"] == "G5"]
+    with_ids = set(checks.loc[(checks["rule"] == "G1") & checks["accepted_submission_id"].notna(), "unit_id"])
+    assert with_return and dict(zip(g5["unit_id"], g5["node_id"])) == {u: homes[u] for u in units if u in with_ids}
     assert checks["check_id"].is_unique
 
 

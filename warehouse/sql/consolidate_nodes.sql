@@ -9,11 +9,8 @@
 -- the same whatever the grouping, and a blank still adds nothing; but 30 million cells are then grouped once
 -- (~550,000 groups) instead of once per level (120 million joined rows for 150,000 units four levels deep):
 -- 2.1 s -> 0.8 s on the 150,000-return benchmark.
-WITH accepted AS (
-    SELECT unit_id, arg_max(sha256, [last_receipt, version]) AS sha256  -- the latest received (receipts)
-    FROM submission_status  -- submissions with waivers applied (create_evidence_tables.sql)
-    WHERE year = $year AND status = 'accepted'
-    GROUP BY unit_id
+WITH accepted AS (  -- the return in force: the latest received accepted one, or the kept version
+    SELECT unit_id, sha256 FROM returns_in_force WHERE year = $year  -- (create_keep_tables.sql)
 ),
 unit_sets AS (  -- each unit's nodes, as a list: one row per closure pair (a repeated pair counts twice, as before)
     SELECT unit_id, list(node_id ORDER BY node_id) AS nodes

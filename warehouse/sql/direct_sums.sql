@@ -3,11 +3,8 @@
 -- checkpoint adds the node's child nodes to this and compares with consolidate_nodes.sql, which sums over the
 -- closure instead: two different paths to the same figures. A blank is not zero: `blanks` > 0 makes the
 -- expected value unknown, so G3 fails on that cell.
-WITH accepted AS (
-    SELECT unit_id, arg_max(sha256, [last_receipt, version]) AS sha256  -- the latest received (receipts)
-    FROM submission_status
-    WHERE year = $year AND status = 'accepted'
-    GROUP BY unit_id
+WITH accepted AS (  -- the return in force: the latest received accepted one, or the kept version
+    SELECT unit_id, sha256 FROM returns_in_force WHERE year = $year  -- (create_keep_tables.sql)
 ),
 members AS (
     SELECT h.node_id, a.sha256
