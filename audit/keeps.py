@@ -18,11 +18,12 @@ from typing import Any
 
 import pandas as pd
 
+from schemas.errors import NianbaoError
 from warehouse.keeps import Keep, insert_keep, keep_by_id, keeps_for_year, version_status
 from warehouse.store import Warehouse
 
 
-class KeepRefused(Exception):
+class KeepRefused(NianbaoError):
     """The keep cannot be recorded; the message says why and what to do instead."""
 
 
