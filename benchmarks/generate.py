@@ -62,7 +62,7 @@ def write_csv(ret: CanonicalReturn, folder: Path) -> None:
 def write_xlsx(ret: CanonicalReturn, folder: Path) -> None:
     from intake.template import write_form
 
-    write_form(folder / f"{ret.unit_id}.xlsx", ret.unit_id, ret.unit_name, int(ret.year), ret.cells, ret.narrative)
+    write_form(folder / f"{ret.unit_id}.xlsx", ret.unit_id, ret.unit_name, int(str(ret.year)), ret.cells, ret.narrative)
 
 
 WRITERS = {"json": write_json, "csv": write_csv, "xlsx": write_xlsx}

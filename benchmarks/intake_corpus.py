@@ -45,6 +45,9 @@ from schemas.returns import CanonicalReturn  # noqa: E402
 Expected = dict[str, Any]  # {"cells": {key: value}, "unit": str, "year": int, "single": list | None} or None: refuse
 
 
+Case = tuple[str, str, bytes, "Expected | None"]  # (name, kind, bytes, what it must read as; None: refused)
+
+
 def _outcome(ret: CanonicalReturn | None, expected: Expected | None) -> str:
     if ret is None:
         return "refused" if expected is None or expected.get("refusable") else "wrong"
@@ -62,12 +65,12 @@ def _outcome(ret: CanonicalReturn | None, expected: Expected | None) -> str:
     return "exact"
 
 
-def real_reports() -> list[tuple[str, str, bytes, Expected | None]]:
+def real_reports() -> list[Case]:
     real = TESTS / "real"
     transcribed = json.loads((real / "expected_section3.json").read_text("utf-8"))["reports"]
     units = {"2021_pingtan_zonghe-shiyanqu": ("平潭综合实验区", 2021), "2023_huaian-hongzequ_quzhengfu": ("洪泽区人民政府", 2023),
              "2023_shuyang_fagaiju": ("沭阳县发展和改革局", 2023), "2024_shanghai_shikewei": ("上海市科委", 2024)}
-    out = []
+    out: list[Case] = []
     for stem, cells in transcribed.items():
         single = [cells.pop(f"s3.other_single_row.{c}") for c in C.S3_COL_KEYS] if any(
             "other_single_row" in k for k in cells) else None
@@ -83,7 +86,7 @@ def real_reports() -> list[tuple[str, str, bytes, Expected | None]]:
     return out
 
 
-def fixture_corpus() -> list[tuple[str, str, bytes, Expected | None]]:
+def fixture_corpus() -> list[Case]:
     manifest = json.loads((TESTS / "fixtures" / "manifest.json").read_text("utf-8"))
     out = []
     for name, exp in sorted(manifest.items()):
@@ -103,10 +106,10 @@ def figure_sets() -> dict[str, dict]:
     return FIGURES
 
 
-def text_variants() -> list[tuple[str, str, bytes, Expected | None]]:
+def text_variants() -> list[Case]:
     from test_text_variants import VARIANTS, report
 
-    out = []
+    out: list[Case] = []
     for figures in figure_sets():
         rep, text = report(figures)
         expected = {"cells": rep.values, "unit": rep.unit, "year": rep.year, "single": None, "refusable": True}
@@ -116,11 +119,11 @@ def text_variants() -> list[tuple[str, str, bytes, Expected | None]]:
     return out
 
 
-def portal_pages() -> list[tuple[str, str, bytes, Expected | None]]:
+def portal_pages() -> list[Case]:
     from published_fixture_builder import Report, render
     from test_portal_pages import portal_page
 
-    out = []
+    out: list[Case] = []
     for figures, cells in figure_sets().items():
         rep = Report("示范区民政局", 2022, dict(cells), metadata=False)
         expected = {"cells": rep.values, "unit": rep.unit, "year": rep.year, "single": None}
@@ -140,7 +143,7 @@ def _unit_reports():
         yield figures, rep, {"cells": dict(cells), "unit": title.unit_name, "year": title.year, "single": None}
 
 
-def docx_reports() -> list[tuple[str, str, bytes, Expected | None]]:
+def docx_reports() -> list[Case]:
     from docx_fixture_builder import build_docx
 
     out = []
@@ -151,7 +154,7 @@ def docx_reports() -> list[tuple[str, str, bytes, Expected | None]]:
     return out
 
 
-def pdf_reports() -> list[tuple[str, str, bytes, Expected | None]]:
+def pdf_reports() -> list[Case]:
     import tempfile
 
     from playwright.sync_api import sync_playwright

@@ -208,7 +208,7 @@ def g5_frame(nodes: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
 
 
 def _int_or_none(value: object) -> int | None:
-    return None if value is None or pd.isna(value) else int(value)  # type: ignore[arg-type]
+    return None if value is None or pd.isna(value) else int(value)  # type: ignore[call-overload]  # a pandas scalar
 
 
 def node_chains(nodes: pd.DataFrame) -> dict[str, list[str]]:

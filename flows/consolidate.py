@@ -27,26 +27,28 @@ from flows.operations import arm_crash_test_pause, confine_run_paths, one_run_at
 from intake.read import ReadOutcome  # noqa: E402
 from intake.roster import Roster, read_roster  # noqa: E402
 from pipeline import steps  # noqa: E402
+from checkpoint.suite import CheckpointResult  # noqa: E402
 from pipeline.memory import collector_paused  # noqa: E402
+from publish.atomic import PublishedFiles  # noqa: E402
 from pipeline.run import PublicationBlocked, RunResult  # noqa: E402
 from schemas.errors import NianbaoError
 from schemas.failures import Failure  # noqa: E402
 from schemas.ids import check_id  # noqa: E402
 from warehouse.store import Warehouse  # noqa: E402
 
-IO_RETRIES = {"retries": 2, "retry_delay_seconds": 1}
-# Inputs are large (returns, connections): never hash them for caching, never persist them as results.
-PLAIN = {"cache_policy": NONE, "persist_result": False}
+# Retries on I/O tasks only (IO_RETRIES times, a second apart), never on validation or the checkpoint. Inputs are
+# large (returns, connections): no task hashes them for caching (cache_policy=NONE) or persists its result.
+IO_RETRIES = 2
 
 
-@task(name="collect", **IO_RETRIES, **PLAIN)
+@task(name="collect", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
 def collect_task(submissions: Path, roster_file: Path, district: str) -> tuple[list[Path], Roster]:
     roster = read_roster(roster_file, district)
     steps.check_node(roster, district)  # a district, city, province or country row: refused before any work
     return steps.collect(submissions), roster
 
 
-@task(name="read-batch", **IO_RETRIES, **PLAIN)
+@task(name="read-batch", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
 def read_task(paths: list[Path], archive: Path | None = None, root: Path | None = None) -> list[ReadOutcome]:
     # read, check each narrative (the per-return work) and archive the originals, where the batch runs
     return steps.read_checked(paths, archive, root)
@@ -74,51 +76,54 @@ def judge_all(outcomes: list[ReadOutcome], roster: Roster, district: str, year: 
     return judged
 
 
-@task(name="validate", **PLAIN)
+@task(name="validate", cache_policy=NONE, persist_result=False)
 def judge_task(
     outcomes: list[ReadOutcome], roster: Roster, district: str, year: int, root: Path
 ) -> steps.Judged:
     return steps.judge(outcomes, roster, district, year, root)
 
 
-@task(name="cross-year", **PLAIN)
+@task(name="cross-year", cache_policy=NONE, persist_result=False)
 def cross_year_task(warehouse: Warehouse, judged: steps.Judged, roster: Roster, year: int) -> steps.Judged:
     return steps.cross_year(warehouse, judged, roster, year)
 
 
-@task(name="load", **IO_RETRIES, **PLAIN)
+@task(name="load", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
 def load_task(warehouse: Warehouse, key: str, district: str, year: int, roster: Roster, judged: steps.Judged) -> dict:
     steps.keep(judged, warehouse.path)
     return steps.load(warehouse, key, district, year, roster, judged)
 
 
-@task(name="consolidate", **IO_RETRIES, **PLAIN)
+@task(name="consolidate", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
 def consolidate_task(warehouse: Warehouse, roster: Roster, district: str, year: int) -> steps.Consolidation:
     return steps.consolidate(warehouse, roster, district, year)
 
 
-@task(name="checkpoint", **PLAIN)
-def checkpoint_task(warehouse: Warehouse, key: str, consolidation: steps.Consolidation, docs: Path | None = None):
+@task(name="checkpoint", cache_policy=NONE, persist_result=False)
+def checkpoint_task(
+    warehouse: Warehouse, key: str, consolidation: steps.Consolidation, docs: Path | None = None
+) -> CheckpointResult:
     result = steps.check(consolidation, data_docs_dir=docs)
     warehouse.record_outcome(key, consolidation.district_cells, steps.checkpoint_rows(result), consolidation.node_cells)
     return result
 
 
-@task(name="publish", **IO_RETRIES, **PLAIN)
+@task(name="publish", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
 def publish_task(
-    warehouse: Warehouse, consolidation: steps.Consolidation, roster: Roster, district: str, out: Path, key: str, result
-):
+    warehouse: Warehouse, consolidation: steps.Consolidation, roster: Roster, district: str, out: Path, key: str,
+    result: CheckpointResult,
+) -> tuple[dict[str, PublishedFiles], Path]:
     # every node of the run; the audit report is written before any publication is recorded (a full disk then
     # records none: steps.publish_all)
     audit: list[Path] = []
 
-    def write_audit(published: dict) -> None:
+    def write_audit(published: dict[str, PublishedFiles]) -> None:
         audit.append(steps.write_audit_report(warehouse, key, out, result, published[district].folder))
 
     return steps.publish_all(consolidation, roster, warehouse, out, key, result, before_record=write_audit), audit[0]
 
 
-@task(name="audit-report", **IO_RETRIES, **PLAIN)
+@task(name="audit-report", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
 def audit_task(warehouse: Warehouse, key: str, out: Path, result) -> Path:
     return steps.write_audit_report(warehouse, key, out, result)
 

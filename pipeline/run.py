@@ -38,7 +38,7 @@ class RunResult:
         return self.status == "published"
 
     @classmethod
-    def unit_lists(cls, verdicts: dict[str, str]) -> dict[str, list[str]]:
+    def unit_lists(cls, verdicts: dict[str, str]) -> dict[str, Any]:
         """``accepted`` and ``missing`` for the constructor, from the verdicts (roster order)."""
         return {
             "accepted": [u for u, v in verdicts.items() if v in COUNTED],

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import pandas as pd
 from concurrent.futures import ThreadPoolExecutor
@@ -119,7 +119,7 @@ def read_checked(paths: Sequence[Path], archive: Path | None = None, root: Path 
     # (a Parquet file's rows are read into a block already: intake.parquet.returns_from_table)
     readable = [o.ret for o in outcomes if o.ret is not None and isinstance(o.ret.cells, dict)]
     for ret, row in zip(readable, detach([ret.cells for ret in readable])):
-        ret.cells = row
+        ret.cells = row  # type: ignore[assignment]  # a read-only row view stands in for the dict
     if archive is not None:
         packed = {o.sha256: o.data for o in outcomes if o.data is not None and o.sha256}
         kept = keep_originals_packed(packed, Path(archive)) if packed else {}
@@ -194,7 +194,7 @@ def judge(
     readable = [(n, o) for n, o in zip(names, outcomes) if o.ret is not None]
     shas = [o.sha256 for _, o in readable]
     verdict = judge_batch(
-        [o.ret for _, o in readable],
+        [o.ret for _, o in readable if o.ret is not None],  # all of them: readable means a return
         names=[n for n, _ in readable],
         year=year,
         roster=roster.units,
@@ -226,7 +226,7 @@ def judge(
     return Judged(submissions=submissions, failures=failures, outcomes=list(outcomes), frame=frame)
 
 
-def _storable_year(year: object) -> bool:
+def _storable_year(year: object) -> TypeGuard[int]:
     """A year the warehouse's INTEGER column holds (99999999999 or 2**70 fails S5 and is recorded as NULL)."""
     return isinstance(year, int) and not isinstance(year, bool) and -(2**31) <= year < 2**31
 
@@ -243,12 +243,12 @@ def cross_year(warehouse: Warehouse, judged: Judged, roster: Roster, year: int) 
     now = [s for s in judged.submissions if s.ret is not None and s.unit_id and s.year == year]
     if not now:
         return judged
-    prior = prior_cells(warehouse, [s.unit_id for s in now], year)
+    prior = prior_cells(warehouse, [s.unit_id for s in now if s.unit_id], year)
     kinds = {u.unit_id: u.kind for u in roster.units}
     readable = [s for s in judged.submissions if s.ret is not None]
     frame = judged.frame
     if frame is None:  # a Judged built by hand: stack its readable returns as judge would
-        frame = stack([s.ret for s in readable], [s.original_name for s in readable])
+        frame = stack([s.ret for s in readable if s.ret is not None], [s.original_name for s in readable])
         frame.index = pd.Index([s.sha256 for s in readable], name="sha256")
     shas = frame.index.tolist()  # as a list: iterating the Arrow-backed sha256 index item by item is ~5x slower
     found = judge_cross_year(frame, prior, year=year, kinds=kinds)  # by row position: the index is not read
@@ -524,10 +524,10 @@ def why_missing(warehouse: Warehouse, consolidation: Consolidation) -> list[dict
             sha = row["sha256"].iloc[0]
             entry["file"] = row["original_name"].iloc[0]
             entry["version"] = int(row["version"].iloc[0])
-            mine = failures[(failures["sha256"] == sha) & (failures["severity"] != "SOFT")] if len(failures) else []
+            mine = failures[(failures["sha256"] == sha) & (failures["severity"] != "SOFT")] if len(failures) else None
             entry["failures"] = [
                 {k: r[k] for k in ("rule", "severity", "cell", "expected", "actual", "message")}
-                for _, r in (mine.iterrows() if len(mine) else [])
+                for _, r in (mine.iterrows() if mine is not None else [])
             ]
         out.append(entry)
     return out

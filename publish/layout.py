@@ -9,6 +9,7 @@ tables); this module fills in the figures. One layout feeds both renderers: the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -56,7 +57,7 @@ def show(value: Value) -> str:
     return str(value)
 
 
-def data(cells: dict[str, Value], key: str, colspan: int = 1, keyed: bool = True) -> GridCell:
+def data(cells: Mapping[str, Value], key: str, colspan: int = 1, keyed: bool = True) -> GridCell:
     """A figure cell. ``keyed`` tags it with its cell key (``data-cell`` in the HTML); annex cells are not tagged,
     because the same key repeats on every unit's row."""
     value = cells.get(key)
@@ -79,7 +80,7 @@ S2_WIDTH, S3_WIDTH, S4_WIDTH = S2_TABLE.width, S3_TABLE.width, S4_TABLE.width
 S3_LABEL_COLS = S3_TABLE.stub_cols
 
 
-def official_grid(table: Table, cells: dict[str, Value]) -> Grid:
+def official_grid(table: Table, cells: Mapping[str, Value]) -> Grid:
     """An official table as printed: headers as ``<th>``, row labels as ``<th class="label">``, figures from
     ``cells`` tagged with their keys; the spans are the table's own."""
     grid = Grid(table.name, table.width, head_rows=table.head_rows, groups=list(table.bands))
@@ -88,7 +89,7 @@ def official_grid(table: Table, cells: dict[str, Value]) -> Grid:
     return grid
 
 
-def _official_cell(slot: Slot, cells: dict[str, Value]) -> GridCell:
+def _official_cell(slot: Slot, cells: Mapping[str, Value]) -> GridCell:
     if slot.key is not None:
         return data(cells, slot.key, colspan=slot.colspan)
     text = slot.label.zh if slot.label is not None else ""
@@ -96,17 +97,17 @@ def _official_cell(slot: Slot, cells: dict[str, Value]) -> GridCell:
     return make(text, rowspan=slot.rowspan, colspan=slot.colspan)
 
 
-def s2_grid(cells: dict[str, Value]) -> Grid:
+def s2_grid(cells: Mapping[str, Value]) -> Grid:
     """第二十条第（一）/（五）/（六）/（八）项, each: caption row, 信息内容 header row, one row per item."""
     return official_grid(S2_TABLE, cells)
 
 
-def s3_grid(cells: dict[str, Value]) -> Grid:
+def s3_grid(cells: Mapping[str, Value]) -> Grid:
     """The request-outcome matrix with the national format's merged headers (schemas.grid)."""
     return official_grid(S3_TABLE, cells)
 
 
-def s4_grid(cells: dict[str, Value]) -> Grid:
+def s4_grid(cells: Mapping[str, Value]) -> Grid:
     """Three header rows and one data row, as in the national format."""
     return official_grid(S4_TABLE, cells)
 

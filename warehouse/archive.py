@@ -237,9 +237,9 @@ def check_originals(files_root: Path, stored_paths: dict[str, str] | None = None
         if actual != path.name:
             problems.append((str(path), path.name, f"rewritten: its bytes have sha256 {actual}"))
     for sha, stored in sorted((stored_paths or {}).items()):
-        pack, _, member = stored.rpartition(PACK_SEPARATOR)
-        if pack and _SHA256.fullmatch(member) and member not in members_of.get(pack, set()):
-            problems.append((pack, member, f"missing: submission {sha} is kept there"))
-        elif not pack and stored and not Path(stored).exists():
+        pack_name, _, member = stored.rpartition(PACK_SEPARATOR)
+        if pack_name and _SHA256.fullmatch(member) and member not in members_of.get(pack_name, set()):
+            problems.append((pack_name, member, f"missing: submission {sha} is kept there"))
+        elif not pack_name and stored and not Path(stored).exists():
             problems.append((stored, sha, f"missing: submission {sha} is kept there"))
     return checked, problems

@@ -71,11 +71,13 @@ def insert_waiver(
     ensure_evidence_tables(warehouse)
     at = now()
     with warehouse.transaction():
-        (waiver_id,) = warehouse.con.execute(
+        inserted = warehouse.con.execute(
             "INSERT INTO waivers (kind, rule, severity, unit_id, year, sha256, version, reason, recorded_by, "
             "recorded_at, refers_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING waiver_id",
             [kind, rule, severity, unit_id, year, sha256, version, reason, recorded_by, at, refers_to],
         ).fetchone()
+        assert inserted is not None  # INSERT … RETURNING gives the row it inserted
+        (waiver_id,) = inserted
         chain.seal(warehouse.con, {"waivers": [str(waiver_id)]}, None)
     return Waiver(waiver_id, kind, rule, severity, unit_id, year, sha256, version, reason, recorded_by, at, refers_to)
 

@@ -59,12 +59,14 @@ def insert_keep(
         raise WarehouseError("A keep needs a reason and the name of who records it.")
     at = now()
     with warehouse.transaction():
-        (keep_id,) = warehouse.con.execute(
+        inserted = warehouse.con.execute(
             sql("insert_keep"),
             {"kind": kind, "unit_id": unit_id, "year": year, "sha256": sha256, "version": version,
              "instead_of": instead_of, "instead_of_version": instead_of_version, "reason": reason,
              "recorded_by": recorded_by, "recorded_at": at, "refers_to": refers_to},
         ).fetchone()
+        assert inserted is not None  # INSERT … RETURNING gives the row it inserted
+        (keep_id,) = inserted
         chain.seal(warehouse.con, {"keeps": [str(keep_id)]}, None)
     return Keep(keep_id, kind, unit_id, year, sha256, version, instead_of, instead_of_version, reason, recorded_by,
                 at, refers_to)

@@ -327,7 +327,11 @@ class Warehouse:
 
     def _insert_cells(self, fresh: Sequence[Submission]) -> None:
         """All cells of all new readable submissions in one statement (long form)."""
-        sha, keys, ints, decs, raws = [], [], [], [], []
+        sha: list[str] = []
+        keys: list[str] = []
+        ints: list[int | None] = []
+        decs: list[str | None] = []
+        raws: list[str | None] = []
         for s in fresh:
             if s.ret is None:
                 continue
