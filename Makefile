@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install demo test test-fast browser-deps system-deps lock bench clean
+.PHONY: install demo test test-fast lint browser-deps system-deps lock bench clean
 
 install: $(VENV)/.installed
 
@@ -36,7 +36,14 @@ system-deps:
 
 browser-deps: system-deps
 
-test: install system-deps
+# The house's tooling runs first: ruff (lint and format) over the tree, mypy (strict on schemas/ and warehouse/,
+# the rest ordinary; pyproject.toml [tool.mypy]), then the tests.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: install system-deps lint
 	$(BIN)/pytest -q
 
 test-fast: install

@@ -41,7 +41,9 @@ def keep(warehouse: Warehouse, unit_id: str, year: int, version: int, reason: st
         raise KeepRefused("A keep needs the name of who decides it (--by).")
     current = _verdict(warehouse, unit_id, year)
     if current is None:
-        raise KeepRefused(f"Unit {unit_id} has no return for {year} in the warehouse {warehouse.path}; nothing to keep.")
+        raise KeepRefused(
+            f"Unit {unit_id} has no return for {year} in the warehouse {warehouse.path}; nothing to keep."
+        )
     latest = int(current["current_version"])
     if current["verdict"] in ("accepted", "waived"):
         raise KeepRefused(
@@ -64,8 +66,18 @@ def keep(warehouse: Warehouse, unit_id: str, year: int, version: int, reason: st
             f"Version {version} of unit {unit_id}'s {year} return ({chosen['original_name']}) is not accepted; only "
             "an accepted version can be kept."
         )
-    return insert_keep(warehouse, "keep", unit_id, year, chosen["sha256"], version, current["current_sha256"],
-                       latest, reason.strip(), by.strip())
+    return insert_keep(
+        warehouse,
+        "keep",
+        unit_id,
+        year,
+        chosen["sha256"],
+        version,
+        current["current_sha256"],
+        latest,
+        reason.strip(),
+        by.strip(),
+    )
 
 
 def revoke(warehouse: Warehouse, keep_id: int, reason: str, by: str) -> Keep:
@@ -78,8 +90,19 @@ def revoke(warehouse: Warehouse, keep_id: int, reason: str, by: str) -> Keep:
         raise KeepRefused(f"Keep {keep_id} has already been revoked.")
     if not reason.strip() or not by.strip():
         raise KeepRefused("A revocation needs a reason (--reason) and who decides it (--by).")
-    return insert_keep(warehouse, "revocation", old.unit_id, old.year, old.sha256, old.version, old.instead_of,
-                       old.instead_of_version, reason.strip(), by.strip(), refers_to=keep_id)
+    return insert_keep(
+        warehouse,
+        "revocation",
+        old.unit_id,
+        old.year,
+        old.sha256,
+        old.version,
+        old.instead_of,
+        old.instead_of_version,
+        reason.strip(),
+        by.strip(),
+        refers_to=keep_id,
+    )
 
 
 def _int(value: Any) -> int | None:
@@ -108,9 +131,13 @@ def keep_records(warehouse: Warehouse, year: int, in_force_only: bool = True) ->
                 "at": pd.Timestamp(row.recorded_at).isoformat(),
                 "in_force": bool(row.in_force),
                 "void_by_version": _int(row.void_by_version),
-                "revoked": None if pd.isna(row.revoked_by_id) else {
-                    "id": int(row.revoked_by_id), "by": row.revoked_by,
-                    "at": pd.Timestamp(row.revoked_at).isoformat(), "reason": row.revoke_reason,
+                "revoked": None
+                if pd.isna(row.revoked_by_id)
+                else {
+                    "id": int(row.revoked_by_id),
+                    "by": row.revoked_by,
+                    "at": pd.Timestamp(row.revoked_at).isoformat(),
+                    "reason": row.revoke_reason,
                 },
             }
         )
@@ -119,6 +146,8 @@ def keep_records(warehouse: Warehouse, year: int, in_force_only: bool = True) ->
 
 def keep_note(record: dict[str, Any]) -> str:
     """What the annex says of a unit counted through a keep."""
-    return (f"保留第{record['version']}版（第{record['instead_of_version']}版未通过校验）；保留记录 {record['id']}，"
-            f"{record['by']}：{record['reason']} / version {record['version']} kept instead of the rejected "
-            f"version {record['instead_of_version']} (keep {record['id']})")
+    return (
+        f"保留第{record['version']}版（第{record['instead_of_version']}版未通过校验）；保留记录 {record['id']}，"
+        f"{record['by']}：{record['reason']} / version {record['version']} kept instead of the rejected "
+        f"version {record['instead_of_version']} (keep {record['id']})"
+    )

@@ -18,16 +18,16 @@ import pandas as pd
 from audit.keeps import keep_note, keep_records
 from audit.waivers import deviation_notes, waiver_records
 from intake.roster import Roster
+from schemas import single_row
 from schemas.cells import CELL_BY_KEY, FEE_KEY, S3_COL_KEYS
 from schemas.crossyear import INFO_RULES
-from schemas import single_row
 from schemas.errors import NianbaoError
 from schemas.roster import RosterUnit
 from schemas.rules import RULE_BY_ID
 from schemas.verdicts import COUNTED, VERDICTS
+from warehouse.archive import sha256_of
 from warehouse.evidence import has_evidence_tables
 from warehouse.store import Warehouse
-from warehouse.archive import sha256_of
 
 UNIT_STATUSES = VERDICTS  # accepted | waived | kept | rejected | missing (warehouse/sql/unit_verdicts.sql)
 
@@ -81,16 +81,29 @@ class Finding:
     def cell_label(self) -> str:
         cell = CELL_BY_KEY.get(self.cell)
         if cell is None:  # a cell of a single (六) row (schemas.single_row), or no cell at all
-            return single_row.LABEL_ZH + " / " + single_row.COL_LABELS[self.cell] if self.cell in single_row.COL_LABELS else ""
+            return (
+                single_row.LABEL_ZH + " / " + single_row.COL_LABELS[self.cell]
+                if self.cell in single_row.COL_LABELS
+                else ""
+            )
         group = f"{cell.group_label.zh} " if cell.group_label is not None and cell.section == 3 else ""
         return f"{group}{cell.row_label.zh} / {cell.col_label.zh}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "rule": self.rule, "severity": self.severity, "unit_id": self.unit_id, "cell": self.cell,
-            "expected": self.expected, "actual": self.actual, "difference": self.difference,
-            "formula": self.formula, "message": self.message, "detail": self.detail, "file": self.file,
-            "info": self.info, "covered_by": self.covered_by,
+            "rule": self.rule,
+            "severity": self.severity,
+            "unit_id": self.unit_id,
+            "cell": self.cell,
+            "expected": self.expected,
+            "actual": self.actual,
+            "difference": self.difference,
+            "formula": self.formula,
+            "message": self.message,
+            "detail": self.detail,
+            "file": self.file,
+            "info": self.info,
+            "covered_by": self.covered_by,
         }
 
 
@@ -108,9 +121,15 @@ class Version:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "version": self.version, "sha256": self.sha256, "file": self.file, "reader": self.reader,
-            "received_at": self.received_at, "status": self.status, "status_at_receipt": self.status_at_receipt,
-            "waived": self.waived, "findings": [f.to_dict() for f in self.findings],
+            "version": self.version,
+            "sha256": self.sha256,
+            "file": self.file,
+            "reader": self.reader,
+            "received_at": self.received_at,
+            "status": self.status,
+            "status_at_receipt": self.status_at_receipt,
+            "waived": self.waived,
+            "findings": [f.to_dict() for f in self.findings],
         }
 
 
@@ -152,9 +171,14 @@ class UnitAudit:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "unit_id": self.unit_id, "unit_name": self.unit_name, "kind": self.kind, "status": self.status,
+            "unit_id": self.unit_id,
+            "unit_name": self.unit_name,
+            "kind": self.kind,
+            "status": self.status,
             "consolidated_version": self.consolidated_version,
-            "versions": [v.to_dict() for v in self.versions], "waivers": self.waivers, "keeps": self.keeps,
+            "versions": [v.to_dict() for v in self.versions],
+            "waivers": self.waivers,
+            "keeps": self.keeps,
         }
 
 
@@ -195,16 +219,26 @@ class Publication:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "run_key": self.run_key, "folder": self.folder, "published_at": self.published_at,
-            "manifest_sha256": self.manifest_sha256, "roster_sha256": self.roster_sha256,
+            "run_key": self.run_key,
+            "folder": self.folder,
+            "published_at": self.published_at,
+            "manifest_sha256": self.manifest_sha256,
+            "roster_sha256": self.roster_sha256,
             "checkpoint": {"success": self.checkpoint_success, "expectations": self.expectations},
-            "units": self.units, "waivers": self.waivers,
+            "units": self.units,
+            "waivers": self.waivers,
             "files": [
-                {"name": f.name, "recorded_sha256": f.recorded_sha256, "actual_sha256": f.actual_sha256,
-                 "ok": f.ok, "problem": f.problem}
+                {
+                    "name": f.name,
+                    "recorded_sha256": f.recorded_sha256,
+                    "actual_sha256": f.actual_sha256,
+                    "ok": f.ok,
+                    "problem": f.problem,
+                }
                 for f in self.files
             ],
-            "manifest_problem": self.manifest_problem, "ok": self.ok,
+            "manifest_problem": self.manifest_problem,
+            "ok": self.ok,
         }
 
 
@@ -224,9 +258,14 @@ class DistrictAudit:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "format": "nianbao.audit/1", "district_id": self.district_id, "district_name": self.district_name,
-            "year": self.year, "roster_sha256": self.roster_sha256, "integrity_ok": self.integrity_ok,
-            "units": [u.to_dict() for u in self.units], "publications": [p.to_dict() for p in self.publications],
+            "format": "nianbao.audit/1",
+            "district_id": self.district_id,
+            "district_name": self.district_name,
+            "year": self.year,
+            "roster_sha256": self.roster_sha256,
+            "integrity_ok": self.integrity_ok,
+            "units": [u.to_dict() for u in self.units],
+            "publications": [p.to_dict() for p in self.publications],
             "unattributed": [f.to_dict() for f in self.unattributed],
         }
 
@@ -265,7 +304,11 @@ def _ts(value: Any) -> str:
 
 
 def _versions(warehouse: Warehouse, unit_ids: list[str], year: int) -> dict[str, list[Version]]:
-    view = "submission_status" if has_evidence_tables(warehouse) else "(SELECT *, false AS waived, status AS status_at_receipt FROM submissions)"
+    view = (
+        "submission_status"
+        if has_evidence_tables(warehouse)
+        else "(SELECT *, false AS waived, status AS status_at_receipt FROM submissions)"
+    )
     rows = warehouse.con.execute(
         f"SELECT unit_id, version, sha256, original_name, reader, received_at, status, status_at_receipt, waived "
         f"FROM {view} WHERE year = ? AND list_contains(?, unit_id) ORDER BY unit_id, version",
@@ -273,7 +316,9 @@ def _versions(warehouse: Warehouse, unit_ids: list[str], year: int) -> dict[str,
     ).fetchall()
     out: dict[str, list[Version]] = {}
     for unit_id, version, sha, name, reader, at, status, at_receipt, waived in rows:
-        out.setdefault(unit_id, []).append(Version(version, sha, name, reader, _ts(at), status, at_receipt, bool(waived)))
+        out.setdefault(unit_id, []).append(
+            Version(version, sha, name, reader, _ts(at), status, at_receipt, bool(waived))
+        )
     return out
 
 
@@ -293,8 +338,15 @@ def _finding(r: Any) -> Finding:
         return "" if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v)
 
     return Finding(
-        rule=r.rule, severity=r.severity, unit_id=text(r.unit_id), cell=text(r.cell), expected=text(r.expected),
-        actual=text(r.actual), message=text(r.message), detail=text(r.detail), file=text(r.file),
+        rule=r.rule,
+        severity=r.severity,
+        unit_id=text(r.unit_id),
+        cell=text(r.cell),
+        expected=text(r.expected),
+        actual=text(r.actual),
+        message=text(r.message),
+        detail=text(r.detail),
+        file=text(r.file),
     )
 
 
@@ -326,8 +378,11 @@ def audit_units(
     verdicts = warehouse.unit_verdicts(ids, year)
     verdict = dict(zip(verdicts["unit_id"], verdicts["verdict"]))
     rules = dict(zip(verdicts["unit_id"], verdicts["current_rules"]))
-    used = {r.unit_id: (r.sha256, r.version) for r in verdicts.itertuples(index=False)
-            if isinstance(r.sha256, str) and r.verdict in COUNTED}
+    used = {
+        r.unit_id: (r.sha256, r.version)
+        for r in verdicts.itertuples(index=False)
+        if isinstance(r.sha256, str) and r.verdict in COUNTED
+    }
     keeps = keep_records(warehouse, year, in_force_only=False)
     all_shas = [v.sha256 for vs in versions.values() for v in vs]
     findings = findings_of(warehouse, all_shas)
@@ -350,9 +405,23 @@ def audit_units(
         note = notes.get(used[unit.unit_id][0], "") if unit.unit_id in used else ""
         if status == "kept":
             note = "；".join(n for n in [*(keep_note(k) for k in unit_keeps if k["in_force"]), note] if n)
-        out.append(UnitAudit(unit.unit_id, unit.unit_name, unit.kind, status, consolidated, mine, unit_waivers, cells,
-                             None if single is None else dict(zip(S3_COL_KEYS, single)), note, sources,
-                             unit_keeps, ", ".join((rules.get(unit.unit_id) or "").split(",")).strip(", ")))
+        out.append(
+            UnitAudit(
+                unit.unit_id,
+                unit.unit_name,
+                unit.kind,
+                status,
+                consolidated,
+                mine,
+                unit_waivers,
+                cells,
+                None if single is None else dict(zip(S3_COL_KEYS, single)),
+                note,
+                sources,
+                unit_keeps,
+                ", ".join((rules.get(unit.unit_id) or "").split(",")).strip(", "),
+            )
+        )
     return out
 
 
@@ -386,11 +455,17 @@ def publications(warehouse: Warehouse, district_id: str, year: int) -> list[Publ
             problem = f"manifest.json cannot be read: {exc}"
         out.append(
             Publication(
-                run_key=run_key, folder=folder, published_at=_ts(at), manifest_sha256=manifest_sha,
+                run_key=run_key,
+                folder=folder,
+                published_at=_ts(at),
+                manifest_sha256=manifest_sha,
                 roster_sha256=roster_sha,
                 checkpoint_success=all(c[2] for c in checks) if checks else None,
                 expectations=[{"name": c[0], "rule": c[1], "success": bool(c[2])} for c in checks],
-                units=units, waivers=waivers, files=files, manifest_problem=problem,
+                units=units,
+                waivers=waivers,
+                files=files,
+                manifest_problem=problem,
             )
         )
     return out

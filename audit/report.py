@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,8 +26,8 @@ from markupsafe import Markup, escape
 
 from audit.lineage import Finding, UnitAudit, _ts, audit_units, roster_of
 from publish.layout import s2_grid, s3_grid, s4_grid
-from schemas.text import visible_text
 from schemas.rules import RULE_BY_ID, RULES
+from schemas.text import visible_text
 from schemas.verdicts import count_line, verdict_counts
 from warehouse.store import Warehouse
 
@@ -124,8 +123,17 @@ def run_audit(
     ids = {u.unit_id for u in units}
     run_findings = warehouse.failures_of_run(run_key)
     unattributed = [
-        Finding(r.rule, r.severity, r.unit_id or "", r.cell or "", r.expected or "", r.actual or "", r.message,
-                r.detail or "", r.file or "")
+        Finding(
+            r.rule,
+            r.severity,
+            r.unit_id or "",
+            r.cell or "",
+            r.expected or "",
+            r.actual or "",
+            r.message,
+            r.detail or "",
+            r.file or "",
+        )
         for r in run_findings.itertuples(index=False)
         if (r.unit_id or "") not in ids
     ]
@@ -177,8 +185,13 @@ def _unit_view(unit: UnitAudit) -> dict[str, Any]:
             marks.setdefault(f.cell, []).append((n, f))
     return {
         "unit": unit,
-        "grids": [("二、主动公开政府信息情况", s2_grid(unit.cells)), ("三、收到和处理政府信息公开申请情况", s3_grid(unit.cells)),
-                  ("四、政府信息公开行政复议、行政诉讼情况", s4_grid(unit.cells))] if unit.versions else [],
+        "grids": [
+            ("二、主动公开政府信息情况", s2_grid(unit.cells)),
+            ("三、收到和处理政府信息公开申请情况", s3_grid(unit.cells)),
+            ("四、政府信息公开行政复议、行政诉讼情况", s4_grid(unit.cells)),
+        ]
+        if unit.versions
+        else [],
         "marks": marks,
         "notes": notes,
     }
@@ -186,12 +199,16 @@ def _unit_view(unit: UnitAudit) -> dict[str, Any]:
 
 def render_audit(audit: RunAudit) -> str:
     """The complete audit page as a string."""
-    return environment().get_template(TEMPLATE).render(
-        a=audit,
-        by_rule=audit.by_rule(),
-        counts=audit.status_counts(),
-        units=[_unit_view(u) for u in audit.units],
-        cell_class=cell_class,
+    return (
+        environment()
+        .get_template(TEMPLATE)
+        .render(
+            a=audit,
+            by_rule=audit.by_rule(),
+            counts=audit.status_counts(),
+            units=[_unit_view(u) for u in audit.units],
+            cell_class=cell_class,
+        )
     )
 
 

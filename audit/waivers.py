@@ -70,7 +70,9 @@ def waive(warehouse: Warehouse, rule_id: str, unit_id: str, year: int, reason: s
         raise WaiverRefused("A waiver needs the name of the auditor who decides it (--by).")
     latest = latest_submission(warehouse, unit_id, year)
     if latest is None:
-        raise WaiverRefused(f"Unit {unit_id} has no return for {year} in the warehouse {warehouse.path}; nothing to waive.")
+        raise WaiverRefused(
+            f"Unit {unit_id} has no return for {year} in the warehouse {warehouse.path}; nothing to waive."
+        )
     if not _failed_on(warehouse, latest["sha256"], rule_id):
         raise WaiverRefused(
             f"Rule {rule_id} did not fail on unit {unit_id}'s latest {year} return (version {latest['version']}, "
@@ -79,8 +81,16 @@ def waive(warehouse: Warehouse, rule_id: str, unit_id: str, year: int, reason: s
         )
     kind = "waiver" if found.severity is Severity.HARD_W else "acknowledgement"
     return insert_waiver(
-        warehouse, kind, rule_id, found.severity.value, unit_id, year, latest["sha256"], latest["version"],
-        reason.strip(), by.strip(),
+        warehouse,
+        kind,
+        rule_id,
+        found.severity.value,
+        unit_id,
+        year,
+        latest["sha256"],
+        latest["version"],
+        reason.strip(),
+        by.strip(),
     )
 
 
@@ -94,12 +104,23 @@ def revoke(warehouse: Warehouse, waiver_id: int, reason: str, by: str) -> Waiver
     if not reason.strip() or not by.strip():
         raise WaiverRefused("A revocation needs a reason (--reason) and who decides it (--by).")
     return insert_waiver(
-        warehouse, "revocation", old.rule, old.severity, old.unit_id, old.year, old.sha256, old.version,
-        reason.strip(), by.strip(), refers_to=waiver_id,
+        warehouse,
+        "revocation",
+        old.rule,
+        old.severity,
+        old.unit_id,
+        old.year,
+        old.sha256,
+        old.version,
+        reason.strip(),
+        by.strip(),
+        refers_to=waiver_id,
     )
 
 
-def waiver_records(warehouse: Warehouse, year: int, sha256s: list[str] | None = None, in_force_only: bool = True) -> list[dict[str, Any]]:
+def waiver_records(
+    warehouse: Warehouse, year: int, sha256s: list[str] | None = None, in_force_only: bool = True
+) -> list[dict[str, Any]]:
     """Waivers and acknowledgements as plain dicts (manifest, annex, audit report): who, when, why, which return.
     ``sha256s`` limits them to those submissions (e.g. the ones a report was built from)."""
     frame = waivers_for_year(warehouse, year)
@@ -123,9 +144,13 @@ def waiver_records(warehouse: Warehouse, year: int, sha256s: list[str] | None = 
                 "by": row.recorded_by,
                 "at": pd.Timestamp(row.recorded_at).isoformat(),
                 "void_by_version": None if pd.isna(row.superseded_by_version) else int(row.superseded_by_version),
-                "revoked": None if pd.isna(row.revoked_by_id) else {
-                    "id": int(row.revoked_by_id), "by": row.revoked_by,
-                    "at": pd.Timestamp(row.revoked_at).isoformat(), "reason": row.revoke_reason,
+                "revoked": None
+                if pd.isna(row.revoked_by_id)
+                else {
+                    "id": int(row.revoked_by_id),
+                    "by": row.revoked_by,
+                    "at": pd.Timestamp(row.revoked_at).isoformat(),
+                    "reason": row.revoke_reason,
                 },
             }
         )

@@ -91,8 +91,13 @@ def write_files(returns: Sequence[CanonicalReturn], fmt: str, folder: Path, work
 # --- a whole size -----------------------------------------------------------------------------------------------
 
 
-def generate(size: int, formats: Sequence[str] = FORMATS, root: Path = DATA_ROOT, workers: int | None = None,
-             verbose: bool = True) -> Path:
+def generate(
+    size: int,
+    formats: Sequence[str] = FORMATS,
+    root: Path = DATA_ROOT,
+    workers: int | None = None,
+    verbose: bool = True,
+) -> Path:
     """Make (or reuse) the data of ``size`` units in ``formats``; returns the size's folder."""
     folder = data_dir(size, root)
     wanted = [f for f in formats if not is_ready(size, f, root) and not (f == "xlsx" and size > XLSX_MAX_UNITS)]

@@ -36,11 +36,11 @@ TESTS = ROOT / "tests" / "published"
 for folder in (ROOT, TESTS, ROOT / "tests" / "intake_flow"):
     sys.path.insert(0, str(folder))
 
-from intake.errors import IntakeError  # noqa: E402
-from intake.published import ParseError  # noqa: E402
-from intake.report_readers import read_report  # noqa: E402
-from schemas import cells as C  # noqa: E402
-from schemas.returns import CanonicalReturn  # noqa: E402
+from intake.errors import IntakeError
+from intake.published import ParseError
+from intake.report_readers import read_report
+from schemas import cells as C
+from schemas.returns import CanonicalReturn
 
 Expected = dict[str, Any]  # {"cells": {key: value}, "unit": str, "year": int, "single": list | None} or None: refuse
 
@@ -68,15 +68,27 @@ def _outcome(ret: CanonicalReturn | None, expected: Expected | None) -> str:
 def real_reports() -> list[Case]:
     real = TESTS / "real"
     transcribed = json.loads((real / "expected_section3.json").read_text("utf-8"))["reports"]
-    units = {"2021_pingtan_zonghe-shiyanqu": ("平潭综合实验区", 2021), "2023_huaian-hongzequ_quzhengfu": ("洪泽区人民政府", 2023),
-             "2023_shuyang_fagaiju": ("沭阳县发展和改革局", 2023), "2024_shanghai_shikewei": ("上海市科委", 2024)}
+    units = {
+        "2021_pingtan_zonghe-shiyanqu": ("平潭综合实验区", 2021),
+        "2023_huaian-hongzequ_quzhengfu": ("洪泽区人民政府", 2023),
+        "2023_shuyang_fagaiju": ("沭阳县发展和改革局", 2023),
+        "2024_shanghai_shikewei": ("上海市科委", 2024),
+    }
     out: list[Case] = []
     for stem, cells in transcribed.items():
-        single = [cells.pop(f"s3.other_single_row.{c}") for c in C.S3_COL_KEYS] if any(
-            "other_single_row" in k for k in cells) else None
+        single = (
+            [cells.pop(f"s3.other_single_row.{c}") for c in C.S3_COL_KEYS]
+            if any("other_single_row" in k for k in cells)
+            else None
+        )
         if single is not None:
-            cells.update({C.s3(r, c): None for r in ("other_no_correction", "other_fee_unpaid", "other_other")
-                          for c in C.S3_COL_KEYS})
+            cells.update(
+                {
+                    C.s3(r, c): None
+                    for r in ("other_no_correction", "other_fee_unpaid", "other_other")
+                    for c in C.S3_COL_KEYS
+                }
+            )
         unit, year = units[stem]
         # only section 三 is transcribed: a report read with another section wrong cannot be told here
         expected = {"cells": cells, "unit": unit, "year": year, "single": single, "refusable": True}
@@ -94,8 +106,12 @@ def fixture_corpus() -> list[Case]:
         kind = "html" if name.endswith(".html") else "text"
         expected = None
         if exp["expect"] == "exact":
-            expected = {"cells": exp["cells"], "unit": exp["unit_name"], "year": exp["year"],
-                        "single": exp.get("other_single_row")}
+            expected = {
+                "cells": exp["cells"],
+                "unit": exp["unit_name"],
+                "year": exp["year"],
+                "single": exp.get("other_single_row"),
+            }
         out.append((f"fixtures/{name}", kind, data, expected))
     return out
 
@@ -164,8 +180,9 @@ def pdf_reports() -> list[Case]:
     footer = '<div style="font-size:10px;width:100%;text-align:center">- <span class="pageNumber"></span> -</div>'
     out = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
         try:
             page = browser.new_page()
             for figures, rep, expected in _unit_reports():
@@ -174,8 +191,14 @@ def pdf_reports() -> list[Case]:
                 page.goto(html.as_uri())
                 out.append((f"pdf/{figures}/a4", "pdf", page.pdf(format="A4"), expected))
                 page.add_style_tag(content="main { font-size: 20px; } table.form { font-size: 18px; }")
-                narrow = page.pdf(width="150mm", height="210mm", display_header_footer=True, header_template="<div></div>",
-                                  footer_template=footer, margin={"top": "50px", "bottom": "50px"})
+                narrow = page.pdf(
+                    width="150mm",
+                    height="210mm",
+                    display_header_footer=True,
+                    header_template="<div></div>",
+                    footer_template=footer,
+                    margin={"top": "50px", "bottom": "50px"},
+                )
                 out.append((f"pdf/{figures}/narrow-footer", "pdf", narrow, expected))
         finally:
             browser.close()
@@ -186,9 +209,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--no-pdf", action="store_true", help="leave out the PDF prints (no Chromium)")
     args = parser.parse_args()
-    corpora = {"dev set (real reports)": real_reports(),
-               "synthetic": fixture_corpus() + text_variants() + portal_pages() + docx_reports()
-               + ([] if args.no_pdf else pdf_reports())}
+    corpora = {
+        "dev set (real reports)": real_reports(),
+        "synthetic": fixture_corpus()
+        + text_variants()
+        + portal_pages()
+        + docx_reports()
+        + ([] if args.no_pdf else pdf_reports()),
+    }
     if not args.no_pdf:  # a first PDF pays for font set-up in pdfminer: not a per-report cost
         read_report(corpora["synthetic"][-1][2], "warm-up.pdf")
     wrong: list[str] = []
@@ -212,8 +240,10 @@ def main() -> None:
         for kind in ("text", "html", "docx", "pdf"):
             if kind in by_kind:
                 r = by_kind[kind]
-                print(f"{kind:6} {r['exact']:>6} {r['refused']:>8} {r['wrong']:>6} "
-                      f"{statistics.median(r['ms']):>10.1f} {max(r['ms']):>8.1f}")
+                print(
+                    f"{kind:6} {r['exact']:>6} {r['refused']:>8} {r['wrong']:>6} "
+                    f"{statistics.median(r['ms']):>10.1f} {max(r['ms']):>8.1f}"
+                )
     print("\nwrong:", ", ".join(wrong) if wrong else "none")
 
 

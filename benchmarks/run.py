@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.generate import FORMATS, SIZES, data_dir, generate
+from benchmarks.generate import FORMATS, SIZES, generate
 
 TOP_NODE = "000000"  # the country row of sampledata.roster.hierarchy
 YEAR = 2024
@@ -98,7 +98,8 @@ def timed(report: Report, name: str) -> Iterator[None]:
 def machine() -> str:
     cpu = ""
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -260,19 +261,36 @@ def run_prefect(report: Report, folder: Path, work: Path, dask: str | None) -> N
     home.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "PREFECT_HOME": str(home), "NIANBAO_ALLOWED_ROOTS": f"{folder}{os.pathsep}{work}"}
     env.pop("PREFECT_API_URL", None)
-    cmd = [sys.executable, "-m", "benchmarks.prefect_run", "--submissions", str(folder / report.format),
-           "--roster", str(folder / "roster.csv"), "--district", TOP_NODE, "--year", str(YEAR), "--work", str(work)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "benchmarks.prefect_run",
+        "--submissions",
+        str(folder / report.format),
+        "--roster",
+        str(folder / "roster.csv"),
+        "--district",
+        TOP_NODE,
+        "--year",
+        str(YEAR),
+        "--work",
+        str(work),
+    ]
     if dask:
         cmd += ["--dask", dask]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent)
+    done = subprocess.run(
+        cmd, env=env, capture_output=True, text=True, cwd=Path(__file__).resolve().parent.parent, check=False
+    )
     if done.returncode != 0:
         print(done.stdout[-2000:], done.stderr[-4000:], sep="\n")
         raise SystemExit(f"the Prefect run failed (exit {done.returncode})")
     report.prefect = json.loads(done.stdout.strip().splitlines()[-1])
     p = report.prefect
-    print(f"  prefect      import {p['import_s']:.2f} s; 1st flow call {p['first_call_s']:.2f} s (flow run "
-          f"{p['first_run_s']:.2f} s, start-up {p['first_call_s'] - p['first_run_s']:.2f} s); 2nd call "
-          f"{p['second_call_s']:.2f} s (flow run {p['second_run_s']:.2f} s)")
+    print(
+        f"  prefect      import {p['import_s']:.2f} s; 1st flow call {p['first_call_s']:.2f} s (flow run "
+        f"{p['first_run_s']:.2f} s, start-up {p['first_call_s'] - p['first_run_s']:.2f} s); 2nd call "
+        f"{p['second_call_s']:.2f} s (flow run {p['second_run_s']:.2f} s)"
+    )
 
 
 def warm_cache(folder: Path) -> None:
@@ -290,21 +308,31 @@ def warm_cache(folder: Path) -> None:
 
 def print_summary(report: Report) -> None:
     print()
-    print(f"== {report.returns:,} returns from {report.format}, {report.workers} read worker(s), file cache "
-          f"{report.cache} — {report.machine}")
-    print(f"   pipeline (read → checkpoint): {report.pipeline_seconds:.1f} s wall; "
-          f"with publish: {sum(s.wall for s in report.stages):.1f} s")
-    print(f"   peak memory: {report.peak_rss_mb:,.0f} MB (pipeline process), {report.peak_rss_workers_mb:,.0f} MB "
-          "(largest read worker)")
+    print(
+        f"== {report.returns:,} returns from {report.format}, {report.workers} read worker(s), file cache "
+        f"{report.cache} — {report.machine}"
+    )
+    print(
+        f"   pipeline (read → checkpoint): {report.pipeline_seconds:.1f} s wall; "
+        f"with publish: {sum(s.wall for s in report.stages):.1f} s"
+    )
+    print(
+        f"   peak memory: {report.peak_rss_mb:,.0f} MB (pipeline process), {report.peak_rss_workers_mb:,.0f} MB "
+        "(largest read worker)"
+    )
     print(f"   accepted {report.accepted:,}; checkpoint {'passed' if report.checkpoint_passed else 'FAILED'}")
     if report.baseline_sample:
-        print(f"   naive baseline: {report.baseline_per_return_ms:.2f} ms/return on {report.baseline_sample:,} "
-              f"returns → {report.baseline_seconds:,.0f} s extrapolated to {report.returns:,}; "
-              f"speed-up {report.speedup:.1f}×")
+        print(
+            f"   naive baseline: {report.baseline_per_return_ms:.2f} ms/return on {report.baseline_sample:,} "
+            f"returns → {report.baseline_seconds:,.0f} s extrapolated to {report.returns:,}; "
+            f"speed-up {report.speedup:.1f}×"
+        )
     if report.format == "xlsx":
         read = next(s for s in report.stages if s.name == "read")
-        print(f"   XLSX read: {read.wall * 1000 * report.workers / max(1, report.returns):.2f} ms per form per core "
-              f"(wall × workers ÷ forms)")
+        print(
+            f"   XLSX read: {read.wall * 1000 * report.workers / max(1, report.returns):.2f} ms per form per core "
+            f"(wall × workers ÷ forms)"
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> Report:
@@ -312,12 +340,17 @@ def main(argv: Sequence[str] | None = None) -> Report:
     parser.add_argument("--size", type=int, choices=SIZES, default=60)
     parser.add_argument("--format", choices=FORMATS, default="json")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="read processes (default: cores)")
-    parser.add_argument("--baseline-sample", type=int, default=2000, help="returns timed for the naive baseline; 0: skip")
+    parser.add_argument(
+        "--baseline-sample", type=int, default=2000, help="returns timed for the naive baseline; 0: skip"
+    )
     parser.add_argument("--no-publish", action="store_true", help="skip publishing every node's report")
     parser.add_argument("--prefect", action="store_true", help="also run once through the Prefect flow")
     parser.add_argument("--dask", default=None, help="with --prefect: run the flow's read batches on Dask")
-    parser.add_argument("--warm", action="store_true",
-                        help="read every input file once before timing (page cache warm: the disk is not measured)")
+    parser.add_argument(
+        "--warm",
+        action="store_true",
+        help="read every input file once before timing (page cache warm: the disk is not measured)",
+    )
     parser.add_argument("--json", type=Path, help="write the figures to this file as JSON")
     parser.add_argument("--keep-work", action="store_true", help="keep the warehouse and reports (printed path)")
     args = parser.parse_args(argv)

@@ -3,4 +3,10 @@
 from checkpoint.frames import CheckpointInputError
 from checkpoint.suite import CheckpointEvaluationError, CheckpointResult, ExpectationOutcome, run_checkpoint
 
-__all__ = ["CheckpointEvaluationError", "CheckpointInputError", "CheckpointResult", "ExpectationOutcome", "run_checkpoint"]
+__all__ = [
+    "CheckpointEvaluationError",
+    "CheckpointInputError",
+    "CheckpointResult",
+    "ExpectationOutcome",
+    "run_checkpoint",
+]

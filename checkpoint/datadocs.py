@@ -28,16 +28,11 @@ CDN: dict[str, str | None] = {
     "https://cdnjs.cloudflare.com/ajax/libs/popper.js/1.12.9/umd/popper.min.js": "js/popper.min.js",
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.css": "css/bootstrap-table.min.css",
     "https://unpkg.com/bootstrap-table@1.19.1/dist/bootstrap-table.min.js": "js/bootstrap-table.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js":
-        "js/bootstrap-table-filter-control.min.js",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css":
-        "css/bootstrap-table-filter-control.min.css",
-    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css":
-        "css/bootstrap-table-filter-control.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css":
-        "css/bootstrap-datepicker.min.css",
-    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js":
-        "js/bootstrap-datepicker.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.1/dist/extensions/filter-control/bootstrap-table-filter-control.min.js": "js/bootstrap-table-filter-control.min.js",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.css": "css/bootstrap-table-filter-control.min.css",
+    "https://unpkg.com/bootstrap-table@1.19.0/dist/extensions/filter-control/bootstrap-table-filter-control.min.css": "css/bootstrap-table-filter-control.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/css/bootstrap-datepicker.min.css": "css/bootstrap-datepicker.min.css",
+    "https://cdnjs.cloudflare.com/ajax/libs/bootstrap-datepicker/1.9.0/js/bootstrap-datepicker.min.js": "js/bootstrap-datepicker.min.js",
     "https://cdnjs.cloudflare.com/ajax/libs/font-awesome/6.6.0/css/all.min.css": "css/fontawesome-all.min.css",
     "https://cdn.jsdelivr.net/npm/@forevolve/bootstrap-dark@1.1.0/dist/css/bootstrap-prefers-dark.css": None,
     "https://cdn.jsdelivr.net/npm/vega@5": None,
@@ -48,7 +43,7 @@ CDN: dict[str, str | None] = {
 LOGO_PREFIX = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
 LOCAL_LOGO = Path("static") / "images" / "logo-long.png"
 
-_TAG = re.compile(r"<(script|link|img)\b[^>]*?\b(src|href)=\"(https?://[^\"]+)\"[^>]*>(\s*</script>)?", re.I)
+_TAG = re.compile(r"<(script|link|img)\b[^>]*?\b(src|href)=\"(https?://[^\"]+)\"[^>]*>(\s*</script>)?", re.IGNORECASE)
 
 
 class DataDocsError(NianbaoError, RuntimeError):
@@ -88,7 +83,7 @@ def _rewrite(page: Path, site: Path, report: OfflineReport) -> None:
     html = page.read_text(encoding="utf-8")
 
     def swap(match: re.Match[str]) -> str:
-        tag, attr, url = match.group(1).lower(), match.group(2), match.group(3)
+        tag, url = match.group(1).lower(), match.group(3)
         base = url.split("?", 1)[0]
         if tag == "img" and url.startswith(LOGO_PREFIX):
             report.replaced += 1
@@ -124,5 +119,8 @@ def make_offline(site: Path) -> OfflineReport:
 
 def external_resources(page: Path) -> list[str]:
     """URLs a page would still load from off the machine (script/link/img with an http(s) source)."""
-    return [m.group(3) for m in _TAG.finditer(page.read_text(encoding="utf-8"))
-            if m.group(1).lower() != "link" or "stylesheet" in m.group(0).lower()]
+    return [
+        m.group(3)
+        for m in _TAG.finditer(page.read_text(encoding="utf-8"))
+        if m.group(1).lower() != "link" or "stylesheet" in m.group(0).lower()
+    ]

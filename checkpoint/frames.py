@@ -244,9 +244,7 @@ def identities(values: dict[str, int | None]) -> list[tuple[str, str, list[str],
         expected_row = identity.expected(frame)[0]
         for i, (cell, reads) in enumerate(zip(identity.cells, identity.reads)):
             known = all(values.get(k) is not None for k in reads if k != cell)
-            out.append(
-                (identity.rule, cell, list(reads), int(expected_row[i]) if known else None, values.get(cell))
-            )
+            out.append((identity.rule, cell, list(reads), int(expected_row[i]) if known else None, values.get(cell)))
     return out
 
 

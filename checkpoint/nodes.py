@@ -78,7 +78,7 @@ def _text(vocabulary: list[str] | np.ndarray | pd.Index | pd.Series, positions: 
 
 
 def _check_ids(nodes: np.ndarray, suffixes: np.ndarray) -> list[str]:
-    """"<node>|<suffix>" per row (Python str: check_id is unique per row, a category would not save anything)."""
+    """ "<node>|<suffix>" per row (Python str: check_id is unique per row, a category would not save anything)."""
     return [f"{node}{SEPARATOR}{suffix}" for node, suffix in zip(nodes, suffixes)]
 
 
@@ -406,8 +406,12 @@ def build_node_checks(
     ``direct``: see g3_frame. Validate it with checkpoint.suite.run_node_checkpoint, giving it the same ``nodes``.
     Text columns are categorical, ``check_id`` is Python str, expected/actual Python ints or None.
     """
-    parts = [g1_frame(nodes, units), g3_frame(nodes, node_cells, direct), g4_frame(nodes, node_cells),
-             g5_frame(nodes, units)]
+    parts = [
+        g1_frame(nodes, units),
+        g3_frame(nodes, node_cells, direct),
+        g4_frame(nodes, node_cells),
+        g5_frame(nodes, units),
+    ]
     columns: dict[str, object] = {}
     for column in NODE_CHECK_COLUMNS:
         if column in TEXT_COLUMNS:  # one set of categories for the three parts

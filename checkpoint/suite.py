@@ -19,23 +19,23 @@ import os
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no phoning home, before GX is imported
 
-from dataclasses import dataclass, field  # noqa: E402
-from datetime import UTC  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
+from dataclasses import dataclass, field
+from datetime import UTC
+from pathlib import Path
+from typing import Any
 
-import great_expectations as gx  # noqa: E402
-import pandas as pd  # noqa: E402
-from great_expectations.checkpoint import UpdateDataDocsAction  # noqa: E402
-from great_expectations.core.run_identifier import RunIdentifier  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from great_expectations.expectations.row_conditions import Column  # noqa: E402
+import great_expectations as gx
+import pandas as pd
+from great_expectations.checkpoint import UpdateDataDocsAction
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.expectations.row_conditions import Column
 
-from checkpoint.frames import INDEX_COLUMNS, build_checks, district_unit, value_text  # noqa: E402
-from checkpoint.nodes import g1_blocked  # noqa: E402
+from checkpoint.frames import INDEX_COLUMNS, build_checks, district_unit, value_text
+from checkpoint.nodes import g1_blocked
 from schemas.errors import NianbaoError
-from schemas.failures import Failure, make  # noqa: E402
-from schemas.instants import year_instant  # noqa: E402
+from schemas.failures import Failure, make
+from schemas.instants import year_instant
 
 SUITE_NAME = "district_report"
 ASSET_NAME = "checks"
@@ -166,18 +166,29 @@ def g1_line(unit_id: str, unit_name: str, node_id: str, node_name: str) -> str:
 def g5_line(unit_id: str, unit_name: str, node_id: str, node_name: str, rules: str, latest: Any, counted: Any) -> str:
     """How a node blocked by a unit's rejected latest return is named (rules: those the return failed)."""
     where = f"{node_id} {node_name} blocked: " if node_id else ""
-    return (f"{where}unit {unit_id} {unit_name}: latest return v{latest} rejected ({rules or 'blocking rules'}); "
-            f"older accepted v{counted} not used without `nianbao keep`")
+    return (
+        f"{where}unit {unit_id} {unit_name}: latest return v{latest} rejected ({rules or 'blocking rules'}); "
+        f"older accepted v{counted} not used without `nianbao keep`"
+    )
 
 
 def _failure(row: dict[str, Any], year: int) -> Failure:
     if row["rule"] == "G5":
-        detail = g5_line(row["unit_id"], row["unit_name"], _node(row), row["node_name"], row["detail"],
-                         row["expected"], row["actual"])
+        detail = g5_line(
+            row["unit_id"],
+            row["unit_name"],
+            _node(row),
+            row["node_name"],
+            row["detail"],
+            row["expected"],
+            row["actual"],
+        )
         return make("G5", row["unit_id"], expected=row["expected"], actual=row["actual"], detail=detail)
     if row["rule"] == "G1":
         # a node check names the blocked node in the detail (unit_id stays the unit that has no return)
-        detail = g1_line(row["unit_id"], row["unit_name"], _node(row), row["node_name"]) if _node(row) else row["unit_name"]
+        detail = (
+            g1_line(row["unit_id"], row["unit_name"], _node(row), row["node_name"]) if _node(row) else row["unit_name"]
+        )
         return make("G1", row["unit_id"], expected=year, actual="", detail=detail)
     return make(
         row["rule"],
@@ -195,8 +206,14 @@ def _unexpected(row: dict[str, Any]) -> dict[str, Any]:
     if row["rule"] == "G1":
         return {"unit_id": row["unit_id"], "unit_name": row["unit_name"], **node}
     if row["rule"] == "G5":
-        return {"unit_id": row["unit_id"], "unit_name": row["unit_name"], "rules": row["detail"],
-                "latest_version": row["expected"], "version_counted": row["actual"], **node}
+        return {
+            "unit_id": row["unit_id"],
+            "unit_name": row["unit_name"],
+            "rules": row["detail"],
+            "latest_version": row["expected"],
+            "version_counted": row["actual"],
+            **node,
+        }
     return {
         "unit_id": row["unit_id"],
         "cell": row["cell"],

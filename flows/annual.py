@@ -16,11 +16,11 @@ from flows.settings import DEFAULT_OUT, DEFAULT_WAREHOUSE, apply_offline_setting
 
 apply_offline_settings()
 
-from prefect import flow, get_run_logger  # noqa: E402
-from pydantic import Field  # noqa: E402
+from prefect import flow, get_run_logger
+from pydantic import Field
 
-from flows.consolidate import consolidate_district  # noqa: E402
-from flows.operations import confine_run_paths  # noqa: E402
+from flows.consolidate import consolidate_district
+from flows.operations import confine_run_paths
 
 OFFICE_TIMEZONE = "Asia/Shanghai"
 YEAR_PLACEHOLDER = "{year}"
@@ -49,8 +49,10 @@ def annual_consolidation(
     """Consolidate ``year`` (empty: the previous calendar year) for the district; ``{year}`` in a folder parameter
     is replaced by that year. Fails, like the on-demand run, when publication is blocked."""
     year = previous_year() if year is None else year
-    paths = {name: fill_year(value, year) for name, value in
-             {"submissions": submissions, "roster": roster, "warehouse": warehouse, "out": out}.items()}
+    paths = {
+        name: fill_year(value, year)
+        for name, value in {"submissions": submissions, "roster": roster, "warehouse": warehouse, "out": out}.items()
+    }
     confine_run_paths(**paths)  # before any work, as in consolidate_district
     get_run_logger().info("Annual consolidation of %s for %s from %s", district, year, paths["submissions"])
     return consolidate_district(district=district, year=year, **paths)

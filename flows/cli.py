@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 from flows.settings import DEFAULT_DEMO_OUT, DEFAULT_OUT, DEFAULT_WAREHOUSE, apply_offline_settings
 
@@ -13,10 +13,10 @@ apply_offline_settings()
 # The CLI prints its own summary; Prefect's console log lines would repeat it (they still reach the API and UI).
 os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
-import typer  # noqa: E402
-from rich.console import Console  # noqa: E402
+import typer
+from rich.console import Console
 
-from schemas.failures import Failure  # noqa: E402
+from schemas.failures import Failure
 
 app = typer.Typer(
     name="nianbao",
@@ -70,19 +70,29 @@ def _print_failures(failures: list[Failure], title: str, sources: dict[tuple[str
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Return files: .xlsx form, .json, .csv, or a published report.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the failures as a JSON list.")] = False,
-    year: Annotated[Optional[int], typer.Option("--year", help="Also check that each return is for this year (S5).")] = None,
-    roster: Annotated[
-        Optional[Path],
-        typer.Option("--roster", help="Roster CSV (with --district): also check that each unit is on it below the "
-                     "district (I2) and sends one return (I3), and find a published report's unit by its name. "
-                     "Without a roster I2 and I3 are NOT checked."),
+    year: Annotated[
+        int | None, typer.Option("--year", help="Also check that each return is for this year (S5).")
     ] = None,
-    district: Annotated[Optional[str], typer.Option("--district", help="The node whose units are expected (with --roster).")] = None,
+    roster: Annotated[
+        Path | None,
+        typer.Option(
+            "--roster",
+            help="Roster CSV (with --district): also check that each unit is on it below the "
+            "district (I2) and sends one return (I3), and find a published report's unit by its name. "
+            "Without a roster I2 and I3 are NOT checked.",
+        ),
+    ] = None,
+    district: Annotated[
+        str | None, typer.Option("--district", help="The node whose units are expected (with --roster).")
+    ] = None,
     warehouse: Annotated[
-        Optional[Path],
-        typer.Option("--warehouse", help="A DuckDB warehouse (opened read-only; needs --year): also check each return "
-                     "against its unit's accepted return for the year before (Y1, P2, P3, P5, P6, N1). Without it "
-                     "the cross-year rules are NOT checked."),
+        Path | None,
+        typer.Option(
+            "--warehouse",
+            help="A DuckDB warehouse (opened read-only; needs --year): also check each return "
+            "against its unit's accepted return for the year before (Y1, P2, P3, P5, P6, N1). Without it "
+            "the cross-year rules are NOT checked.",
+        ),
     ] = None,
 ) -> None:
     """Check returns without loading them, with the rules a consolidation runs (schemas.judge.judge_batch).
@@ -105,15 +115,25 @@ def validate(
         returns = [o.ret for o in readable if o.ret is not None]  # all of them: readable means a return
         # last year's cells of the units these returns name (a report's unit found on the roster first)
         prior = fetch_prior(returns, names, roster_units) if fetch_prior is not None else None
-        verdict = judge_batch(returns, names=names, year=year, roster=roster_units, district_id=district,
-                              prior=prior, contents=[o.sha256 for o in readable])
+        verdict = judge_batch(
+            returns,
+            names=names,
+            year=year,
+            roster=roster_units,
+            district_id=district,
+            prior=prior,
+            contents=[o.sha256 for o in readable],
+        )
         failures.extend(f for _, f in verdict.failures)
     except _ValidateUsage as exc:
         err.print(printable(f"[bold red]ERROR[/bold red]: {exc}"))
         raise typer.Exit(EXIT_ERROR) from None
     except Exception as exc:  # noqa: BLE001 — a bug in nianbao: say so in one line, exit 1
-        err.print(printable(f"[bold red]ERROR[/bold red]: could not validate {len(files)} file(s): "
-                            f"{type(exc).__name__}: {exc}"))
+        err.print(
+            printable(
+                f"[bold red]ERROR[/bold red]: could not validate {len(files)} file(s): {type(exc).__name__}: {exc}"
+            )
+        )
         raise typer.Exit(EXIT_ERROR) from None
     blocking = [f for f in failures if f.blocking]
     if as_json:
@@ -127,8 +147,14 @@ def validate(
             f"{verdict_word}: {len(files)} file(s), {len(blocking)} blocking failure(s), "
             f"{len(failures) - len(blocking)} warning(s)."
         )
-        skipped = [what for what, off in (("roster rules I2/I3 (no --roster)", roster_units is None),
-                                          ("cross-year rules (no --warehouse)", warehouse is None)) if off]
+        skipped = [
+            what
+            for what, off in (
+                ("roster rules I2/I3 (no --roster)", roster_units is None),
+                ("cross-year rules (no --warehouse)", warehouse is None),
+            )
+            if off
+        ]
         if skipped:
             console.print("Not checked: " + "; ".join(skipped) + ".", style="dim")
         for note in notes:
@@ -159,7 +185,9 @@ def _validate_context(roster: Path | None, district: str | None, warehouse: Path
     if year is None:
         raise _ValidateUsage("--warehouse needs --year: the cross-year rules compare each return with year - 1")
     if not Path(warehouse).is_file():
-        raise _ValidateUsage(f"the warehouse {warehouse} does not exist (validate opens it read-only, never creates it)")
+        raise _ValidateUsage(
+            f"the warehouse {warehouse} does not exist (validate opens it read-only, never creates it)"
+        )
     if units is None:
         notes.append("P5's whole-number check applies to every unit (no --roster says which are departments)")
 
@@ -181,11 +209,16 @@ def _validate_context(roster: Path | None, district: str | None, warehouse: Path
 
 @app.command()
 def parse(
-    file: Annotated[Path, typer.Argument(help="A published report (text, HTML, DOCX, DOC/WPS, PDF) or a filled form "
-                                              "(XLSX/XLS); the kind is found from the content, not the name.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A published report (text, HTML, DOCX, DOC/WPS, PDF) or a filled form "
+            "(XLSX/XLS); the kind is found from the content, not the name."
+        ),
+    ],
     as_json: Annotated[bool, typer.Option("--json/--no-json", help="Print the canonical return as JSON.")] = True,
     explain: Annotated[bool, typer.Option("--explain", help="Print where each cell was read in the source.")] = False,
-    unit: Annotated[Optional[str], typer.Option("--unit", help="The unit's roster id (a report names no id).")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="The unit's roster id (a report names no id).")] = None,
 ) -> None:
     """Read one file into the canonical return; exit 1 naming what it is, or the section and row it cannot place."""
     from rich.markup import escape
@@ -198,8 +231,10 @@ def parse(
     if outcome.failures:
         raise typer.Exit(EXIT_ERROR)
     if outcome.ret is None:  # a Parquet file: many returns
-        err.print(f"[red]{escape(str(file))} holds many returns ({outcome.reader});[/red] "
-                  "`nianbao consolidate` reads it row by row")
+        err.print(
+            f"[red]{escape(str(file))} holds many returns ({outcome.reader});[/red] "
+            "`nianbao consolidate` reads it row by row"
+        )
         raise typer.Exit(EXIT_ERROR)
     ret = outcome.ret
     if unit:
@@ -276,32 +311,45 @@ def _print_summary(run) -> None:
     )
     shown = [f for f in run.failures if f.blocking]
     if shown:
-        _print_failures(shown[:50], f"{len(shown)} blocking failure(s) in this batch" + (" (first 50)" if len(shown) > 50 else ""))
+        _print_failures(
+            shown[:50], f"{len(shown)} blocking failure(s) in this batch" + (" (first 50)" if len(shown) > 50 else "")
+        )
 
 
 @app.command()
 def consolidate(
-    district: Annotated[str, typer.Option("--district", help="The node to consolidate: a district, city, province or the country (its unit_id on the roster); every node below it is consolidated too.")],
+    district: Annotated[
+        str,
+        typer.Option(
+            "--district",
+            help="The node to consolidate: a district, city, province or the country (its unit_id on the roster); every node below it is consolidated too.",
+        ),
+    ],
     year: Annotated[int, typer.Option("--year", min=2021, help="Report year.")],
     submissions: Annotated[Path, typer.Option("--submissions", help="Folder of department returns.")],
     roster: Annotated[Path, typer.Option("--roster", help="Roster CSV: unit_id,unit_name,kind,parent_id.")],
     warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file.")] = DEFAULT_WAREHOUSE,
     out: Annotated[Path, typer.Option("--out", help="Publication root: OUT/<district>/<year>/.")] = DEFAULT_OUT,
     dask: Annotated[
-        Optional[str],
-        typer.Option("--dask", help="Read and check the batches on Dask: 'local' (this machine's cores) or a "
-                     "scheduler address tcp://HOST:8786. Default: $NIANBAO_DASK, else in this process."),
+        str | None,
+        typer.Option(
+            "--dask",
+            help="Read and check the batches on Dask: 'local' (this machine's cores) or a "
+            "scheduler address tcp://HOST:8786. Default: $NIANBAO_DASK, else in this process.",
+        ),
     ] = None,
     progress: Annotated[
-        Optional[bool],
-        typer.Option("--progress/--no-progress", help="Progress bars (files read, returns validated). "
-                     "Default: only when stdout is a terminal."),
+        bool | None,
+        typer.Option(
+            "--progress/--no-progress",
+            help="Progress bars (files read, returns validated). Default: only when stdout is a terminal.",
+        ),
     ] = None,
 ) -> None:
     """Validate, load, consolidate and publish the district report. Exit 0 published, 2 blocked, 1 error."""
     try:
         code = run_consolidation(district, year, submissions, roster, warehouse, out, dask=dask, progress=progress)
-    except Exception as exc:  # a bad roster, a missing folder, a busy warehouse: say what and stop
+    except Exception as exc:  # noqa: BLE001 — a bad roster, a missing folder, a busy warehouse: say what and stop
         err.print(f"[bold red]ERROR[/bold red]: {exc}")
         code = EXIT_ERROR
     raise typer.Exit(code)
@@ -309,7 +357,9 @@ def consolidate(
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the demo's data, warehouse and reports.")] = DEFAULT_DEMO_OUT,
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the demo's data, warehouse and reports.")
+    ] = DEFAULT_DEMO_OUT,
 ) -> None:
     """Build a sample district, publish its report, then show a run blocked by a return that breaks A3."""
     from flows.demo import run_demo
@@ -317,12 +367,13 @@ def demo(
     raise typer.Exit(run_demo(out, console, run_consolidation))
 
 
-from flows.cli_audit import register as _register_audit  # noqa: E402
+from flows.cli_audit import register as _register_audit
 
 _register_audit(app)  # waive, keep, audit
-from flows.cli_diff import register as _register_diff  # noqa: E402
+from flows.cli_diff import register as _register_diff
+
 _register_diff(app)  # diff
-from flows.cli_server import register as _register_server  # noqa: E402
+from flows.cli_server import register as _register_server
 
 _register_server(app)  # worker
 

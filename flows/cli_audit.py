@@ -17,7 +17,7 @@ import csv
 import io
 import json
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -37,22 +37,26 @@ def _open(warehouse: Path, read_only: bool):  # type: ignore[no-untyped-def]
     from warehouse.store import Warehouse
 
     if not Path(warehouse).is_file():
-        err.print(f"[red]No warehouse at {escape(str(warehouse))}[/red]: run `nianbao consolidate` first or pass --warehouse.")
+        err.print(
+            f"[red]No warehouse at {escape(str(warehouse))}[/red]: run `nianbao consolidate` first or pass --warehouse."
+        )
         raise typer.Exit(EXIT_ERROR)
     return Warehouse(Path(warehouse), read_only=read_only)
 
 
 def waive(
-    rule: Annotated[Optional[str], typer.Option("--rule", help="Rule ID, e.g. Y1 (HARD-W) or P2 (SOFT).")] = None,
-    unit: Annotated[Optional[str], typer.Option("--unit", help="The unit's id.")] = None,
-    year: Annotated[Optional[int], typer.Option("--year", min=2021, help="Report year.")] = None,
+    rule: Annotated[str | None, typer.Option("--rule", help="Rule ID, e.g. Y1 (HARD-W) or P2 (SOFT).")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="The unit's id.")] = None,
+    year: Annotated[int | None, typer.Option("--year", min=2021, help="Report year.")] = None,
     reason: Annotated[str, typer.Option("--reason", help="Why the finding is acceptable (kept as evidence).")] = "",
     by: Annotated[str, typer.Option("--by", help="Name of the auditor who decides.")] = "",
-    revoke: Annotated[Optional[int], typer.Option("--revoke", help="Revoke waiver ID instead (a new record).")] = None,
+    revoke: Annotated[int | None, typer.Option("--revoke", help="Revoke waiver ID instead (a new record).")] = None,
     warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file.")] = DEFAULT_WAREHOUSE,
 ) -> None:
     """Waive a HARD-W failure or acknowledge a SOFT finding on a unit's latest return (HARD rules: refused)."""
-    from audit.waivers import WaiverRefused, revoke as revoke_waiver, waive as record_waiver
+    from audit.waivers import WaiverRefused
+    from audit.waivers import revoke as revoke_waiver
+    from audit.waivers import waive as record_waiver
     from warehouse.store import WarehouseError
 
     try:
@@ -83,7 +87,9 @@ def waive(
 def keep(
     unit: Annotated[str | None, typer.Option("--unit", help="The unit's id.")] = None,
     year: Annotated[int | None, typer.Option("--year", min=2021, help="Report year.")] = None,
-    version: Annotated[int | None, typer.Option("--version", min=1, help="The older accepted version to count.")] = None,
+    version: Annotated[
+        int | None, typer.Option("--version", min=1, help="The older accepted version to count.")
+    ] = None,
     reason: Annotated[str, typer.Option("--reason", help="Why that version may be published (kept as evidence).")] = "",
     by: Annotated[str, typer.Option("--by", help="Name of who decides.")] = "",
     revoke: Annotated[int | None, typer.Option("--revoke", help="Revoke keep ID instead (a new record).")] = None,
@@ -123,40 +129,129 @@ def _csv_rows(report: Any) -> list[dict[str, Any]]:
     """One flat table for tools: a ``record`` column says what each row is."""
     rows: list[dict[str, Any]] = []
     for u in report.units:
-        rows.append({"record": "unit", "unit_id": u.unit_id, "unit_name": u.unit_name, "status": u.status,
-                     "version": u.consolidated_version})
+        rows.append(
+            {
+                "record": "unit",
+                "unit_id": u.unit_id,
+                "unit_name": u.unit_name,
+                "status": u.status,
+                "version": u.consolidated_version,
+            }
+        )
         for v in u.versions:
-            rows.append({"record": "version", "unit_id": u.unit_id, "version": v.version, "sha256": v.sha256,
-                         "file": v.file, "status": v.status, "detail": v.status_at_receipt, "at": v.received_at})
+            rows.append(
+                {
+                    "record": "version",
+                    "unit_id": u.unit_id,
+                    "version": v.version,
+                    "sha256": v.sha256,
+                    "file": v.file,
+                    "status": v.status,
+                    "detail": v.status_at_receipt,
+                    "at": v.received_at,
+                }
+            )
             for f in v.findings:
-                rows.append({"record": "finding", "unit_id": u.unit_id, "version": v.version, "rule": f.rule,
-                             "severity": f.severity, "cell": f.cell, "expected": f.expected, "actual": f.actual,
-                             "detail": f.message, "status": "covered" if f.covered_by else ""})
+                rows.append(
+                    {
+                        "record": "finding",
+                        "unit_id": u.unit_id,
+                        "version": v.version,
+                        "rule": f.rule,
+                        "severity": f.severity,
+                        "cell": f.cell,
+                        "expected": f.expected,
+                        "actual": f.actual,
+                        "detail": f.message,
+                        "status": "covered" if f.covered_by else "",
+                    }
+                )
         for w in u.waivers:
-            rows.append({"record": w["kind"], "unit_id": u.unit_id, "version": w["version"], "sha256": w["sha256"],
-                         "rule": w["rule"], "severity": w["severity"], "by": w["by"], "at": w["at"],
-                         "detail": w["reason"], "id": w["id"],
-                         "status": "revoked" if w["revoked"] else "void" if w["void_by_version"] else "in force"})
+            rows.append(
+                {
+                    "record": w["kind"],
+                    "unit_id": u.unit_id,
+                    "version": w["version"],
+                    "sha256": w["sha256"],
+                    "rule": w["rule"],
+                    "severity": w["severity"],
+                    "by": w["by"],
+                    "at": w["at"],
+                    "detail": w["reason"],
+                    "id": w["id"],
+                    "status": "revoked" if w["revoked"] else "void" if w["void_by_version"] else "in force",
+                }
+            )
         for k in u.keeps:
-            rows.append({"record": "keep", "unit_id": u.unit_id, "version": k["version"], "sha256": k["sha256"],
-                         "rule": "G5", "by": k["by"], "at": k["at"], "id": k["id"],
-                         "detail": f"instead of version {k['instead_of_version']}: {k['reason']}",
-                         "status": "in force" if k["in_force"] else "revoked" if k["revoked"] else "void"})
+            rows.append(
+                {
+                    "record": "keep",
+                    "unit_id": u.unit_id,
+                    "version": k["version"],
+                    "sha256": k["sha256"],
+                    "rule": "G5",
+                    "by": k["by"],
+                    "at": k["at"],
+                    "id": k["id"],
+                    "detail": f"instead of version {k['instead_of_version']}: {k['reason']}",
+                    "status": "in force" if k["in_force"] else "revoked" if k["revoked"] else "void",
+                }
+            )
     for p in report.publications:
-        rows.append({"record": "publication", "run_key": p.run_key, "file": p.folder, "sha256": p.manifest_sha256,
-                     "at": p.published_at, "status": "ok" if p.ok else "TAMPERED",
-                     "detail": f"roster {p.roster_sha256}; checkpoint {'passed' if p.checkpoint_success else 'failed'}"})
+        rows.append(
+            {
+                "record": "publication",
+                "run_key": p.run_key,
+                "file": p.folder,
+                "sha256": p.manifest_sha256,
+                "at": p.published_at,
+                "status": "ok" if p.ok else "TAMPERED",
+                "detail": f"roster {p.roster_sha256}; checkpoint {'passed' if p.checkpoint_success else 'failed'}",
+            }
+        )
         for u in p.units:
-            rows.append({"record": "published_from", "run_key": p.run_key, "unit_id": u["unit_id"],
-                         "version": u["version"], "sha256": u["sha256"]})
+            rows.append(
+                {
+                    "record": "published_from",
+                    "run_key": p.run_key,
+                    "unit_id": u["unit_id"],
+                    "version": u["version"],
+                    "sha256": u["sha256"],
+                }
+            )
         for f in p.files:
-            rows.append({"record": "published_file", "run_key": p.run_key, "file": f.name, "sha256": f.recorded_sha256,
-                         "detail": f.actual_sha256 or "", "status": "ok" if f.ok else f.problem})
+            rows.append(
+                {
+                    "record": "published_file",
+                    "run_key": p.run_key,
+                    "file": f.name,
+                    "sha256": f.recorded_sha256,
+                    "detail": f.actual_sha256 or "",
+                    "status": "ok" if f.ok else f.problem,
+                }
+            )
     return rows
 
 
-CSV_COLUMNS = ("record", "run_key", "unit_id", "unit_name", "version", "sha256", "file", "rule", "severity", "cell",
-               "expected", "actual", "status", "by", "at", "id", "detail")
+CSV_COLUMNS = (
+    "record",
+    "run_key",
+    "unit_id",
+    "unit_name",
+    "version",
+    "sha256",
+    "file",
+    "rule",
+    "severity",
+    "cell",
+    "expected",
+    "actual",
+    "status",
+    "by",
+    "at",
+    "id",
+    "detail",
+)
 
 
 def _safe_cell(value: Any) -> Any:
@@ -173,7 +268,9 @@ def _print_tables(report: Any) -> None:
         units.add_column(col, overflow="fold")
     for u in report.units:
         findings = ", ".join(
-            f"{f.rule}{'*' if f.covered_by else ''}" + (f"@{f.cell}" if f.cell else "") for f in u.findings if not f.info
+            f"{f.rule}{'*' if f.covered_by else ''}" + (f"@{f.cell}" if f.cell else "")
+            for f in u.findings
+            if not f.info
         )
         notes = " ".join(f.rule for f in u.findings if f.info)
         waivers = "; ".join(
@@ -182,14 +279,28 @@ def _print_tables(report: Any) -> None:
             + (f" (void: v{w['void_by_version']} received)" if w["void_by_version"] else "")
             for w in u.waivers
         )
-        waivers = "; ".join(x for x in [waivers, *(
-            f"#{k['id']} keep v{k['version']} instead of v{k['instead_of_version']} by {k['by']}: {k['reason']}"
-            + (" (revoked)" if k["revoked"] else "" if k["in_force"] else " (void)")
-            for k in u.keeps
-        )] if x)
+        waivers = "; ".join(
+            x
+            for x in [
+                waivers,
+                *(
+                    f"#{k['id']} keep v{k['version']} instead of v{k['instead_of_version']} by {k['by']}: {k['reason']}"
+                    + (" (revoked)" if k["revoked"] else "" if k["in_force"] else " (void)")
+                    for k in u.keeps
+                ),
+            ]
+            if x
+        )
         versions = " ".join(f"v{v.version}:{v.status_at_receipt[:3]}{'→acc' if v.waived else ''}" for v in u.versions)
-        units.add_row(escape(u.unit_id), escape(u.unit_name), u.status, str(u.consolidated_version or "—"), versions,
-                      escape(findings + (f" [{notes}]" if notes else "")), escape(waivers))
+        units.add_row(
+            escape(u.unit_id),
+            escape(u.unit_name),
+            u.status,
+            str(u.consolidated_version or "—"),
+            versions,
+            escape(findings + (f" [{notes}]" if notes else "")),
+            escape(waivers),
+        )
     console.print(units)
     console.print("  * = waived or acknowledged; [N1] = no prior-year return (information, not a failure)")
     if not report.publications:
@@ -199,7 +310,9 @@ def _print_tables(report: Any) -> None:
         for col in ("file", "recorded sha256", "on disk", "check"):
             t.add_column(col, overflow="fold")
         for f in p.files:
-            t.add_row(f.name, f.recorded_sha256, f.actual_sha256 or "(missing)", "ok" if f.ok else f"[red]{f.problem}[/red]")
+            t.add_row(
+                f.name, f.recorded_sha256, f.actual_sha256 or "(missing)", "ok" if f.ok else f"[red]{f.problem}[/red]"
+            )
         console.print(t)
         console.print(
             f"  published {p.published_at[:19]}; roster {p.roster_sha256}; checkpoint "
@@ -239,13 +352,19 @@ def verify_warehouse(warehouse: Path, wh: Any) -> bool:
 
 
 def audit(
-    district: Annotated[Optional[str], typer.Option("--district", help="The district's unit_id on the roster.")] = None,
-    year: Annotated[Optional[int], typer.Option("--year", min=2021, help="Report year.")] = None,
-    unit: Annotated[Optional[str], typer.Option("--unit", help="Only this unit.")] = None,
+    district: Annotated[str | None, typer.Option("--district", help="The district's unit_id on the roster.")] = None,
+    year: Annotated[int | None, typer.Option("--year", min=2021, help="Report year.")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Only this unit.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table (terminal), json or csv.")] = "table",
     warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file.")] = DEFAULT_WAREHOUSE,
-    verify: Annotated[bool, typer.Option("--verify", help="Recompute the evidence chain and re-hash the originals "
-                                         "(exit 3 on any break); --district and --year are then optional.")] = False,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Recompute the evidence chain and re-hash the originals "
+            "(exit 3 on any break); --district and --year are then optional.",
+        ),
+    ] = False,
 ) -> None:
     """Per unit: status, versions, findings, waivers. Per publication: lineage and a re-hash of every file.
     Exit 0 when all published files match, 3 when one is missing or tampered with, 1 on error.

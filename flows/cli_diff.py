@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -29,9 +29,9 @@ def diff(
     unit: Annotated[str, typer.Option("--unit", help="The unit's id as on the roster.")],
     year: Annotated[int, typer.Option("--year", min=2021, help="Report year.")],
     from_version: Annotated[
-        Optional[int], typer.Option("--from", min=1, help="Older version (default: the one before --to).")
+        int | None, typer.Option("--from", min=1, help="Older version (default: the one before --to).")
     ] = None,
-    to_version: Annotated[Optional[int], typer.Option("--to", min=1, help="Newer version (default: the latest).")] = None,
+    to_version: Annotated[int | None, typer.Option("--to", min=1, help="Newer version (default: the latest).")] = None,
     warehouse: Annotated[Path, typer.Option("--warehouse", help="DuckDB warehouse file.")] = DEFAULT_WAREHOUSE,
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON (for tools).")] = False,
 ) -> None:
@@ -65,7 +65,9 @@ def _print(result) -> None:  # type: ignore[no-untyped-def]
     from warehouse.versions import display_value
 
     listed = ", ".join(f"v{v.version} {v.status_at_receipt}{' → waived' if v.waived else ''}" for v in result.versions)
-    console.print(f"[bold]Unit {escape(result.unit_id)}, {result.year}[/bold]: {len(result.versions)} version(s): {listed}")
+    console.print(
+        f"[bold]Unit {escape(result.unit_id)}, {result.year}[/bold]: {len(result.versions)} version(s): {listed}"
+    )
     for label, version in (("from", result.old), ("to", result.new)):
         if version is None:
             continue
@@ -78,7 +80,9 @@ def _print(result) -> None:  # type: ignore[no-untyped-def]
     elif not result.changes:
         console.print(f"No cell differs between v{result.old.version} and v{result.new.version}.")
     else:
-        table = Table(title=f"{len(result.changes)} cell(s) changed from v{result.old.version} to v{result.new.version}")
+        table = Table(
+            title=f"{len(result.changes)} cell(s) changed from v{result.old.version} to v{result.new.version}"
+        )
         for col in ("cell", "where", f"v{result.old.version}", f"v{result.new.version}"):
             table.add_column(col, overflow="fold")
         for c in result.changes:

@@ -15,26 +15,26 @@ from flows.settings import DEFAULT_OUT, DEFAULT_WAREHOUSE, apply_offline_setting
 
 apply_offline_settings()
 
-from prefect import flow, get_run_logger, task  # noqa: E402
-from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact  # noqa: E402
-from prefect.cache_policies import NONE  # noqa: E402
-from pydantic import Field  # noqa: E402
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE
+from pydantic import Field
 
-from flows.notify import notify_on_failure  # noqa: E402
-from flows.progress import reporter  # noqa: E402
-from flows.scaleout import task_runner  # noqa: E402
-from flows.operations import arm_crash_test_pause, confine_run_paths, one_run_at_a_time  # noqa: E402
-from intake.read import ReadOutcome  # noqa: E402
-from intake.roster import Roster, read_roster  # noqa: E402
-from pipeline import steps  # noqa: E402
-from checkpoint.suite import CheckpointResult  # noqa: E402
-from pipeline.memory import collector_paused  # noqa: E402
-from publish.atomic import PublishedFiles  # noqa: E402
-from pipeline.run import PublicationBlocked, RunResult  # noqa: E402
+from checkpoint.suite import CheckpointResult
+from flows.notify import notify_on_failure
+from flows.operations import arm_crash_test_pause, confine_run_paths, one_run_at_a_time
+from flows.progress import reporter
+from flows.scaleout import task_runner
+from intake.read import ReadOutcome
+from intake.roster import Roster, read_roster
+from pipeline import steps
+from pipeline.memory import collector_paused
+from pipeline.run import PublicationBlocked, RunResult
+from publish.atomic import PublishedFiles
 from schemas.errors import NianbaoError
-from schemas.failures import Failure  # noqa: E402
-from schemas.ids import check_id  # noqa: E402
-from warehouse.store import Warehouse  # noqa: E402
+from schemas.failures import Failure
+from schemas.ids import check_id
+from warehouse.store import Warehouse
 
 # Retries on I/O tasks only (IO_RETRIES times, a second apart), never on validation or the checkpoint. Inputs are
 # large (returns, connections): no task hashes them for caching (cache_policy=NONE) or persists its result.
@@ -77,9 +77,7 @@ def judge_all(outcomes: list[ReadOutcome], roster: Roster, district: str, year: 
 
 
 @task(name="validate", cache_policy=NONE, persist_result=False)
-def judge_task(
-    outcomes: list[ReadOutcome], roster: Roster, district: str, year: int, root: Path
-) -> steps.Judged:
+def judge_task(outcomes: list[ReadOutcome], roster: Roster, district: str, year: int, root: Path) -> steps.Judged:
     return steps.judge(outcomes, roster, district, year, root)
 
 
@@ -110,7 +108,12 @@ def checkpoint_task(
 
 @task(name="publish", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
 def publish_task(
-    warehouse: Warehouse, consolidation: steps.Consolidation, roster: Roster, district: str, out: Path, key: str,
+    warehouse: Warehouse,
+    consolidation: steps.Consolidation,
+    roster: Roster,
+    district: str,
+    out: Path,
+    key: str,
     result: CheckpointResult,
 ) -> tuple[dict[str, PublishedFiles], Path]:
     # every node of the run; the audit report is written before any publication is recorded (a full disk then
@@ -170,7 +173,8 @@ def consolidate_district(
         judged = judge_all(outcomes, roster_, district, year, submissions_dir)
         judged = cross_year_task(wh, judged, roster_, year)  # Y1, P2, P3, P5, P6 against last year's returns
         evidence = steps.run_evidence(  # waivers, last year, files re-sent after another version
-            wh, year, [u.unit_id for u in roster_.below(district)], [o.sha256 for o in outcomes])
+            wh, year, [u.unit_id for u in roster_.below(district)], [o.sha256 for o in outcomes]
+        )
         key = steps.run_key(district, year, roster_.sha256, [o.sha256 for o in outcomes], evidence)
         loaded = load_task(wh, key, district, year, roster_, judged)
         consolidation = consolidate_task(wh, roster_, district, year)
@@ -243,8 +247,12 @@ def _artifacts(run: RunResult, audit_path: Path | None = None) -> None:
         lines += ["", "## Why publication was blocked", "", *[f"    {line}" for line in run.blocking_reasons()]]
     create_markdown_artifact("\n".join(lines), key="consolidation-summary", description="nianbao run summary")
     if audit_path is not None:
-        create_link_artifact(audit_path.resolve().as_uri(), link_text="audit.html", key="audit-report",
-                             description="The run's audit report: every finding, highlighted in the official tables")
+        create_link_artifact(
+            audit_path.resolve().as_uri(),
+            link_text="audit.html",
+            key="audit-report",
+            description="The run's audit report: every finding, highlighted in the official tables",
+        )
     rows = _failure_rows([*run.failures, *run.checkpoint.failures])
     if rows:
         create_table_artifact(rows, key="validation-failures", description="Every rule that failed in this run")
@@ -304,8 +312,9 @@ def validate_submissions(
             description="Every rule that failed in this validate-only run",
         )
     if blocking:
-        detail = "\n".join(f"  [{f.rule}] {f.file} cell {f.cell or '-'} expected={f.expected} actual={f.actual}"
-                           for f in blocking[:50])
+        detail = "\n".join(
+            f"  [{f.rule}] {f.file} cell {f.cell or '-'} expected={f.expected} actual={f.actual}" for f in blocking[:50]
+        )
         logger.error("Returns rejected:\n%s", detail)
         raise SubmissionsInvalid(
             f"{len(summary['rejected'])} of {len(outcomes)} return(s) for {district} {year} would be rejected "

@@ -34,7 +34,13 @@ def write_returns(returns: list[CanonicalReturn], folder: Path) -> None:
         elif i == 2:
             write_csv_return(ret, folder / f"{ret.unit_id}.csv")
         else:
-            write_form(folder / f"{ret.unit_id} {ret.unit_name}.xlsx", ret.unit_id, ret.unit_name, int(str(ret.year)), ret.cells)
+            write_form(
+                folder / f"{ret.unit_id} {ret.unit_name}.xlsx",
+                ret.unit_id,
+                ret.unit_name,
+                int(str(ret.year)),
+                ret.cells,
+            )
 
 
 def prepare(out: Path) -> tuple[Path, Path, Path, str]:

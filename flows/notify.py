@@ -61,8 +61,13 @@ def describe_failure(exc: BaseException | None) -> dict[str, Any]:
         ]
         for entry in run.why_missing:
             records += [
-                {"rule": f["rule"], "unit_id": entry["unit_id"], "cell": f["cell"], "expected": f["expected"],
-                 "actual": f["actual"]}
+                {
+                    "rule": f["rule"],
+                    "unit_id": entry["unit_id"],
+                    "cell": f["cell"],
+                    "expected": f["expected"],
+                    "actual": f["actual"],
+                }
                 for f in entry.get("failures", [])
             ]
         reasons = run.blocking_reasons()
@@ -74,8 +79,13 @@ def describe_failure(exc: BaseException | None) -> dict[str, Any]:
             "message": f"Publication of {run.district_id} {run.year} was blocked by the checkpoint; nothing was published.",
         }
     text = f"{type(exc).__name__}: {exc}" if exc is not None else "the run failed"
-    return {"event": "nianbao.run_failed", "failing_rules": [], "failures": [], "reasons": [text],
-            "message": f"The run failed before publishing: {text}"}
+    return {
+        "event": "nianbao.run_failed",
+        "failing_rules": [],
+        "failures": [],
+        "reasons": [text],
+        "message": f"The run failed before publishing: {text}",
+    }
 
 
 def build_payload(
@@ -98,7 +108,7 @@ def post_json(url: str, payload: dict[str, Any], timeout: float = TIMEOUT_SECOND
         request = urllib.request.Request(
             url, data=body, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
         )
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (URL set by the admin)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return 200 <= response.status < 300
     except (urllib.error.URLError, OSError, ValueError, TypeError) as exc:
         log.warning("Could not deliver the nianbao notification to %s: %s", url, exc)
@@ -123,7 +133,7 @@ def notify_on_failure(flow: Any, flow_run: Any, state: Any) -> None:
             getattr(flow_run, "name", None),
             get_current_settings().ui_url,
         )
-    except Exception as exc:  # the hook must never turn a reported failure into a crash
+    except Exception as exc:  # noqa: BLE001 — the hook must never turn a reported failure into a crash
         log.warning("Could not build the nianbao notification: %s", exc)
         return
     if post_json(url, payload):

@@ -62,7 +62,7 @@ def started_from_deployment() -> bool:
 
     try:
         return deployment.id is not None
-    except Exception:  # no API reachable to ask: be safe and confine
+    except Exception:  # noqa: BLE001 — no API reachable to ask: be safe and confine
         return True
 
 
@@ -74,8 +74,9 @@ def confine_run_paths(**paths: str | os.PathLike[str]) -> dict[str, Path] | None
     """
     if not (os.environ.get(ROOTS_ENV, "").strip() or started_from_deployment()):
         return None
-    return confine_all({PATH_LABELS.get(name, f"parameter '{name}'"): value for name, value in paths.items()},
-                       allowed_roots())
+    return confine_all(
+        {PATH_LABELS.get(name, f"parameter '{name}'"): value for name, value in paths.items()}, allowed_roots()
+    )
 
 
 # --- one run at a time --------------------------------------------------------------------------------------
@@ -126,8 +127,14 @@ def one_run_at_a_time(district: str, year: int) -> Iterator[None]:
         # strict: a missing limit is an error, never "no limit". A failed lease *renewal* does not cancel the run
         # (that would kill a consolidation half-way for a network hiccup); the warehouse lock still refuses a
         # second writer if another run got in meanwhile.
-        with concurrency(name, occupy=1, strict=True, timeout_seconds=wait, lease_duration=LEASE_SECONDS,
-                         raise_on_lease_renewal_failure=False):
+        with concurrency(
+            name,
+            occupy=1,
+            strict=True,
+            timeout_seconds=wait,
+            lease_duration=LEASE_SECONDS,
+            raise_on_lease_renewal_failure=False,
+        ):
             acquired = True
             yield
     except TimeoutError as exc:

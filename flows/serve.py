@@ -37,15 +37,15 @@ from flows.settings import apply_offline_settings
 
 apply_offline_settings()
 
-from prefect import serve  # noqa: E402
-from prefect.deployments.runner import RunnerDeployment  # noqa: E402
-from prefect.schedules import Cron  # noqa: E402
+from prefect import serve
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron
+from prefect.settings import get_current_settings
 
-from flows.annual import OFFICE_TIMEZONE, YEAR_PLACEHOLDER, annual_consolidation, previous_year  # noqa: E402
-from flows.consolidate import consolidate_district, validate_submissions  # noqa: E402
-from flows.guards import ROOTS_ENV  # noqa: E402
-from flows.server_guard import require_authentication  # noqa: E402
-from prefect.settings import get_current_settings  # noqa: E402
+from flows.annual import OFFICE_TIMEZONE, YEAR_PLACEHOLDER, annual_consolidation, previous_year
+from flows.consolidate import consolidate_district, validate_submissions
+from flows.guards import ROOTS_ENV
+from flows.server_guard import require_authentication
 
 ANNUAL_CRON = "0 9 1 2 *"  # 09:00 on 1 February
 TAGS = ["nianbao"]
@@ -70,7 +70,9 @@ def _runner_deployment(made: Any) -> RunnerDeployment:
     return made
 
 
-def build_deployments(district: str, data: Path, cron: str = ANNUAL_CRON, year: int | None = None) -> list[RunnerDeployment]:
+def build_deployments(
+    district: str, data: Path, cron: str = ANNUAL_CRON, year: int | None = None
+) -> list[RunnerDeployment]:
     """The three deployments, with their run forms pre-filled for ``district`` and the folders under ``data``."""
     data = data.resolve()
     year = previous_year() if year is None else year
@@ -78,36 +80,52 @@ def build_deployments(district: str, data: Path, cron: str = ANNUAL_CRON, year: 
     annual = {**on_demand, "submissions": str(data / "returns" / YEAR_PLACEHOLDER)}
     del annual["year"]  # empty: the flow takes the previous calendar year when the run starts
     return [
-        _runner_deployment(annual_consolidation.to_deployment(
-            name="annual",
-            description=f"Consolidate and publish {district} every 1 February 09:00 ({OFFICE_TIMEZONE}) "
-            "for the previous calendar year.",
-            schedules=[Cron(cron, timezone=OFFICE_TIMEZONE)],
-            parameters=annual,
-            tags=TAGS,
-        )),
-        _runner_deployment(consolidate_district.to_deployment(
-            name="on-demand",
-            description="Consolidate and publish one district and year now (e.g. after a late return).",
-            parameters=on_demand,
-            tags=TAGS,
-        )),
-        _runner_deployment(validate_submissions.to_deployment(
-            name="validate-only",
-            description="Read and validate the returns in a folder; records and publishes nothing.",
-            parameters={k: on_demand[k] for k in ("district", "year", "submissions", "roster")},
-            tags=TAGS,
-        )),
+        _runner_deployment(
+            annual_consolidation.to_deployment(
+                name="annual",
+                description=f"Consolidate and publish {district} every 1 February 09:00 ({OFFICE_TIMEZONE}) "
+                "for the previous calendar year.",
+                schedules=[Cron(cron, timezone=OFFICE_TIMEZONE)],
+                parameters=annual,
+                tags=TAGS,
+            )
+        ),
+        _runner_deployment(
+            consolidate_district.to_deployment(
+                name="on-demand",
+                description="Consolidate and publish one district and year now (e.g. after a late return).",
+                parameters=on_demand,
+                tags=TAGS,
+            )
+        ),
+        _runner_deployment(
+            validate_submissions.to_deployment(
+                name="validate-only",
+                description="Read and validate the returns in a folder; records and publishes nothing.",
+                parameters={k: on_demand[k] for k in ("district", "year", "submissions", "roster")},
+                tags=TAGS,
+            )
+        ),
     ]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m flows.serve", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--district", default=os.environ.get("NIANBAO_DISTRICT"), required="NIANBAO_DISTRICT" not in os.environ,
-                        help="the district's unit_id on the roster (env NIANBAO_DISTRICT)")
-    parser.add_argument("--data", type=Path, default=Path(os.environ.get("NIANBAO_DATA", "nianbao-data")),
-                        help="the data folder (env NIANBAO_DATA; default ./nianbao-data)")
-    parser.add_argument("--cron", default=ANNUAL_CRON, help=f"annual schedule, {OFFICE_TIMEZONE} time (default '{ANNUAL_CRON}')")
+    parser.add_argument(
+        "--district",
+        default=os.environ.get("NIANBAO_DISTRICT"),
+        required="NIANBAO_DISTRICT" not in os.environ,
+        help="the district's unit_id on the roster (env NIANBAO_DISTRICT)",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path(os.environ.get("NIANBAO_DATA", "nianbao-data")),
+        help="the data folder (env NIANBAO_DATA; default ./nianbao-data)",
+    )
+    parser.add_argument(
+        "--cron", default=ANNUAL_CRON, help=f"annual schedule, {OFFICE_TIMEZONE} time (default '{ANNUAL_CRON}')"
+    )
     parser.add_argument("--limit", type=int, default=None, help="at most this many runs at once in this process")
     args = parser.parse_args(argv)
     data = args.data.resolve()

@@ -57,8 +57,21 @@ def _letters(n: int) -> str:
 
 def _roman(n: int) -> str:
     out = ""
-    for value, sym in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
-                       (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+    for value, sym in (
+        (1000, "m"),
+        (900, "cm"),
+        (500, "d"),
+        (400, "cd"),
+        (100, "c"),
+        (90, "xc"),
+        (50, "l"),
+        (40, "xl"),
+        (10, "x"),
+        (9, "ix"),
+        (5, "v"),
+        (4, "iv"),
+        (1, "i"),
+    ):
         while n >= value:
             out, n = out + sym, n - value
     return out
@@ -124,8 +137,10 @@ class Numbering:
                 numpr = ppr.find(_W + "numPr") if ppr is not None else None
                 if numpr is not None:
                     ilvl = numpr.find(_W + "ilvl")
-                    self.style_numpr[sid] = (_val(numpr.find(_W + "numId")) or None,
-                                             _int(ilvl, 0) if ilvl is not None else None)
+                    self.style_numpr[sid] = (
+                        _val(numpr.find(_W + "numId")) or None,
+                        _int(ilvl, 0) if ilvl is not None else None,
+                    )
                 if style.find(_W + "basedOn") is not None:
                     self.based_on[sid] = _val(style.find(_W + "basedOn"))
 
@@ -158,7 +173,9 @@ class Numbering:
                 continue
             other = levels.get(level)
             count = counters.get(level, _int(other.find(_W + "start"), 1) if other is not None else 1)
-            other_fmt = "decimal" if legal else _val(other.find(_W + "numFmt") if other is not None else None, "decimal")
+            other_fmt = (
+                "decimal" if legal else _val(other.find(_W + "numFmt") if other is not None else None, "decimal")
+            )
             text = text.replace(marker, _FORMATS.get(other_fmt, str)(count))
         return text
 

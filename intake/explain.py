@@ -40,9 +40,13 @@ def explain_lines(ret: CanonicalReturn) -> list[str]:
         out.append("非标准表格：（六）其他处理 按一行填报，三个子行缺失：")
         for col, v in zip(C.S3_COLS, ret.other_single_row):
             key = C.s3(SINGLE_ROW, col.key)
-            out.append(f"{key}\t表三 （六）其他处理（一行） × {col.label.zh}\t= {_value(v)}\t← {ret.provenance.get(key, '')}")
+            out.append(
+                f"{key}\t表三 （六）其他处理（一行） × {col.label.zh}\t= {_value(v)}\t← {ret.provenance.get(key, '')}"
+            )
     if ret.decoded:
         used = sorted({name for names in ret.decoded.values() for name in names})
         out.append(f"连写数字切分：{len(ret.decoded)} 个单元格由连写数字切出。")
-        out.append("未独立核对 (not independently checked): " + ("、".join(used) if used else "（唯一切分，未用勾稽关系）"))
+        out.append(
+            "未独立核对 (not independently checked): " + ("、".join(used) if used else "（唯一切分，未用勾稽关系）")
+        )
     return out

@@ -268,7 +268,9 @@ def decode_table(
             raise ParseError(spec.section, label, f"{len(tokens)} values [{shown}]", f"the row has {len(cells)} cells")
         elif not all(isinstance(t, str) and t.isascii() and t.isdigit() for t in tokens):
             raise ParseError(
-                spec.section, label, f"{len(tokens)} values [{shown}] for {len(cells)} cells",
+                spec.section,
+                label,
+                f"{len(tokens)} values [{shown}] for {len(cells)} cells",
                 "only bare digit groups can be decoded; a blank, a decimal or a separator inside glued digits "
                 "leaves the cells' positions unknown",
             )
@@ -277,7 +279,8 @@ def decode_table(
 
     known = set(values) | {c for run in glued for c in run.cells}
     usable = [
-        i for i in spec.identities
+        i
+        for i in spec.identities
         if set(i.cells) <= known and all(values.get(k, 0) is not None for k in i.cells)  # a blank: not evaluable
     ]
 
@@ -287,7 +290,9 @@ def decode_table(
         run.raw = count_splits(run.groups, n)
         if run.raw == 0:
             raise ParseError(
-                spec.section, run.label, f"'{' '.join(run.groups)}' for {n} cells",
+                spec.section,
+                run.label,
+                f"'{' '.join(run.groups)}' for {n} cells",
                 "too few digits, or a leading zero that no cut can avoid",
             )
         if run.raw == 1 and (len(run.groups) == 1 or not _cuts_a_number(run.groups, next(_iter(run.groups, n, ())))):
@@ -297,7 +302,9 @@ def decode_table(
         run.inner = tuple(i for i in usable if set(i.cells) <= set(run.cells))
         if run.raw == 1 and not run.inner:
             raise ParseError(
-                spec.section, run.label, f"'{' '.join(run.groups)}' for {n} cells",
+                spec.section,
+                run.label,
+                f"'{' '.join(run.groups)}' for {n} cells",
                 "only one cut fits, but it splits a group that is a number by itself: a value may have been dropped "
                 "instead, and no identity can tell; the row must be printed with every cell",
             )
@@ -305,13 +312,17 @@ def decode_table(
             run.candidates = _search(run.groups, n, _local(run.inner, run.cells), search_limit)
         except _TooLarge:
             raise ParseError(
-                spec.section, run.label, f"'{' '.join(run.groups)}' for {n} cells ({run.raw} possible cuts)",
+                spec.section,
+                run.label,
+                f"'{' '.join(run.groups)}' for {n} cells ({run.raw} possible cuts)",
                 f"searching them took more than {search_limit} steps; the row must be printed with separators",
             ) from None
         if not run.candidates:
             names = ", ".join(i.name for i in run.inner) or "none"
             raise ParseError(
-                spec.section, run.label, f"'{' '.join(run.groups)}' for {n} cells",
+                spec.section,
+                run.label,
+                f"'{' '.join(run.groups)}' for {n} cells",
                 f"no cut satisfies its identities ({names}): the printed figures are inconsistent, so the glued "
                 f"row cannot be decoded; {_raw_cuts(run)}",
             )
@@ -335,7 +346,9 @@ def decode_table(
             lhs, rhs = (sum(values[k] for k in side) for side in (ident.lhs, ident.rhs))  # type: ignore[misc]
             first = next(iter(touched.values()))
             raise ParseError(
-                spec.section, first.label, f"'{' '.join(first.groups)}' decoded as {_show([_cut(first, values)])}",
+                spec.section,
+                first.label,
+                f"'{' '.join(first.groups)}' decoded as {_show([_cut(first, values)])}",
                 f"{ident.name} fails ({lhs} ≠ {rhs}) in a table whose glued rows were decoded by its identities: the "
                 f"figures are inconsistent, so the cuts of {', '.join(touched)} cannot be trusted; "
                 f"{_raw_cuts(first)}",
@@ -343,8 +356,11 @@ def decode_table(
 
     decoded = {}
     for run in glued:
-        used = () if not run.inner and len(run.candidates) == 1 and run.raw == 1 else \
-            run.inner + (joint if len(run.candidates) > 1 else ())
+        used = (
+            ()
+            if not run.inner and len(run.candidates) == 1 and run.raw == 1
+            else run.inner + (joint if len(run.candidates) > 1 else ())
+        )
         identities = tuple(i.name for i in used)
         decoded.update({c: identities for c in run.cells})
     return Decoded(values, decoded)
@@ -384,7 +400,9 @@ def _resolve(
     combos = math.prod(len(r.candidates) for r in ambiguous)
     if combos > limit:
         raise ParseError(
-            section, first.label, found,
+            section,
+            first.label,
+            found,
             f"{combos} combinations of candidate cuts, more than the {limit} the decoder tries: {listing()}",
         )
     solutions: list[tuple[tuple[int, ...], ...]] = []
@@ -402,7 +420,9 @@ def _resolve(
         # name the first run the solutions disagree on (or the first ambiguous run)
         at = next((r for k, r in enumerate(ambiguous) if len({s[k] for s in solutions}) > 1), first)
         raise ParseError(
-            section, at.label, f"'{' '.join(at.groups)}' for {len(at.cells)} cells",
+            section,
+            at.label,
+            f"'{' '.join(at.groups)}' for {len(at.cells)} cells",
             f"{why} the identities {names}: {listing()}",
         )
     for run, cut in zip(ambiguous, solutions[0]):

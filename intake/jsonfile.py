@@ -52,8 +52,7 @@ def _fast_parse(data: bytes) -> Any:
     which names the byte): no decoding to str first, and ':' is counted on the bytes, which is the same count
     because no byte of a multi-byte UTF-8 character is below 0x80. ~10 µs less per file, 1.5 s of CPU at
     150,000 files."""
-    if data.startswith(_BOM):  # what utf-8-sig strips in the strict reading
-        data = data[len(_BOM):]
+    data = data.removeprefix(_BOM)  # what utf-8-sig strips in the strict reading
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -83,18 +82,18 @@ def read_json(data: bytes) -> CanonicalReturn:
     if doc is None:  # the strict reading: exact decimals, duplicate keys refused, errors with line and column
         doc = _strict_parse(data)
     if not isinstance(doc, dict):
-        raise WrongLayout(f"the JSON is a {type(doc).__name__}, not a return object {{\"format\": {FORMAT_ID!r}, ...}}")
+        raise WrongLayout(f'the JSON is a {type(doc).__name__}, not a return object {{"format": {FORMAT_ID!r}, ...}}')
     unit_id = _scalar_text(doc.get("unit_id"))
     fmt = doc.get("format")
     if fmt != FORMAT_ID:
-        found = "no \"format\" key" if fmt is None else f"format {fmt!r}"
-        raise WrongLayout(f"the JSON has {found}; expected \"format\": {FORMAT_ID!r}", unit_id)
+        found = 'no "format" key' if fmt is None else f"format {fmt!r}"
+        raise WrongLayout(f'the JSON has {found}; expected "format": {FORMAT_ID!r}', unit_id)
     cells = doc.get("cells")
     if not isinstance(cells, dict):
-        raise WrongLayout("the JSON has no \"cells\" object mapping cell keys to values", unit_id)
+        raise WrongLayout('the JSON has no "cells" object mapping cell keys to values', unit_id)
     narrative_in = doc.get("narrative") or {}
     if not isinstance(narrative_in, dict):
-        raise WrongLayout("\"narrative\" must be an object with overview/problems/other texts", unit_id)
+        raise WrongLayout('"narrative" must be an object with overview/problems/other texts', unit_id)
     narrative = {
         k: v.strip() for k, v in narrative_in.items() if k in NARRATIVE_KEYS and isinstance(v, str) and v.strip()
     }
@@ -109,16 +108,18 @@ def _single_row(raw: Any, ret: CanonicalReturn, unit_id: str) -> tuple:
     """(六)其他处理 given as one row (schemas.single_row). Refused (S1) when it is not a {column: value} object, or
     when the three sub-rows are given as well: which figures were meant would be a guess."""
     if not isinstance(raw, dict):
-        raise WrongLayout("\"other_single_row\" must be an object {\"natural_person\": …, \"total\": …}", unit_id)
+        raise WrongLayout('"other_single_row" must be an object {"natural_person": …, "total": …}', unit_id)
     try:
         row = normalize_row(raw)
     except ValueError as exc:
-        raise WrongLayout(f"\"other_single_row\": {exc}", unit_id) from exc
+        raise WrongLayout(f'"other_single_row": {exc}', unit_id) from exc
     given = [k for k in SUB_KEYS if ret.cells.get(k) is not None]
     if given:
         raise WrongLayout(
-            f"(六)其他处理 is given both as \"other_single_row\" and as its sub-row cells ({', '.join(given[:3])}"
-            f"{' …' if len(given) > 3 else ''}); give one or the other", unit_id)
+            f'(六)其他处理 is given both as "other_single_row" and as its sub-row cells ({", ".join(given[:3])}'
+            f"{' …' if len(given) > 3 else ''}); give one or the other",
+            unit_id,
+        )
     return row
 
 

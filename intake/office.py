@@ -22,7 +22,9 @@ from pathlib import Path
 
 from intake.errors import UnreadableFile
 
-TIMEOUT_SECONDS = 120.0  # far above a normal conversion (mostly LibreOffice starting); a hung import must not hang a run
+TIMEOUT_SECONDS = (
+    120.0  # far above a normal conversion (mostly LibreOffice starting); a hung import must not hang a run
+)
 TARGETS = ("docx", "xlsx")
 PACKAGES = "libreoffice-writer-nogui libreoffice-calc-nogui"
 
@@ -64,13 +66,29 @@ def convert(data: bytes, source_suffix: str, target: str, timeout: float = TIMEO
         command = [
             program,
             f"-env:UserInstallation={(work / 'profile').as_uri()}",
-            "--headless", "--invisible", "--nologo", "--norestore", "--nolockcheck", "--nodefault",
-            "--convert-to", target, "--outdir", str(outdir), str(source),
+            "--headless",
+            "--invisible",
+            "--nologo",
+            "--norestore",
+            "--nolockcheck",
+            "--nodefault",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(outdir),
+            str(source),
         ]
         env = dict(os.environ, HOME=str(work))  # nothing of the caller's profile or home is touched
         try:
-            proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    cwd=work, env=env, start_new_session=True)
+            proc = subprocess.Popen(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=work,
+                env=env,
+                start_new_session=True,
+            )
         except OSError as exc:
             raise UnreadableFile(f"the office-file converter {program} could not be started ({exc})") from exc
         try:

@@ -42,8 +42,14 @@ def _open_below(root: Path, path: Path) -> int:
     try:
         for part in parts[:-1]:
             try:
-                inner = os.open(part, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
-                                | getattr(os, "O_CLOEXEC", 0), dir_fd=folder)
+                inner = os.open(
+                    part,
+                    os.O_RDONLY
+                    | getattr(os, "O_DIRECTORY", 0)
+                    | getattr(os, "O_NOFOLLOW", 0)
+                    | getattr(os, "O_CLOEXEC", 0),
+                    dir_fd=folder,
+                )
             except OSError as exc:
                 if exc.errno in (errno.ELOOP, errno.ENOTDIR):
                     raise UnreadableFile(

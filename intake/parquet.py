@@ -34,8 +34,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from intake.errors import UnreadableFile, WrongLayout
-from schemas.cells import CELL_KEYS, COUNT_KEYS, FEE_KEY, NARRATIVE_KEYS
 from schemas.cellblock import CellBlock
+from schemas.cells import CELL_KEYS, COUNT_KEYS, FEE_KEY, NARRATIVE_KEYS
 from schemas.returns import CanonicalReturn, parse_year
 from schemas.values import fee_text, normalize_fee
 
@@ -94,7 +94,9 @@ def read_table(data: bytes | Path) -> pa.Table:
         if not (pa.types.is_integer(kind) or pa.types.is_null(kind)):
             raise WrongLayout(f"Parquet column {key!r} is {kind}; counts and the year must be integer columns")
     fee = table.schema.field(FEE_KEY).type
-    if not (pa.types.is_decimal(fee) or pa.types.is_string(fee) or pa.types.is_large_string(fee) or pa.types.is_null(fee)):
+    if not (
+        pa.types.is_decimal(fee) or pa.types.is_string(fee) or pa.types.is_large_string(fee) or pa.types.is_null(fee)
+    ):
         raise WrongLayout(f"Parquet column {FEE_KEY!r} is {fee}; the fee must be decimal128 or text, never a float")
     return table
 
@@ -148,7 +150,9 @@ def returns_from_table(table: pa.Table) -> list[CanonicalReturn]:
     narrative_columns = [
         (key, table.column(name).to_pylist()) for name, key in NARRATIVE_COLUMNS.items() if name in table.column_names
     ]
-    extra = tuple(c for c in table.column_names if c not in ("unit_id", "unit_name", "year", *CELL_KEYS, *NARRATIVE_COLUMNS))
+    extra = tuple(
+        c for c in table.column_names if c not in ("unit_id", "unit_name", "year", *CELL_KEYS, *NARRATIVE_COLUMNS)
+    )
     out = []
     for i in range(n):
         narrative = {key: column[i].strip() for key, column in narrative_columns if column[i] and column[i].strip()}

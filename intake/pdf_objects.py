@@ -85,8 +85,9 @@ def _read_page(page: pdfium.PdfPage, number: int) -> PageObjects:
         chars = _chars(textpage.raw, top, left)
     finally:
         textpage.close()
-    return PageObjects(number, right - left, top - bottom, chars,
-                       graphics["line"] + graphics["rect"] + graphics["curve"])
+    return PageObjects(
+        number, right - left, top - bottom, chars, graphics["line"] + graphics["rect"] + graphics["curve"]
+    )
 
 
 # --- glyphs -----------------------------------------------------------------------------------------------------
@@ -108,8 +109,17 @@ def _chars(textpage, page_top: float, page_left: float) -> list[dict]:  # type: 
         if not (m.a * m.d > 0 and m.b * m.c <= 0):  # pdfminer's "upright"; a rotated glyph (a watermark, a turned
             pdfium_c.FPDFText_GetCharBox(textpage, i, *ink)  # label): the box around its ink will do
             left, right, low, high = (v.value for v in ink)
-            out.append({"text": text, "x0": left - page_left, "x1": right - page_left, "top": page_top - high,
-                        "bottom": page_top - low, "size": size, "upright": False})
+            out.append(
+                {
+                    "text": text,
+                    "x0": left - page_left,
+                    "x1": right - page_left,
+                    "top": page_top - high,
+                    "bottom": page_top - low,
+                    "size": size,
+                    "upright": False,
+                }
+            )
             continue
         descent = _descent(pdfium_c.FPDFText_GetTextObject(textpage, i), descents)
         pdfium_c.FPDFText_GetLooseCharBox(textpage, i, box)
@@ -126,8 +136,17 @@ def _chars(textpage, page_top: float, page_left: float) -> list[dict]:  # type: 
                 x0 = x.value
                 x1 = x0 + size if east_asian_width(text) in "WF" else max(box.right, x0)
             base -= descent * size
-        out.append({"text": text, "x0": x0 - page_left, "x1": x1 - page_left, "top": base - size, "bottom": base,
-                    "size": size, "upright": True})
+        out.append(
+            {
+                "text": text,
+                "x0": x0 - page_left,
+                "x1": x1 - page_left,
+                "top": base - size,
+                "bottom": base,
+                "size": size,
+                "upright": True,
+            }
+        )
     return out
 
 
@@ -187,8 +206,9 @@ def _path(obj, matrix, out: dict[str, list[dict]]) -> None:  # type: ignore[no-u
         _classify(points, closed, curved, paint, out)
 
 
-def _classify(pts: list[tuple[float, float]], closed: bool, curved: bool, paint: dict,
-              out: dict[str, list[dict]]) -> None:
+def _classify(
+    pts: list[tuple[float, float]], closed: bool, curved: bool, paint: dict, out: dict[str, list[dict]]
+) -> None:
     """One subpath as pdfminer sees it: line, rectangle or curve (pdfplumber's object dicts); one with a Bézier
     segment is a curve whatever its points."""
     if closed and pts[-1] != pts[0]:
@@ -197,8 +217,16 @@ def _classify(pts: list[tuple[float, float]], closed: bool, curved: bool, paint:
         return
     x0, x1 = min(p[0] for p in pts), max(p[0] for p in pts)
     top, bottom = min(p[1] for p in pts), max(p[1] for p in pts)
-    box = {"x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top, "width": x1 - x0,
-           "height": bottom - top, **paint}
+    box = {
+        "x0": x0,
+        "x1": x1,
+        "top": top,
+        "bottom": bottom,
+        "doctop": top,
+        "width": x1 - x0,
+        "height": bottom - top,
+        **paint,
+    }
     if curved:
         out["curve"].append({"object_type": "curve", **box, "pts": pts})
     elif len(pts) == 2 or (len(pts) == 3 and pts[2] == pts[0]):
@@ -232,6 +260,13 @@ def _with_pdfplumber(data: bytes) -> list[PageObjects]:
     import pdfplumber
 
     with pdfplumber.open(io.BytesIO(data)) as pdf:
-        return [PageObjects(page.page_number, float(page.width), float(page.height),
-                            [c for c in page.chars if c["text"].strip()], page.lines + page.rects + page.curves)
-                for page in pdf.pages]
+        return [
+            PageObjects(
+                page.page_number,
+                float(page.width),
+                float(page.height),
+                [c for c in page.chars if c["text"].strip()],
+                page.lines + page.rects + page.curves,
+            )
+            for page in pdf.pages
+        ]

@@ -111,8 +111,11 @@ _Item = _Text | _Table
 def read_pdf_lines(data: bytes) -> list[Line]:
     """The lines of a PDF report (see the module docstring). Raises UnreadableFile for a scan or a broken file."""
     pages = _read_pages(data)
-    if not any(sum(len(t.text) for t in items if isinstance(t, _Text)) >= _SCAN_CHARS or
-               any(isinstance(t, _Table) for t in items) for items, _ in pages):
+    if not any(
+        sum(len(t.text) for t in items if isinstance(t, _Text)) >= _SCAN_CHARS
+        or any(isinstance(t, _Table) for t in items)
+        for items, _ in pages
+    ):
         raise UnreadableFile(_SCAN_HINT)
     items = _stitch(_strip_running(pages))
     return _to_lines(_join_paragraphs(items))
@@ -165,11 +168,19 @@ def _page_items(page: PageObjects) -> list[_Item]:
     # the section logic refuses what does not fit); rotated glyphs outside tables are a watermark
     rest = [c for c in chars if id(c) not in claimed and (c.get("upright", True) or any(_within(c, f) for f in frames))]
     for chars_of_line in _lines(rest):
-        items.append(_Text(
-            page.number, 0, min(c["top"] for c in chars_of_line), max(c["bottom"] for c in chars_of_line),
-            chars_of_line[0]["x0"], max(c["x1"] for c in chars_of_line), median(c["size"] for c in chars_of_line),
-            _text([chars_of_line], column_gaps=True), page.width,
-        ))
+        items.append(
+            _Text(
+                page.number,
+                0,
+                min(c["top"] for c in chars_of_line),
+                max(c["bottom"] for c in chars_of_line),
+                chars_of_line[0]["x0"],
+                max(c["x1"] for c in chars_of_line),
+                median(c["size"] for c in chars_of_line),
+                _text([chars_of_line], column_gaps=True),
+                page.width,
+            )
+        )
     return sorted(items, key=lambda item: item.top)
 
 
@@ -237,7 +248,9 @@ def _strip_running(pages: list[tuple[list[_Item], float]]) -> list[list[_Item]]:
     """Each page's items without page numbers and lines repeated at the same height on most pages, then its text
     lines numbered from 1."""
     band_items = [
-        (i, t) for i, (items, height) in enumerate(pages) for t in items
+        (i, t)
+        for i, (items, height) in enumerate(pages)
+        for t in items
         if isinstance(t, _Text) and (t.bottom < _BAND * height or t.top > (1 - _BAND) * height)
     ]
     quorum = max(2, (len(pages) + 1) // 2)
@@ -273,8 +286,12 @@ def _stitch(pages: list[list[_Item]]) -> list[_Item]:
     for items in pages:
         first = items[0] if items else None
         last = out[-1] if out else None
-        if (isinstance(first, _Table) and isinstance(last, _Table)
-                and abs(first.x0 - last.x0) < 3 and abs(first.x1 - last.x1) < 3):
+        if (
+            isinstance(first, _Table)
+            and isinstance(last, _Table)
+            and abs(first.x0 - last.x0) < 3
+            and abs(first.x1 - last.x1) < 3
+        ):
             rows = first.rows
             k = 0  # header rows the continuation repeats
             while k < min(len(rows), len(last.rows)) and _texts(rows[k]) == _texts(last.rows[k]):
@@ -293,8 +310,13 @@ def _continue_merged(table: _Table, row: _Row) -> None:
     the top of the next. That empty piece in the continuation's first row is dropped (each merged cell once).
     A piece with text stays a cell: it may be a new cell under a merged one that ended at the break."""
     last_top = max(c.top for c in table.rows[-1].cells)
-    cut = [c.x0 for r in table.rows if r.page == table.rows[-1].page for c in r.cells
-           if c.top < last_top - 1 and abs(c.bottom - table.bottom) < 2]  # spans rows, reaches the cut
+    cut = [
+        c.x0
+        for r in table.rows
+        if r.page == table.rows[-1].page
+        for c in r.cells
+        if c.top < last_top - 1 and abs(c.bottom - table.bottom) < 2
+    ]  # spans rows, reaches the cut
     row.cells = [c for c in row.cells if c.text or not any(abs(x - c.x0) < 2 for x in cut)]
 
 
@@ -320,8 +342,11 @@ def _join_paragraphs(items: list[_Item]) -> list[_Item]:
         # same size: less than half a point apart (9 and 8.5 pt are two sizes, whatever the float noise)
         if isinstance(t, _Text) and tail is not None and abs(tail.size - t.size) < 0.5:
             wrapped = tail.x1 >= right[tail.page] - t.size and t.x0 <= left[t.page] + t.size / 2
-            title = (t.size > 1.2 * body and tail.page == t.page
-                     and all(abs(x.x0 + x.x1 - x.page_width) < 2 * x.size for x in (tail, t)))
+            title = (
+                t.size > 1.2 * body
+                and tail.page == t.page
+                and all(abs(x.x0 + x.x1 - x.page_width) < 2 * x.size for x in (tail, t))
+            )
             if (wrapped or title) and not _HEADING_START.match(t.text):
                 para = out[-1]
                 assert isinstance(para, _Text)

@@ -31,7 +31,12 @@ from schemas.returns import CanonicalReturn, from_raw_cells
 from schemas.values import normalize_count
 
 __all__ = [
-    "OldFormatError", "ParseError", "parse_lines", "parse_published", "parse_published_bytes", "parse_published_file",
+    "OldFormatError",
+    "ParseError",
+    "parse_lines",
+    "parse_published",
+    "parse_published_bytes",
+    "parse_published_file",
 ]
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8-sig also reads plain UTF-8; gb18030 covers GBK/GB2312 pages
@@ -70,8 +75,9 @@ def parse_published_bytes(data: bytes, source_name: str = "") -> CanonicalReturn
         except (UnicodeDecodeError, LookupError):
             continue
         return parse_published(text, source_name)
-    raise ParseError("文件", "encoding", "bytes that are neither UTF-8 nor GB18030", "save the page as UTF-8",
-                     source=source_name)
+    raise ParseError(
+        "文件", "encoding", "bytes that are neither UTF-8 nor GB18030", "save the page as UTF-8", source=source_name
+    )
 
 
 def _parse(text: str) -> CanonicalReturn:
@@ -89,7 +95,9 @@ def _parse_lines(page: list[Line]) -> CanonicalReturn:
         year = period_year(lines)
         if year is None:
             raise ParseError(
-                "标题", "title", "no line of the form '<unit>XXXX年政府信息公开工作年度报告' and no statistics period",
+                "标题",
+                "title",
+                "no line of the form '<unit>XXXX年政府信息公开工作年度报告' and no statistics period",
                 "the report's title gives the unit and the year; keep it in the copied text",
             )
         title = Title("", year, -1)
@@ -99,8 +107,9 @@ def _parse_lines(page: list[Line]) -> CanonicalReturn:
         first, end = sections[name]
         tokens = tokenize([line for line in page[first + 1 : end] if not is_prose(line)], first + 1)
         raw.update(parse_section(blocks(tokens), title.year))
-    narrative = {field: "\n".join(lines[sections[s][0] + 1 : sections[s][1]]) for field, s in _NARRATIVE.items()
-                 if s in sections}
+    narrative = {
+        field: "\n".join(lines[sections[s][0] + 1 : sections[s][1]]) for field, s in _NARRATIVE.items() if s in sections
+    }
     single = [raw.pop(C.s3(SINGLE_OTHER_ROW, col), None) for col in C.S3_COL_KEYS]
     ret = from_raw_cells("", title.unit_name, title.year, {k: f.text for k, f in raw.items()}, narrative)
     ret.provenance = {k: _source(k, f) for k, f in raw.items()}

@@ -27,7 +27,7 @@ class ParseError(IntakeError):
         self.message = f"{where}section {section}, row '{row}': found {found}" + (f". {hint}" if hint else "")
         super().__init__(self.message)  # IntakeError: detail = the message
 
-    def with_source(self, source: str) -> "ParseError":
+    def with_source(self, source: str) -> ParseError:
         """The same error, naming the file it came from (keeps the subclass and its attributes)."""
         if not source or self.source:
             return self

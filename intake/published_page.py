@@ -27,6 +27,7 @@ class Title:
     line: int  # index of the line it was found on (the last line of a title broken over two)
     text: str = ""  # as printed
 
+
 def _title_in(piece: str) -> tuple[str, int] | None:
     text = re.sub(r"\s+", "", to_simplified(piece))
     m = _TITLE.fullmatch(text)
@@ -120,7 +121,9 @@ def find_sections(lines: list[str], start: int) -> dict[str, tuple[int, int]]:
     for name in TABLE_SECTIONS:
         if name not in first:
             raise ParseError(
-                name, f"{name}、…", "no such heading after the title",
+                name,
+                f"{name}、…",
+                "no such heading after the title",
                 "the headings 二、主动公开政府信息情况, 三、收到和处理政府信息公开申请情况 and "
                 "四、政府信息公开行政复议、行政诉讼情况 must each stand on a line of their own",
             )

@@ -21,12 +21,11 @@ portal's flattened layout puts a caption, the column headers and the first row l
 
 from __future__ import annotations
 
-from typing import cast
-
 import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 from intake.document import Where
 from intake.glued import TableSpec, decode_table, s3_spec, s4_spec
@@ -208,8 +207,11 @@ _S2_VOCAB: tuple[Entry, ...] = (
     *_words("header", ("issued", "本年制发件数"), ("repealed", "本年废止件数"), ("in_force", "现行有效件数")),
     *_words("header", ("decisions", "本年处理决定数量"), ("amount_wan", "本年收费金额")),
     Entry(re.compile(r"(?:行政)?规范性文件"), "item", "normative_docs"),
-    *(Entry(re.compile(re.escape(key(item.label.zh))), "item", item.key) for item in C.S2_ITEMS
-      if item.key != "normative_docs"),
+    *(
+        Entry(re.compile(re.escape(key(item.label.zh))), "item", item.key)
+        for item in C.S2_ITEMS
+        if item.key != "normative_docs"
+    ),
 )
 _S2_ITEM = {item.key: item for item in C.S2_ITEMS}
 
@@ -249,8 +251,12 @@ def parse_s2(blocks: list[Block], year: int | None) -> RawCells:
             _place_s2_item(item, caption, columns, done, raw, block, _next_block(blocks, i), fee_unit)
         elif block.has_values:
             where = target.text if target is not None else (caption.zh if caption else "二")
-            raise ParseError("二", where, f"numbers [{_show(block.trimmed)}] after '{block.raw_label[:40]}'",
-                             "numbers must follow a row label (规章, 行政规范性文件, 行政许可 …)")
+            raise ParseError(
+                "二",
+                where,
+                f"numbers [{_show(block.trimmed)}] after '{block.raw_label[:40]}'",
+                "numbers must follow a row label (规章, 行政规范性文件, 行政许可 …)",
+            )
     for item in C.S2_ITEMS:
         if item.key not in done:
             raise ParseError("二", item.label.zh, "no such row", "every row of the four sub-tables is required")
@@ -284,7 +290,9 @@ def _place_s2_item(
     order = columns.get(caption.zh, [])
     if sorted(order) != sorted(expected):
         raise ParseError(
-            "二", label, f"column headers {order or 'none'} under {caption.zh}",
+            "二",
+            label,
+            f"column headers {order or 'none'} under {caption.zh}",
             f"expected the headers {[lbl.zh for _, lbl in item.fields]}",
         )
     if item.kind != "money" and (groups := glued(block, len(expected))) is not None:
@@ -309,16 +317,25 @@ _GROUPS: dict[str, tuple[C.Label, tuple[str, ...]]] = {
     **{
         name: (label, tuple(r.key for r in C.S3_ROWS if r.group == label))
         for name, label in (
-            ("denied", C.G3_DENIED), ("unable", C.G4_UNABLE), ("not_handled", C.G5_NOT_HANDLED),
+            ("denied", C.G3_DENIED),
+            ("unable", C.G4_UNABLE),
+            ("not_handled", C.G5_NOT_HANDLED),
             ("other", C.G6_OTHER),
         )
     },
 }
 _ROW_INDEX = {row.key: i for i, row in enumerate(C.S3_ROWS)}
 _S3_HEADER = (
-    ("申请人情况", "申请人情况"), ("自然人", "自然人"), ("法人或其他组织", "法人或其他组织"), ("商业企业", "商业企业"),
-    ("科研机构", "科研机构"), ("社会公益组织", "社会公益组织"), ("法律服务机构", "法律服务机构"), ("其他", "其他"),
-    ("总计", "总计"), ("corner", r"\(?本列数据的勾稽关系为[^()]*\)?"),
+    ("申请人情况", "申请人情况"),
+    ("自然人", "自然人"),
+    ("法人或其他组织", "法人或其他组织"),
+    ("商业企业", "商业企业"),
+    ("科研机构", "科研机构"),
+    ("社会公益组织", "社会公益组织"),
+    ("法律服务机构", "法律服务机构"),
+    ("其他", "其他"),
+    ("总计", "总计"),
+    ("corner", r"\(?本列数据的勾稽关系为[^()]*\)?"),
 )
 _S3_VOCAB: tuple[Entry, ...] = (
     *_words("header", *_S3_HEADER, hints=False),
@@ -350,7 +367,9 @@ def _check_s3_header(parts: list[str]) -> None:
     legal = _LEGAL_ORDER.search(text) or (garbled and not (_LEGAL_CHARS - Counter(text)))
     if not (legal and "自然人" in text and "总计" in text):
         raise ParseError(
-            "三", "表头 (column headers)", f"'{text[:80] or 'nothing'}'",
+            "三",
+            "表头 (column headers)",
+            f"'{text[:80] or 'nothing'}'",
             "expected 自然人, 法人或其他组织 (商业企业 科研机构 社会公益组织 法律服务机构 其他) and 总计",
         )
 
@@ -423,7 +442,9 @@ def _parse_s3_by_labels(blocks: list[Block], year: int | None) -> RawCells:
         else:
             where = _row_label(nxt) if nxt < len(C.S3_ROWS) else "after " + _row_label(nxt - 1)
             raise ParseError(
-                "三", where, f"the unrecognised label '{block.raw_label[:60]}' followed by numbers",
+                "三",
+                where,
+                f"the unrecognised label '{block.raw_label[:60]}' followed by numbers",
                 "row labels must be the official ones (a hint in parentheses after them is fine)",
             )
     if nxt < len(C.S3_ROWS):
@@ -537,20 +558,31 @@ def align_s3(blocks: list[Block]) -> RawCells | None:
     return raw
 
 
-def _wrong_row(found: int | None, expected: int, subtotals: list[tuple[str, list[Found], str]],
-               year: int | None) -> None:
+def _wrong_row(
+    found: int | None, expected: int, subtotals: list[tuple[str, list[Found], str]], year: int | None
+) -> None:
     """Raise for a row found out of place (or ``found=None``: the table ended early)."""
     if C.S3_ROWS[expected].key == "other_no_correction" and any(g == "other" for g, _, _ in subtotals):
         # (六)其他处理 carried numbers of its own and its three sub-rows are absent: the 2019 trial form
         raise OldFormatError("2019-trial", "(六)其他处理", year, section="三")
     if found is None:
-        raise ParseError("三", _row_label(expected), "no such row (the table ends before it)",
-                         "all 25 rows of the 2021 form are required")
+        raise ParseError(
+            "三",
+            _row_label(expected),
+            "no such row (the table ends before it)",
+            "all 25 rows of the 2021 form are required",
+        )
     if found < expected:
-        raise ParseError("三", _row_label(found), "this row a second time (or rows out of order)",
-                         "each row must appear once, in the official order")
+        raise ParseError(
+            "三",
+            _row_label(found),
+            "this row a second time (or rows out of order)",
+            "each row must appear once, in the official order",
+        )
     raise ParseError(
-        "三", _row_label(expected), f"the row '{_row_label(found)}' where this row was expected",
+        "三",
+        _row_label(expected),
+        f"the row '{_row_label(found)}' where this row was expected",
         "a row is missing or the rows are out of order; each row must appear once, in the official order",
     )
 
@@ -573,7 +605,9 @@ def _check_subtotal(name: str, found: list[Found], label: str, rows: dict[str, l
     mine = [_as_int(v) for v in values]
     if mine != sums or any(v is None for v in mine):
         raise ParseError(
-            "三", label, f"a row [{' | '.join(str(v) for v in values)}] under {group_label.zh} that the form does not "
+            "三",
+            label,
+            f"a row [{' | '.join(str(v) for v in values)}] under {group_label.zh} that the form does not "
             f"have and that is not the sum of its rows [{' | '.join(str(s) for s in sums)}]",
             "remove the subtotal row (the 2021 form has no subtotals for (三)…(六))",
         )
@@ -587,8 +621,11 @@ _S4_ORDER = ("行政复议", "未经复议直接起诉", "复议后起诉")
 def parse_s4(blocks: list[Block], year: int | None) -> RawCells:
     with_values = [i for i, b in enumerate(blocks) if b.has_values]
     if len(with_values) != 1:
-        found = "no numbers" if not with_values else f"{len(with_values)} separate runs of numbers: " + "; ".join(
-            f"'{blocks[i].raw_label[:20]}' [{_show(blocks[i].trimmed)}]" for i in with_values
+        found = (
+            "no numbers"
+            if not with_values
+            else f"{len(with_values)} separate runs of numbers: "
+            + "; ".join(f"'{blocks[i].raw_label[:20]}' [{_show(blocks[i].trimmed)}]" for i in with_values)
         )
         raise ParseError("四", "数据行 (data row)", found, "section 四 is one row of 15 numbers under its headers")
     i = with_values[0]
@@ -596,7 +633,9 @@ def parse_s4(blocks: list[Block], year: int | None) -> RawCells:
     positions = [header.find(word) for word in _S4_ORDER]
     if "行政诉讼" not in header or min(positions) < 0 or positions != sorted(positions):
         raise ParseError(
-            "四", "表头 (group headers)", f"'{header[:80] or 'nothing'}'",
+            "四",
+            "表头 (group headers)",
+            f"'{header[:80] or 'nothing'}'",
             "expected 行政复议, then 行政诉讼 with 未经复议直接起诉 and 复议后起诉, before the 15 numbers",
         )
     keys = [C.s4(g, r) for g in C.S4_GROUP_KEYS for r in C.S4_RESULT_KEYS]
@@ -608,5 +647,7 @@ def parse_s4(blocks: list[Block], year: int | None) -> RawCells:
 
 
 SECTION_PARSERS: dict[str, Callable[[list[Block], int | None], RawCells]] = {
-    "二": parse_s2, "三": parse_s3, "四": parse_s4,
+    "二": parse_s2,
+    "三": parse_s3,
+    "四": parse_s4,
 }

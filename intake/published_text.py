@@ -13,6 +13,7 @@ because they delimit enumerators "(三)" and hints "(设区的市…)".
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -31,8 +32,14 @@ _DROP = re.compile(r"[\s|\"'“”‘’「」『』、,，.。:：;；·．!！
 
 
 # Misspellings seen in real reports, read as the form's words (the label is still checked by its place).
-_VARIANTS = (("钩稽", "勾稽"), ("先行有效", "现行有效"), ("行政法复议", "行政复议"), ("行政复义", "行政复议"),
-             ("行政述讼", "行政诉讼"), ("申清", "申请"))
+_VARIANTS = (
+    ("钩稽", "勾稽"),
+    ("先行有效", "现行有效"),
+    ("行政法复议", "行政复议"),
+    ("行政复义", "行政复议"),
+    ("行政述讼", "行政诉讼"),
+    ("申清", "申请"),
+)
 
 
 def key(text: str) -> str:
@@ -54,11 +61,38 @@ def is_prose(line: Line) -> bool:
 
 _HTML_HINT = re.compile(r"<\s*(html|body|table|tr|td|th|p|div|br|h[1-6])\b", re.IGNORECASE)
 _BLOCK_TAGS = frozenset(
-    "p div br h1 h2 h3 h4 h5 h6 li ul ol dl dt dd section article header footer hr blockquote title pre center form"
-    .split()
+    [
+        "p",
+        "div",
+        "br",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "hr",
+        "blockquote",
+        "title",
+        "pre",
+        "center",
+        "form",
+    ]
 )
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template"})
-_VOID_TAGS = frozenset("br img meta link input hr col area base wbr source embed param".split())
+_VOID_TAGS = frozenset(
+    ["br", "img", "meta", "link", "input", "hr", "col", "area", "base", "wbr", "source", "embed", "param"]
+)
 _CELL_TAGS = frozenset({"td", "th"})
 
 
@@ -69,7 +103,7 @@ def looks_like_html(text: str) -> bool:
 @dataclass
 class _Node:
     tag: str
-    children: list["_Node | str"] = field(default_factory=list)
+    children: list[_Node | str] = field(default_factory=list)
     attrs: dict[str, str] = field(default_factory=dict)
 
     def span(self, name: str) -> int:
@@ -243,8 +277,11 @@ def html_to_lines(html: str) -> list[Line]:
     builder.close()
     out = _Out()
     _lines(builder.root, out)
-    return [Line(line.text.strip(), Where(line=i + 1) if not line.cells else line.where, line.cells)
-            for i, line in enumerate(out.lines) if line.text.strip()]
+    return [
+        Line(line.text.strip(), Where(line=i + 1) if not line.cells else line.where, line.cells)
+        for i, line in enumerate(out.lines)
+        if line.text.strip()
+    ]
 
 
 def text_to_lines(text: str) -> list[Line]:
@@ -260,8 +297,10 @@ def text_to_lines(text: str) -> list[Line]:
     return out
 
 
-_PAGE_NUMBER = re.compile(r"[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[/,，]?\s*共\s*\d{1,3}\s*页)?"
-                          r"|\d{1,3}\s*/\s*\d{1,3}|(?i:page)\s*\d{1,3}(?:\s*(?i:of)\s*\d{1,3})?")
+_PAGE_NUMBER = re.compile(
+    r"[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*[/,，]?\s*共\s*\d{1,3}\s*页)?"
+    r"|\d{1,3}\s*/\s*\d{1,3}|(?i:page)\s*\d{1,3}(?:\s*(?i:of)\s*\d{1,3})?"
+)
 # A section heading inside a longer line: a copy that lost its line breaks ("…建设。一、总体情况2021年，我区…").
 # Only a numbered heading counts (the preamble's "本报告包括总体情况、主动公开政府信息情况…" has no numbers).
 _INLINE_HEADING = re.compile(
@@ -278,7 +317,7 @@ def split_at_headings(text: str) -> list[tuple[int, str]]:
     if len(simple) != len(text):  # positions would not carry over to the original; leave the line as it is
         return [(0, text)]
     cuts = sorted({0, len(text), *(i for m in _INLINE_HEADING.finditer(simple) for i in (m.start(), m.end()))})
-    pieces = [(a, text[a:b].strip()) for a, b in zip(cuts, cuts[1:])]
+    pieces = [(a, text[a:b].strip()) for a, b in itertools.pairwise(cuts)]
     return [(a, piece) for a, piece in pieces if piece]
 
 
@@ -309,7 +348,9 @@ class Token:
     kind: TokenKind
     text: str  # the piece as printed (NFKC, stripped)
     line: int  # index of the line it came from
-    where: Where = Where()  # its place in the source (page, table, row, column; or line and offset)
+    where: Where = field(
+        default_factory=Where
+    )  # its place in the source (page, table, row, column; or line and offset)
     cell: bool = False  # an explicit cell (a table cell, a '|' or tab piece), not a whitespace-separated word
 
 
@@ -437,8 +478,9 @@ def _places(line: Line, norm: str, pieces: list[str]) -> list[Where]:
         at = norm.find(piece, cursor) if piece else -1
         if at >= 0:
             cursor = at + len(piece)
-        out.append(Where(page=base.page, table=base.table, row=base.row, line=base.line,
-                         offset=at if at >= 0 else None))
+        out.append(
+            Where(page=base.page, table=base.table, row=base.row, line=base.line, offset=at if at >= 0 else None)
+        )
     return out
 
 

@@ -35,10 +35,10 @@ from pathlib import Path
 from intake.csvfile import read_csv
 from intake.errors import IntakeError, UnreadableFile
 from intake.jsonfile import read_json
-from intake.sound import check_text
 from intake.opened import read_once
 from intake.report_readers import REPORT_READERS, read_report
 from intake.sniff import SUFFIX_KINDS, describe, kind_of
+from intake.sound import check_text
 from intake.xlsx import read_form
 from schemas.failures import Failure, make
 from schemas.returns import CanonicalReturn
@@ -47,18 +47,39 @@ from schemas.text import printable
 MAX_FILE_BYTES = 20 * 1024 * 1024  # no return comes near this; bigger files are refused unread (but hashed)
 MAX_PARQUET_BYTES = 4 * 1024**3  # a Parquet file holds many returns: 150,000 of them take ~40 MB
 
-READERS = {"xlsx": "xlsx-form", "xls": "xls-form", "json": "json", "csv": "csv", "parquet": "parquet",
-           **REPORT_READERS}  # kind (intake.sniff) -> reader name
+READERS = {
+    "xlsx": "xlsx-form",
+    "xls": "xls-form",
+    "json": "json",
+    "csv": "csv",
+    "parquet": "parquet",
+    **REPORT_READERS,
+}  # kind (intake.sniff) -> reader name
 # what a name promises and what content is, in words, for "not what its name says" messages
 CLAIMS = {
-    "xlsx": "an XLSX workbook", "xls": "an XLS workbook", "docx": "a DOCX document", "doc": "a Word/WPS document",
-    "pdf": "a PDF document", "rtf": "an RTF document", "json": "JSON", "csv": "a cell,value CSV",
-    "html": "an HTML page", "text": "a text file", "parquet": "a Parquet file",
+    "xlsx": "an XLSX workbook",
+    "xls": "an XLS workbook",
+    "docx": "a DOCX document",
+    "doc": "a Word/WPS document",
+    "pdf": "a PDF document",
+    "rtf": "an RTF document",
+    "json": "JSON",
+    "csv": "a cell,value CSV",
+    "html": "an HTML page",
+    "text": "a text file",
+    "parquet": "a Parquet file",
 }
 CONTENTS = {
-    "xlsx": "an XLSX workbook", "xls": "an old Excel/WPS spreadsheet (.xls/.et)", "docx": "a Word document (DOCX)",
-    "doc": "an old Word/WPS document (.doc/.wps)", "pdf": "a PDF document", "rtf": "an RTF document",
-    "json": "JSON text", "csv": "a cell,value CSV", "html": "an HTML page", "text": "plain text",
+    "xlsx": "an XLSX workbook",
+    "xls": "an old Excel/WPS spreadsheet (.xls/.et)",
+    "docx": "a Word document (DOCX)",
+    "doc": "an old Word/WPS document (.doc/.wps)",
+    "pdf": "a PDF document",
+    "rtf": "an RTF document",
+    "json": "JSON text",
+    "csv": "a cell,value CSV",
+    "html": "an HTML page",
+    "text": "plain text",
     "parquet": "a Parquet file",
 }
 UNREADABLE = "unreadable"
@@ -121,8 +142,16 @@ def read_parquet_submissions(path: Path, root: Path | None = None) -> list[ReadO
         whole.failures.append(make(exc.rule, exc.unit_id, detail=exc.detail, file=whole.original_name))
         return [whole]
     return [
-        ReadOutcome(path=path, original_name=f"{printable(path.name)}#{i}", sha256=sha, size=0, reader="parquet", ret=ret,
-                    row=i, container_sha256=whole.sha256)
+        ReadOutcome(
+            path=path,
+            original_name=f"{printable(path.name)}#{i}",
+            sha256=sha,
+            size=0,
+            reader="parquet",
+            ret=ret,
+            row=i,
+            container_sha256=whole.sha256,
+        )
         for i, (sha, ret) in enumerate(zip(digests, returns), start=1)
     ]
 

@@ -88,8 +88,10 @@ def _pdf_reader() -> Callable[[bytes], list[Line]]:
     except ImportError as exc:
         if exc.name not in ("intake.pdf_reader", "intake"):
             raise UnreadableFile(f"PDF reading not installed (intake.pdf_reader needs {exc.name})") from None
-        raise UnreadableFile("PDF reading not installed (intake.pdf_reader is missing); send the report as "
-                             ".docx or the portal page as .html") from None
+        raise UnreadableFile(
+            "PDF reading not installed (intake.pdf_reader is missing); send the report as "
+            ".docx or the portal page as .html"
+        ) from None
     return module.read_pdf_lines
 
 

@@ -124,7 +124,7 @@ def _parent_problems(units: list[RosterUnit], line_of: dict[str, int]) -> list[s
             chain.append(at)
             at = parent[at]
         if at in chain and parent.get(at) != at:
-            cycle = chain[chain.index(at):]
+            cycle = chain[chain.index(at) :]
             lines = ", ".join(f"line {line_of[i]} ({i})" for i in cycle)
             problems.append(f"a cycle of parents: {lines} → {at}")
         done.update(chain)

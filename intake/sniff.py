@@ -21,8 +21,19 @@ TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
 
 # the kind a suffix stands for, used only to break ties
 SUFFIX_KINDS = {
-    ".docx": "docx", ".xlsx": "xlsx", ".pdf": "pdf", ".doc": "doc", ".wps": "doc", ".xls": "xls", ".et": "xls",
-    ".rtf": "rtf", ".parquet": "parquet", ".json": "json", ".csv": "csv", ".html": "html", ".htm": "html",
+    ".docx": "docx",
+    ".xlsx": "xlsx",
+    ".pdf": "pdf",
+    ".doc": "doc",
+    ".wps": "doc",
+    ".xls": "xls",
+    ".et": "xls",
+    ".rtf": "rtf",
+    ".parquet": "parquet",
+    ".json": "json",
+    ".csv": "csv",
+    ".html": "html",
+    ".htm": "html",
     ".txt": "text",
 }
 _TEXT_KINDS = frozenset({"json", "csv", "html", "text"})

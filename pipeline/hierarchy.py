@@ -94,8 +94,10 @@ def build_tree(roster: Roster, root_id: str) -> Tree:
     by_id = {u.unit_id: u for u in roster.units}
     root = by_id.get(root_id)
     if root is None:
-        raise NotANode(f"Roster {roster.path}: {root_id} is not a row of the roster; name a district, city, "
-                       "province or country row")
+        raise NotANode(
+            f"Roster {roster.path}: {root_id} is not a row of the roster; name a district, city, "
+            "province or country row"
+        )
     if root.kind not in AGGREGATE_KINDS:
         raise NotANode(
             f"Roster {roster.path}: {root_id} {root.unit_name} is a {root.kind}, which files its own return; "

@@ -18,43 +18,43 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeGuard
 
 import pandas as pd
-from concurrent.futures import ThreadPoolExecutor
 
+from audit.keeps import keep_note, keep_records
+from audit.report import run_audit, write_audit
+from audit.waivers import deviation_notes, waiver_records
 from checkpoint.nodes import G5_COLUMNS, build_node_checks
 from checkpoint.suite import CheckpointResult, run_node_checkpoint
 from intake.read import ReadOutcome, read_submissions
 from intake.roster import Roster
+from pipeline.hierarchy import SCOPE_BY_KIND, NotANode, Tree, build_tree  # noqa: F401 (NotANode: for callers)
+from pipeline.memory import collector_paused
 from publish.atomic import PublishedFiles, publish, publish_many
 from publish.confine import inside_out
-from schemas.errors import NianbaoError
-from schemas.ids import check_id
-from pipeline.memory import collector_paused
-from pipeline.hierarchy import SCOPE_BY_KIND, NotANode, Tree, build_tree  # noqa: F401 (NotANode: for callers)
 from publish.layout import ANNEX_KEYS
 from publish.model import DistrictReport, UnitFigures, check_report
 from schemas.cellblock import detach
 from schemas.cells import CELL_KEYS, FEE_KEY
+from schemas.errors import NianbaoError
 from schemas.failures import Failure
+from schemas.frame import stack
+from schemas.ids import check_id
 from schemas.judge import judge_batch, judge_cross_year
 from schemas.narrative import check_narrative
-from schemas.text import printable
 from schemas.roster import AGGREGATE_KINDS
-from schemas.frame import stack
+from schemas.text import printable
 from warehouse import chain
 from warehouse.archive import keep_original, keep_originals_packed, quarantine, read_kept
-from audit.report import run_audit, write_audit
-from audit.keeps import keep_note, keep_records
-from audit.waivers import deviation_notes, waiver_records
-from warehouse.prior import prior_cells
-from warehouse.store import Submission, Warehouse
 from warehouse.evidence import waivers_for_year
 from warehouse.keeps import keeps_for_year
+from warehouse.prior import prior_cells
+from warehouse.store import Submission, Warehouse
 
 READ_BATCH = 2000  # files per read task: large enough that orchestration cost is negligible
 
@@ -260,9 +260,7 @@ def cross_year(warehouse: Warehouse, judged: Judged, roster: Roster, year: int) 
     return Judged(submissions=judged.submissions, failures=failures, outcomes=judged.outcomes, frame=judged.frame)
 
 
-def run_evidence(
-    warehouse: Warehouse, year: int, unit_ids: Sequence[str], sha256s: Sequence[str] = ()
-) -> list[str]:
+def run_evidence(warehouse: Warehouse, year: int, unit_ids: Sequence[str], sha256s: Sequence[str] = ()) -> list[str]:
     """What a run's verdicts depend on besides its files: the waivers and keeps recorded for ``year`` (revocations
     too) and last year's accepted returns (cross-year rules). Part of the run key, so a new waiver or keep makes a
     new run.
@@ -273,7 +271,9 @@ def run_evidence(
         f"revoked:{int(i)}" for i in waivers["revoked_by_id"].dropna()
     ]
     keeps = keeps_for_year(warehouse, year)  # a keep (or its revocation) decides which version is counted
-    ids += [f"keep:{int(i)}" for i in keeps["keep_id"]] + [f"revoked-keep:{int(i)}" for i in keeps["revoked_by_id"].dropna()]
+    ids += [f"keep:{int(i)}" for i in keeps["keep_id"]] + [
+        f"revoked-keep:{int(i)}" for i in keeps["revoked_by_id"].dropna()
+    ]
     prior = warehouse.latest_accepted(list(unit_ids), year - 1)
     resent = warehouse.resent([s for s in sha256s if s]) if sha256s else []
     return sorted(ids) + sorted(f"prior:{sha}" for sha in prior["sha256"].dropna()) + resent
@@ -310,13 +310,17 @@ def keep(judged: Judged, warehouse_path: Path) -> None:
     todo: dict[str, Path | bytes] = {
         o.container_sha256: o.path for _, o in pairs if o.row is not None and o.container_sha256 not in kept
     }
-    todo |= {s.sha256: (o.data if o.data is not None else o.path) for s, o in pairs if o.row is None and s.sha256 not in kept}
+    todo |= {
+        s.sha256: (o.data if o.data is not None else o.path) for s, o in pairs if o.row is None and s.sha256 not in kept
+    }
 
     def store(chunk: list[tuple[str, Path | bytes]]) -> list[tuple[str, Path]]:
         return [(sha, keep_original(path, root, sha)) for sha, path in chunk]
 
     items = list(todo.items())
-    with ThreadPoolExecutor(KEEP_THREADS) as pool:  # chunks of 256 files: a thread job per file costs more than it saves
+    with ThreadPoolExecutor(
+        KEEP_THREADS
+    ) as pool:  # chunks of 256 files: a thread job per file costs more than it saves
         for done in pool.map(store, [items[i : i + 256] for i in range(0, len(items), 256)]):
             kept.update(done)
     for sub, outcome in pairs:
@@ -354,9 +358,7 @@ def run_key(
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def load(
-    warehouse: Warehouse, key: str, district_id: str, year: int, roster: Roster, judged: Judged
-) -> dict[str, int]:
+def load(warehouse: Warehouse, key: str, district_id: str, year: int, roster: Roster, judged: Judged) -> dict[str, int]:
     warehouse.record_roster(district_id, roster.sha256, roster.path.name, roster.units)
     summary = warehouse.load_run(
         key, district_id, year, roster.sha256, judged.submissions, judged.failures, cells=judged.frame
@@ -431,8 +433,10 @@ class Consolidation:
     def verdicts(self) -> dict[str, str]:
         """unit_id -> its verdict (accepted | waived | kept | rejected | missing; schemas.verdicts), roster order."""
         if "verdict" not in self.units.columns:  # units built by hand, without verdicts: accepted or not
-            return {u: ("accepted" if isinstance(s, str) else "missing")
-                    for u, s in zip(self.units["unit_id"].tolist(), self.units["sha256"].tolist())}
+            return {
+                u: ("accepted" if isinstance(s, str) else "missing")
+                for u, s in zip(self.units["unit_id"].tolist(), self.units["sha256"].tolist())
+            }
         return dict(zip(self.units["unit_id"].tolist(), self.units["verdict"].tolist()))
 
 
@@ -468,7 +472,15 @@ def consolidate(warehouse: Warehouse, roster: Roster, node_id: str, year: int) -
     accepted = latest[latest["sha256"].notna()]
     annex = warehouse.cells_of(accepted["sha256"].tolist(), ANNEX_KEYS, unit_ids=accepted["unit_id"].tolist())
     return Consolidation(
-        node_id, year, latest, own, annex, tree=tree, nodes=nodes, node_cells=node_cells, direct_sums=direct,
+        node_id,
+        year,
+        latest,
+        own,
+        annex,
+        tree=tree,
+        nodes=nodes,
+        node_cells=node_cells,
+        direct_sums=direct,
     )
 
 
@@ -493,7 +505,9 @@ def check(consolidation: Consolidation, data_docs_dir: Path | None = None) -> Ch
     except OSError as exc:  # a full disk says "[Errno 28]" and no file: name the folder (nothing is recorded yet)
         if data_docs_dir is None:
             raise
-        raise OSError(exc.errno, f"{exc.strerror or exc} — the Data Docs cannot be written", str(data_docs_dir)) from exc
+        raise OSError(
+            exc.errno, f"{exc.strerror or exc} — the Data Docs cannot be written", str(data_docs_dir)
+        ) from exc
     return result
 
 
@@ -573,7 +587,9 @@ class AnnexData:
         node_cells: dict[str, dict[str, int | Decimal]] = {}
         frame = consolidation.node_cells
         if len(frame):
-            for node_id, key, vi, vd in frame[["node_id", "cell_key", "value_int", "value_dec"]].itertuples(index=False):
+            for node_id, key, vi, vd in frame[["node_id", "cell_key", "value_int", "value_dec"]].itertuples(
+                index=False
+            ):
                 node_cells.setdefault(node_id, {})[key] = Decimal(str(vd)) if key == FEE_KEY else int(vi)
         else:  # a Consolidation built by hand with only its own report
             node_cells[consolidation.node_id] = consolidation.cells()
@@ -582,7 +598,9 @@ class AnnexData:
         kept = {u for u, v in verdicts.items() if v == "kept"}
         keeps = {k["unit_id"]: k for k in keep_records(warehouse, consolidation.year) if k["unit_id"] in kept}
         return cls(
-            accepted={u: (sha, int(v)) for u, sha, v in accepted[["unit_id", "sha256", "version"]].itertuples(index=False)},
+            accepted={
+                u: (sha, int(v)) for u, sha, v in accepted[["unit_id", "sha256", "version"]].itertuples(index=False)
+            },
             any_status=dict(zip(latest_any["unit_id"], latest_any["status"])),
             waived=warehouse.waived_among(shas),
             info={sha: (int(v), name, reader) for sha, v, name, reader in info.itertuples(index=False)},
@@ -615,8 +633,15 @@ def unit_figures(
     for child in tree.children(node_id or consolidation.node_id):
         if child.kind in AGGREGATE_KINDS:  # a child node: published by the same run, so it passed the checkpoint
             figures.append(
-                UnitFigures(child.unit_id, child.unit_name, child.kind, "consolidated", None, None,
-                            dict(data.node_cells.get(child.unit_id, {})))
+                UnitFigures(
+                    child.unit_id,
+                    child.unit_name,
+                    child.kind,
+                    "consolidated",
+                    None,
+                    None,
+                    dict(data.node_cells.get(child.unit_id, {})),
+                )
             )
             continue
         sha, version = data.accepted.get(child.unit_id, (None, None))
@@ -665,8 +690,15 @@ def manifest(
         if sha:
             shas.add(sha)
         units.append(
-            {"unit_id": u.unit_id, "unit_name": u.unit_name, "kind": u.kind, "version": version, "sha256": sha,
-             "file": file, "reader": reader}
+            {
+                "unit_id": u.unit_id,
+                "unit_name": u.unit_name,
+                "kind": u.kind,
+                "version": version,
+                "sha256": sha,
+                "file": file,
+                "reader": reader,
+            }
         )
     out: dict[str, Any] = {
         "format": "nianbao.manifest/1",
@@ -730,7 +762,9 @@ def _publish_node(
     data: AnnexData,
 ) -> PublishedFiles:
     node_id = report.district_id
-    files = publish(report, out_root, manifest(key, node_id, consolidation.year, roster, consolidation, warehouse, result, data))
+    files = publish(
+        report, out_root, manifest(key, node_id, consolidation.year, roster, consolidation, warehouse, result, data)
+    )
     _record_node(warehouse, consolidation, key, node_id, files)
     return files
 
@@ -821,7 +855,10 @@ def run_folder(out_root: Path, key: str) -> Path:
 
 
 def write_audit_report(
-    warehouse: Warehouse, key: str, out_root: Path, result: CheckpointResult | None = None,
+    warehouse: Warehouse,
+    key: str,
+    out_root: Path,
+    result: CheckpointResult | None = None,
     publication_folder: Path | None = None,
 ) -> Path:
     """Write ``OUT/runs/<run key>/audit.html`` (every run, blocked or not), linking the run's Data Docs page.

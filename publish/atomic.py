@@ -37,8 +37,13 @@ from publish.render import json_bytes, render_html, render_xlsx, report_json
 from schemas.ids import UnsafeId, check_id
 
 __all__ = [
-    "PublishedFiles", "PublicationExists", "PublishError", "ReportDataError", "publish", "publish_many",
     "PUBLISHED_NAMES",
+    "PublicationExists",
+    "PublishError",
+    "PublishedFiles",
+    "ReportDataError",
+    "publish",
+    "publish_many",
 ]
 
 REPORT_FILES: tuple[str, ...] = ("report.html", "report.xlsx", "report.json")
@@ -78,7 +83,6 @@ def write_files(report: DistrictReport, manifest: dict[str, Any], folder: Path) 
         _fsync_file(folder / name)
     _fsync_dir(folder)
     return files
-
 
 
 # --- one run's nodes, switched in one step ----------------------------------------------------------------
@@ -210,8 +214,9 @@ def _target_state(
     target = out / node / str(year)
     if target.is_symlink():
         if os.readlink(target) != Store.link_text(node, year):
-            raise PublicationExists(f"{target} is a symbolic link this publisher did not make; move it away, then "
-                                    "publish again")
+            raise PublicationExists(
+                f"{target} is a symbolic link this publisher did not make; move it away, then publish again"
+            )
         if (node, year) in previous and not replace:
             raise PublicationExists(f"{target} already exists; pass replace=True to publish over it")
         return "linked"

@@ -178,11 +178,15 @@ def annex_grid(report: DistrictReport) -> Grid:
     """附表: one row per roster unit (roster order), then the district total (the consolidated cells)."""
     grid = Grid("annex", ANNEX_WIDTH, head_rows=2)
     grid.rows.append(
-        [head(text, rowspan=2) for text in UNIT_COLUMNS] + [head(title, colspan=len(cols)) for title, cols in ANNEX_GROUPS]
+        [head(text, rowspan=2) for text in UNIT_COLUMNS]
+        + [head(title, colspan=len(cols)) for title, cols in ANNEX_GROUPS]
     )
     grid.rows.append([head(text) for _, cols in ANNEX_GROUPS for _, text in cols])
     grid.rows.extend(_unit_row(unit) for unit in report.units)
-    grid.rows.append([label(total_row_label(report), colspan=len(UNIT_COLUMNS))] + [data(report.cells, k, keyed=False) for k in ANNEX_KEYS])
+    grid.rows.append(
+        [label(total_row_label(report), colspan=len(UNIT_COLUMNS))]
+        + [data(report.cells, k, keyed=False) for k in ANNEX_KEYS]
+    )
     return grid
 
 

@@ -21,7 +21,12 @@ from schemas.values import fee_text
 TEMPLATES = Path(__file__).with_name("templates")
 NARRATIVE_TEMPLATE = "narrative.zh.j2"
 # Who compiles the consolidated report, by scope (a district's text is unchanged: 区政府办公室 / 全区).
-OFFICE_BY_SCOPE: dict[str, str] = {"全区": "区政府办公室", "全市": "市政府办公室", "全省": "省政府办公厅", "全国": "国务院办公厅"}
+OFFICE_BY_SCOPE: dict[str, str] = {
+    "全区": "区政府办公室",
+    "全市": "市政府办公室",
+    "全省": "省政府办公厅",
+    "全国": "国务院办公厅",
+}
 
 
 @lru_cache(maxsize=1)
@@ -29,7 +34,7 @@ def text_environment() -> jinja2.Environment:
     """Plain-text templates: no autoescape (the text is data; the HTML template escapes it), strict undefined."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=False,  # noqa: S701 — output is plain text, escaped later by the autoescaped HTML template
+        autoescape=False,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
     )

@@ -19,12 +19,12 @@ from publish.layout import annex_grid, s2_grid, s3_grid, s4_grid, waivers_grid
 from publish.model import DistrictReport, check_report
 from publish.narrative import TEMPLATES, narrative_texts, paragraphs
 from publish.xlsx import render_xlsx
-from schemas.text import visible_text
 from schemas.cells import FEE_KEY, SECTION_HEADINGS
 from schemas.returns import CanonicalReturn
+from schemas.text import visible_text
 from schemas.values import fee_text
 
-__all__ = ["render_html", "render_xlsx", "report_json", "json_bytes"]
+__all__ = ["json_bytes", "render_html", "render_xlsx", "report_json"]
 
 HTML_TEMPLATE = "report.html.j2"
 
@@ -48,21 +48,25 @@ def render_html(report: DistrictReport) -> str:
     check_report(report)
     texts = narrative_texts(report)
     included = len(report.included_units)
-    return html_environment().get_template(HTML_TEMPLATE).render(
-        title=report.title,
-        year=report.year,
-        district=report.short_name,
-        scope=report.scope,
-        roster_units=len(report.units),
-        included_units=included,
-        excluded_units=len(report.units) - included,
-        headings=[h.zh for h in SECTION_HEADINGS],
-        narrative={key: paragraphs(text) for key, text in texts.items()},
-        s2=s2_grid(report.cells),
-        s3=s3_grid(report.cells),
-        s4=s4_grid(report.cells),
-        annex=annex_grid(report),
-        waivers=waivers_grid(report) if report.waivers or report.keeps else None,
+    return (
+        html_environment()
+        .get_template(HTML_TEMPLATE)
+        .render(
+            title=report.title,
+            year=report.year,
+            district=report.short_name,
+            scope=report.scope,
+            roster_units=len(report.units),
+            included_units=included,
+            excluded_units=len(report.units) - included,
+            headings=[h.zh for h in SECTION_HEADINGS],
+            narrative={key: paragraphs(text) for key, text in texts.items()},
+            s2=s2_grid(report.cells),
+            s3=s3_grid(report.cells),
+            s4=s4_grid(report.cells),
+            annex=annex_grid(report),
+            waivers=waivers_grid(report) if report.waivers or report.keeps else None,
+        )
     )
 
 

@@ -26,9 +26,9 @@ from intake.xlsx_save import save_workbook
 from publish.layout import S4_WIDTH, Grid, GridCell, annex_grid, place, s2_grid, s3_grid, s4_grid, waivers_grid
 from publish.model import DistrictReport, check_report
 from publish.narrative import narrative_texts, paragraphs
-from schemas.text import visible_text
 from schemas.cells import SECTION_HEADINGS
 from schemas.instants import year_instant
+from schemas.text import visible_text
 from schemas.values import fee_text
 
 REPORT_SHEET = "报告"
@@ -90,7 +90,9 @@ def write_grid(ws: Worksheet, grid: Grid, top: int, left: int = 1) -> int:
         else:
             cell.alignment = CENTER if gc.key or gc.css == "num" else LEFT
         if gc.rowspan > 1 or gc.colspan > 1:
-            ws.merge_cells(start_row=row, start_column=col, end_row=row + gc.rowspan - 1, end_column=col + gc.colspan - 1)
+            ws.merge_cells(
+                start_row=row, start_column=col, end_row=row + gc.rowspan - 1, end_column=col + gc.colspan - 1
+            )
         for rr in range(row, row + gc.rowspan):
             for cc in range(col, col + gc.colspan):
                 ws.cell(row=rr, column=cc).border = BORDER
@@ -120,7 +122,9 @@ def _report_sheet(ws: Worksheet, report: DistrictReport) -> None:
     ws.row_dimensions[1].height = 28
     included = len(report.included_units)
     row = write_paragraph(
-        ws, 2, f"统计范围：{report.scope}（名册所列{len(report.units)}个报告单位，其中{included}个单位纳入汇总；各单位数据见“附表”）",
+        ws,
+        2,
+        f"统计范围：{report.scope}（名册所列{len(report.units)}个报告单位，其中{included}个单位纳入汇总；各单位数据见“附表”）",
         width,
     )
     texts = narrative_texts(report)

@@ -22,13 +22,13 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
+from intake.jsonfile import write_json_return
 from sampledata.lianyun import lianyun_cells
 from sampledata.roster import district_roster, hierarchy, office_id, write_roster_csv
 from schemas.cells import CELL_KEYS, FEE_KEY, S3_APPLICANT_COLS, S3_OUTCOME_ROWS, S3_ROW_KEYS, S4_GROUP_KEYS
 from schemas.errors import NianbaoError
 from schemas.returns import CanonicalReturn
 from schemas.roster import AGGREGATE_KINDS, RosterUnit
-from intake.jsonfile import write_json_return
 
 __all__ = [
     "LIANYUN_UNIT_NAME",
@@ -72,9 +72,7 @@ class Profile:
 
 
 OFFICE = Profile((20, 150), 5, 0.6, (3, 15), (20, 120), p_review=0.5, p_lawsuit=0.4)
-DEPARTMENT = Profile(
-    (0, 60), 3, 0.3, (0, 4), (0, 30), (0, 300), (0, 200), (0, 20), 0.5, (0, 50_000), 0.3, 0.15, 0.08
-)
+DEPARTMENT = Profile((0, 60), 3, 0.3, (0, 4), (0, 30), (0, 300), (0, 200), (0, 20), 0.5, (0, 50_000), 0.3, 0.15, 0.08)
 TOWNSHIP = Profile((0, 10), 1, 0.1, (0, 1), (0, 5), (0, 0), (0, 80), (0, 5), 0.4, p_review=0.05, p_lawsuit=0.05)
 
 # Departments whose work produces many decisions, many requests or large fee income (keyword in the unit name).
@@ -384,12 +382,14 @@ def break_a3(ret: CanonicalReturn, col: str = "natural_person") -> CanonicalRetu
     cells = dict(ret.cells)
     for key in (f"s3.new_received.{col}", "s3.new_received.total"):
         if not isinstance(cells.get(key), int):
-            raise ValueError(f"break_a3: unit {ret.unit_id} cell {key} is {cells.get(key)!r}, not a count")
+            raise TypeError(f"break_a3: unit {ret.unit_id} cell {key} is {cells.get(key)!r}, not a count")
         cells[key] += 1  # type: ignore[operator]
     narrative = dict(ret.narrative)
     if "overview" in narrative:
         old = f"本年新收政府信息公开申请{ret.cells['s3.new_received.total']}件"
-        narrative["overview"] = narrative["overview"].replace(old, f"本年新收政府信息公开申请{cells['s3.new_received.total']}件")
+        narrative["overview"] = narrative["overview"].replace(
+            old, f"本年新收政府信息公开申请{cells['s3.new_received.total']}件"
+        )
     return replace(ret, cells=cells, narrative=narrative, notes=dict(ret.notes))
 
 

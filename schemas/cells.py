@@ -132,7 +132,9 @@ S3_ROWS: tuple[S3Row, ...] = (
         outcome=True,
     ),
     S3Row("denied_state_secret", Label("1.属于国家秘密", "1.屬于國家秘密"), G3_DENIED, True),
-    S3Row("denied_prohibited_by_law", Label("2.其他法律行政法规禁止公开", "2.其他法律行政法規禁止公開"), G3_DENIED, True),
+    S3Row(
+        "denied_prohibited_by_law", Label("2.其他法律行政法规禁止公开", "2.其他法律行政法規禁止公開"), G3_DENIED, True
+    ),
     S3Row("denied_security_stability", Label("3.危及“三安全一稳定”", "3.危及“三安全一穩定”"), G3_DENIED, True),
     S3Row("denied_third_party", Label("4.保护第三方合法权益", "4.保護第三方合法權益"), G3_DENIED, True),
     S3Row("denied_internal_affairs", Label("5.属于三类内部事务信息", "5.屬于三類內部事務信息"), G3_DENIED, True),
@@ -142,7 +144,10 @@ S3_ROWS: tuple[S3Row, ...] = (
     S3Row("unable_not_held", Label("1.本机关不掌握相关政府信息", "1.本機關不掌握相關政府信息"), G4_UNABLE, True),
     S3Row("unable_needs_creation", Label("2.没有现成信息需要另行制作", "2.沒有現成信息需要另行制作"), G4_UNABLE, True),
     S3Row(
-        "unable_unclear_after_correction", Label("3.补正后申请内容仍不明确", "3.補正后申請內容仍不明確"), G4_UNABLE, True
+        "unable_unclear_after_correction",
+        Label("3.补正后申请内容仍不明确", "3.補正后申請內容仍不明確"),
+        G4_UNABLE,
+        True,
     ),
     S3Row("not_handled_petition", Label("1.信访举报投诉类申请", "1.信訪舉報投訴類申請"), G5_NOT_HANDLED, True),
     S3Row("not_handled_duplicate", Label("2.重复申请", "2.重復申請"), G5_NOT_HANDLED, True),

@@ -77,8 +77,10 @@ def wide_from_long(long: pd.DataFrame) -> pd.DataFrame:
     # counts column-wise (nullable Int64: a missing cell stays missing); only the few fees one by one, exactly
     frame["v"] = pd.array(long["value_int"], dtype="Int64")
     wide = frame[~is_fee].pivot(index="unit_id", columns="cell_key", values="v")
-    fees = [vd if isinstance(vd, Decimal) else (None if vd is None or vd is pd.NA else Decimal(str(vd)))
-            for vd in long["value_dec"].to_numpy(dtype=object)[is_fee]]
+    fees = [
+        vd if isinstance(vd, Decimal) else (None if vd is None or vd is pd.NA else Decimal(str(vd)))
+        for vd in long["value_dec"].to_numpy(dtype=object)[is_fee]
+    ]
     fee = pd.Series(fees, index=frame.loc[is_fee, "unit_id"].to_numpy(), dtype=object)
     wide = wide.reindex(index=wide.index.union(fee.index), columns=[k for k in CELL_KEYS if k != FEE_KEY])
     wide[FEE_KEY] = fee.reindex(wide.index)
@@ -139,11 +141,26 @@ def check_cross_year(
     unit_ids = now["unit_id"].tolist()  # plain lists, not .at per row (benchmarks/README.md, measured choices)
     found: list[tuple[tuple[int, int, int], Failure]] = []
 
-    def add(rows: np.ndarray, rule_id: str, cell: str, expected: np.ndarray, actual: np.ndarray, detail: str = "",
-            fmt: Callable[[Any], str] = _text) -> None:
+    def add(
+        rows: np.ndarray,
+        rule_id: str,
+        cell: str,
+        expected: np.ndarray,
+        actual: np.ndarray,
+        detail: str = "",
+        fmt: Callable[[Any], str] = _text,
+    ) -> None:
         for i in np.flatnonzero(rows):
-            f = make(rule_id, unit_ids[i], cell, fmt(expected[i]), fmt(actual[i]), detail=detail,
-                     file=files[i] or "", cells=(cell,))
+            f = make(
+                rule_id,
+                unit_ids[i],
+                cell,
+                fmt(expected[i]),
+                fmt(actual[i]),
+                detail=detail,
+                file=files[i] or "",
+                cells=(cell,),
+            )
             found.append(((int(i), CELL_BY_KEY[cell].order, _RULE_ORDER[rule_id]), f))
 
     if has_prior.any():  # a first year (no unit has a prior return) has nothing to compare
@@ -185,18 +202,32 @@ def check_cross_year(
         if before is not None and before > 0 and not (low <= fee / before <= high):
             ratio = fee / before
             detail = f"×{ratio:.4g}"
-            found.append((order, make("P5", unit_id, FEE_KEY, before, fee, detail=detail, file=files[i] or "",
-                                      cells=(FEE_KEY,))))
-        elif fee >= FEE_WHOLE_LIMIT and fee == fee.to_integral_value() and (
-            kinds is None or kinds.get(unit_id) in BELOW_DISTRICT_KINDS
+            found.append(
+                (order, make("P5", unit_id, FEE_KEY, before, fee, detail=detail, file=files[i] or "", cells=(FEE_KEY,)))
+            )
+        elif (
+            fee >= FEE_WHOLE_LIMIT
+            and fee == fee.to_integral_value()
+            and (kinds is None or kinds.get(unit_id) in BELOW_DISTRICT_KINDS)
         ):
-            found.append((order, make("P5", unit_id, FEE_KEY, f"< {FEE_WHOLE_LIMIT}", fee,
-                                      detail="whole number ≥ 100000 万元, probably 元", file=files[i] or "",
-                                      cells=(FEE_KEY,))))
+            found.append(
+                (
+                    order,
+                    make(
+                        "P5",
+                        unit_id,
+                        FEE_KEY,
+                        f"< {FEE_WHOLE_LIMIT}",
+                        fee,
+                        detail="whole number ≥ 100000 万元, probably 元",
+                        file=files[i] or "",
+                        cells=(FEE_KEY,),
+                    ),
+                )
+            )
 
     # N1: no prior return, so nothing above applied (information only)
     for i in np.flatnonzero(~has_prior).tolist():
-        found.append(((i, 0, _RULE_ORDER["N1"]), make("N1", unit_ids[i], expected=year - 1,
-                                                            file=files[i] or "")))
+        found.append(((i, 0, _RULE_ORDER["N1"]), make("N1", unit_ids[i], expected=year - 1, file=files[i] or "")))
     found.sort(key=lambda pair: pair[0])
     return [f for _, f in found]

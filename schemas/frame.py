@@ -113,7 +113,9 @@ def typed(frame: pd.DataFrame) -> pd.DataFrame:
     """
     missing = [key for key in CELL_KEYS if key not in frame.columns]
     if missing:
-        raise FrameError(f"typed: the frame lacks {len(missing)} cell columns, e.g. {missing[0]!r}; build it with stack()")
+        raise FrameError(
+            f"typed: the frame lacks {len(missing)} cell columns, e.g. {missing[0]!r}; build it with stack()"
+        )
     counts = typed_counts(frame)
     fees = frame[FEE_KEY].map(_as_decimal)
     out = pd.concat([frame.drop(columns=list(COUNT_KEYS) + [FEE_KEY]), counts, fees], axis=1)

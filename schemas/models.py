@@ -86,17 +86,23 @@ def fee_problem(value: object) -> str:
     """Why ``value`` fails S4, as the words appended to the S4 message ("" when nothing more can be said)."""
     if isinstance(value, str):
         if re.search(r"\d[,，\s\u00a0\u3000_'.]+\d", value):
-            return ("; the separator is ambiguous (a decimal comma, or thousands not in groups of three): "
-                    "write the amount with a decimal point, e.g. 1.5")
+            return (
+                "; the separator is ambiguous (a decimal comma, or thousands not in groups of three): "
+                "write the amount with a decimal point, e.g. 1.5"
+            )
         return ""
     if isinstance(value, Decimal) and not value.is_finite():
         return ""
     if (isinstance(value, Decimal) or _is_int(value)) and value >= 0:
         if abs(Decimal(value)) >= MAX_FEE:
-            return (f"; too large to be stored exactly (the warehouse holds DECIMAL({FEE_DIGITS},{FEE_DECIMALS}): "
-                    f"less than {MAX_FEE:,.0f} 万元) — check the unit (元/万元)")
-        return (f"; {fee_decimals(value)} decimals cannot be stored exactly (at most {FEE_DECIMALS}, one fen is "
-                "0.000001 万元) and a fee is never rounded")
+            return (
+                f"; too large to be stored exactly (the warehouse holds DECIMAL({FEE_DIGITS},{FEE_DECIMALS}): "
+                f"less than {MAX_FEE:,.0f} 万元) — check the unit (元/万元)"
+            )
+        return (
+            f"; {fee_decimals(value)} decimals cannot be stored exactly (at most {FEE_DECIMALS}, one fen is "
+            "0.000001 万元) and a fee is never rounded"
+        )
     return ""
 
 

@@ -29,7 +29,8 @@ SUB_KEYS: tuple[str, ...] = tuple(s3(r, c) for r in SUB_ROWS for c in S3_COL_KEY
 SINGLE_TOTAL = s3(SINGLE_ROW, "total")
 # the single row sorts where (六) stands in the form, just before its first sub-row
 ORDER: dict[str, float] = {
-    key: CELL_BY_KEY[s3(SUB_ROWS[0], c)].order - 0.5 + i / 100 for i, (key, c) in enumerate(zip(SINGLE_KEYS, S3_COL_KEYS))
+    key: CELL_BY_KEY[s3(SUB_ROWS[0], c)].order - 0.5 + i / 100
+    for i, (key, c) in enumerate(zip(SINGLE_KEYS, S3_COL_KEYS))
 }
 LABEL_ZH = f"{G6_OTHER.zh}（按一行填报）"
 COL_LABELS: dict[str, str] = {s3(SINGLE_ROW, c.key): c.label.zh for c in S3_COLS}
@@ -89,7 +90,7 @@ def renamed(cell: str) -> str:
     for row in SUB_ROWS:
         prefix = f"s3.{row}."
         if cell.startswith(prefix):
-            return s3(SINGLE_ROW, cell[len(prefix):])
+            return s3(SINGLE_ROW, cell[len(prefix) :])
     return cell
 
 
@@ -108,12 +109,23 @@ def check_row(sub_values: Sequence[Any], row: Sequence[Any]) -> tuple[list[tuple
 
     found: list[tuple[str, str, dict[str, Any]]] = []
     total = row[-1]
-    found.append(("S6", SINGLE_TOTAL, {"actual": "" if total is None else str(total), "detail": row_text(row),
-                                      "cells": SINGLE_KEYS}))
+    found.append(
+        (
+            "S6",
+            SINGLE_TOTAL,
+            {"actual": "" if total is None else str(total), "detail": row_text(row), "cells": SINGLE_KEYS},
+        )
+    )
     given = [(k, v) for k, v in zip(SUB_KEYS, sub_values) if v is not None]
     if given:
         shown = ", ".join(f"{k} = {v}" for k, v in given[:3]) + (f" … ({len(given)} in all)" if len(given) > 3 else "")
-        found.append(("S1", SINGLE_TOTAL, {"detail": f"{G6_OTHER.zh}既按一行填报又填了三个明细行（{shown}），无法确定采用哪一种"}))
+        found.append(
+            (
+                "S1",
+                SINGLE_TOTAL,
+                {"detail": f"{G6_OTHER.zh}既按一行填报又填了三个明细行（{shown}），无法确定采用哪一种"},
+            )
+        )
     for key, value in zip(SINGLE_KEYS, row):
         if value is None:
             found.append(("S2", key, {"detail": "missing"}))

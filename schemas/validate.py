@@ -93,7 +93,10 @@ def validate_frame(frame: pd.DataFrame, year: int | None = None, county_level: b
 
 
 def _validate(
-    frame: pd.DataFrame, notes: pd.Series | None, year: int | None, county_level: bool,
+    frame: pd.DataFrame,
+    notes: pd.Series | None,
+    year: int | None,
+    county_level: bool,
     singles: pd.Series | None = None,
 ) -> list[Failure]:
     frame = frame.reset_index(drop=True).reindex(columns=[*ID_COLUMNS, *CELL_KEYS])
@@ -119,8 +122,7 @@ def _validate(
         if stand_ins:  # the single row in place of the three sub-rows (a copy: the frame keeps what was read)
             rows = _with_stand_ins(rows, stand_ins)
         counts = typed_counts(rows)
-        _add_identity_failures(found, counts, _failure_cases(identities_schema(county_level), counts),
-                               set(stand_ins))
+        _add_identity_failures(found, counts, _failure_cases(identities_schema(county_level), counts), set(stand_ins))
 
     return _records(found, frame)
 
@@ -153,7 +155,9 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _add_shape_failure(found: Found, frame: pd.DataFrame, position: int, cell: str, check: str, year: int | None) -> None:
+def _add_shape_failure(
+    found: Found, frame: pd.DataFrame, position: int, cell: str, check: str, year: int | None
+) -> None:
     value = frame.at[position, cell]  # the value itself, not pandera's rendering of it
     if cell == "year":
         if check == NOT_NULLABLE:
@@ -168,8 +172,14 @@ def _add_shape_failure(found: Found, frame: pd.DataFrame, position: int, cell: s
     elif check == "S4":
         _put(found, position, "S4", cell, actual=_text(value), detail=fee_problem(value))
     elif check == "S4W":
-        _put(found, position, "S4W", cell, actual=_text(value),
-             detail=f"{fee_decimals(value)} decimals, more than {MAX_FEE_DECIMALS}")
+        _put(
+            found,
+            position,
+            "S4W",
+            cell,
+            actual=_text(value),
+            detail=f"{fee_decimals(value)} decimals, more than {MAX_FEE_DECIMALS}",
+        )
     else:
         raise ValidationInternalError(f"unexpected pandera check {check!r} on column {cell!r}")
 
@@ -182,14 +192,17 @@ def _add_fee_notes(found: Found, frame: pd.DataFrame, notes: pd.Series) -> None:
     """S4W for every fee whose unit was converted while reading (the note says from what)."""
     noted = notes.fillna("").astype(str).ne("")
     for position in np.flatnonzero(noted.to_numpy()):
-        _put(found, int(position), "S4W", FEE_KEY, actual=_text(frame.at[position, FEE_KEY]),
-             detail=notes.iat[position])
+        _put(
+            found, int(position), "S4W", FEE_KEY, actual=_text(frame.at[position, FEE_KEY]), detail=notes.iat[position]
+        )
 
 
 # --- identity failures --------------------------------------------------------------------------------------------
 
 
-def _add_identity_failures(found: Found, counts: pd.DataFrame, cases: pd.DataFrame, single: AbstractSet[int] = frozenset()) -> None:
+def _add_identity_failures(
+    found: Found, counts: pd.DataFrame, cases: pd.DataFrame, single: AbstractSet[int] = frozenset()
+) -> None:
     """From the rows pandera named for each rule, find the failing cells and their expected/actual values.
     On a return in ``single`` ((六) as one row) a failure names the single row's cells, not the sub-rows'."""
     for rule_id, rows in cases.groupby("check")["index"]:
@@ -200,8 +213,15 @@ def _add_identity_failures(found: Found, counts: pd.DataFrame, cases: pd.DataFra
             position, cell, reads = int(failing.index[i]), identity.cells[j], identity.reads[j]
             if position in single:
                 cell, reads = single_row.renamed(cell), single_row.renamed_reads(reads)
-            _put(found, position, identity.rule, cell, expected=int(expected[i, j]), actual=int(actual[i, j]),
-                 cells=reads)
+            _put(
+                found,
+                position,
+                identity.rule,
+                cell,
+                expected=int(expected[i, j]),
+                actual=int(actual[i, j]),
+                cells=reads,
+            )
 
 
 # --- (六) printed as one row (schemas.single_row) -------------------------------------------------------------
@@ -227,7 +247,8 @@ def _single_rows(
         else:
             unchecked.append(position)
     covered = (
-        shape_cases["index"].isin(positions) & shape_cases["column"].isin(SUB_KEYS)
+        shape_cases["index"].isin(positions)
+        & shape_cases["column"].isin(SUB_KEYS)
         & shape_cases["check"].eq(NOT_NULLABLE)
     )
     return shape_cases[~covered].reset_index(drop=True), stand_ins, unchecked
@@ -250,8 +271,16 @@ def _with_stand_ins(rows: pd.DataFrame, stand_ins: dict[int, dict[str, int]]) ->
 # --- records ------------------------------------------------------------------------------------------------------
 
 
-def _put(found: Found, position: int, rule_id: str, cell: str, expected: object = "", actual: object = "",
-         detail: str = "", cells: Iterable[str] = ()) -> None:
+def _put(
+    found: Found,
+    position: int,
+    rule_id: str,
+    cell: str,
+    expected: object = "",
+    actual: object = "",
+    detail: str = "",
+    cells: Iterable[str] = (),
+) -> None:
     """Record one failure; a second S4W on the same fee (unit note and precision) adds to the first's detail."""
     key = (position, rule_id, cell)
     if key in found:

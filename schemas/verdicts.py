@@ -28,5 +28,5 @@ def verdict_counts(verdicts: Iterable[str]) -> dict[str, int]:
 
 
 def count_line(counts: Mapping[str, int]) -> str:
-    """"units: 3 accepted, 0 accepted through a waiver, 1 older version kept, 0 latest return rejected, 0 no return"."""
+    """ "units: 3 accepted, 0 accepted through a waiver, 1 older version kept, 0 latest return rejected, 0 no return"."""
     return "units: " + ", ".join(f"{counts.get(v, 0)} {LABELS[v]}" for v in VERDICTS)

@@ -12,9 +12,9 @@ os.environ.setdefault("PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="nianbao-prefect-home-")
 
-import pytest  # noqa: E402
+import pytest
 
-from sampledata.lianyun import lianyun_return  # noqa: E402
+from sampledata.lianyun import lianyun_return
 
 
 @pytest.fixture

@@ -17,8 +17,17 @@ IO_ROOMS = ("intake", "warehouse", "checkpoint", "publish")
 PACKAGES = ("schemas", *IO_ROOMS, "audit", "pipeline", "flows", "sampledata")
 # what each layer may NOT import
 FORBIDDEN = {
-    "schemas": {"prefect", "duckdb", "great_expectations", "openpyxl", "python_calamine", *IO_ROOMS, "audit",
-                "pipeline", "flows"},
+    "schemas": {
+        "prefect",
+        "duckdb",
+        "great_expectations",
+        "openpyxl",
+        "python_calamine",
+        *IO_ROOMS,
+        "audit",
+        "pipeline",
+        "flows",
+    },
     **{room: {"prefect", "audit", "pipeline", "flows"} for room in IO_ROOMS},
     "audit": {"prefect", "pipeline", "flows"},
     "pipeline": {"prefect", "flows"},
@@ -62,7 +71,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
     def walk(node: str) -> None:
         if node in path:
-            found.append([*path[path.index(node):], node])
+            found.append([*path[path.index(node) :], node])
             return
         path.append(node)
         for nxt in sorted(graph.get(node, ())):
@@ -88,7 +97,17 @@ def test_deployments_name_flows_by_entrypoint_only() -> None:
 
 
 def test_nothing_reads_the_shared_folder_at_run_time() -> None:
-    for package in ("schemas", "intake", "warehouse", "checkpoint", "publish", "pipeline", "flows", "sampledata", "tests"):
+    for package in (
+        "schemas",
+        "intake",
+        "warehouse",
+        "checkpoint",
+        "publish",
+        "pipeline",
+        "flows",
+        "sampledata",
+        "tests",
+    ):
         for path in (ROOT / package).rglob("*.py"):
             if path == Path(__file__):
                 continue

@@ -82,8 +82,9 @@ def _copy_atomically(src: Path, dest: Path, sha256: str | None = None) -> None:
         try:
             fd = os.open(src, _OPEN_FLAGS)
         except OSError as exc:
-            raise NotTheBytesRead(f"{src} cannot be opened as a regular file any more ({exc.strerror or exc}); "
-                                  "it was not kept") from exc
+            raise NotTheBytesRead(
+                f"{src} cannot be opened as a regular file any more ({exc.strerror or exc}); it was not kept"
+            ) from exc
         with os.fdopen(fd, "rb") as inp:
             if not stat.S_ISREG(os.fstat(inp.fileno()).st_mode):
                 raise NotTheBytesRead(f"{src} is no longer a regular file; it was not kept")
@@ -199,7 +200,9 @@ def quarantine(
     return dest
 
 
-def check_originals(files_root: Path, stored_paths: dict[str, str] | None = None) -> tuple[int, list[tuple[str, str, str]]]:
+def check_originals(
+    files_root: Path, stored_paths: dict[str, str] | None = None
+) -> tuple[int, list[tuple[str, str, str]]]:
     """Re-hash every kept original: each pack member and each loose ``originals/<aa>/<sha256>`` must have the
     sha256 it is named by, and a pack must hold exactly the members its name was made of. With ``stored_paths``
     (submission sha256 -> stored path) each submission's pack member must also still be there. Returns the number

@@ -123,7 +123,9 @@ def _row_hashes(con: duckdb.DuckDBPyConnection, table: str, keys: Sequence[str] 
     return _hash_scope(con, table, keys)
 
 
-_CELL_POSITIONS = pa.table({"cell_key": list(CELL_KEYS), "position": pa.array(range(1, len(CELL_KEYS) + 1), pa.int32())})
+_CELL_POSITIONS = pa.table(
+    {"cell_key": list(CELL_KEYS), "position": pa.array(range(1, len(CELL_KEYS) + 1), pa.int32())}
+)
 
 
 def _hash_scope(con: duckdb.DuckDBPyConnection, table: str, keys: Sequence[str] | None) -> list[tuple[str, str]]:
@@ -166,8 +168,15 @@ def seal(con: duckdb.DuckDBPyConnection, rows: Mapping[str, Sequence[str] | None
     if not ids:
         return 0
     new_links = pa.table(
-        {"link_id": pa.array(ids, pa.int64()), "table_name": tables, "row_ref": refs, "row_hash": hashes,
-         "prev_hash": prevs, "link_hash": links, "run_key": pa.array([run_key] * len(ids), pa.string())}
+        {
+            "link_id": pa.array(ids, pa.int64()),
+            "table_name": tables,
+            "row_ref": refs,
+            "row_hash": hashes,
+            "prev_hash": prevs,
+            "link_hash": links,
+            "run_key": pa.array([run_key] * len(ids), pa.string()),
+        }
     )
     con.register("new_links", new_links)
     try:
@@ -204,7 +213,9 @@ def verify(con: duckdb.DuckDBPyConnection) -> Verified:
     """Recompute every chained row's hash and walk every table's chain; check the heads the publications'
     manifests recorded. Read-only: works on a connection opened read-only."""
     if not exists(con):
-        return Verified(0, 0, 0, [Break("evidence_chain", "-", "the warehouse has no evidence chain: no row is proven")])
+        return Verified(
+            0, 0, 0, [Break("evidence_chain", "-", "the warehouse has no evidence chain: no row is proven")]
+        )
     links: dict[str, list[tuple[Any, ...]]] = {}
     by_id: dict[int, tuple[str, str]] = {}
     for link_id, table, ref, h, prev, lh in con.execute(_sql("chain_links")).fetchall():
@@ -222,8 +233,14 @@ def verify(con: duckdb.DuckDBPyConnection) -> Verified:
         seen: set[str] = set()
         for link_id, ref, h, link_prev, lh in links.get(table, []):
             if link_prev != prev:
-                breaks.append(Break(table, ref, f"chain link {link_id} does not follow the table's previous link "
-                                                "(a link was removed, inserted or rewritten before it)"))
+                breaks.append(
+                    Break(
+                        table,
+                        ref,
+                        f"chain link {link_id} does not follow the table's previous link "
+                        "(a link was removed, inserted or rewritten before it)",
+                    )
+                )
             if lh != link_hash(link_prev, table, ref, h):
                 breaks.append(Break(table, ref, f"chain link {link_id} was rewritten"))
             prev = lh
@@ -261,9 +278,15 @@ def _check_anchors(con: duckdb.DuckDBPyConnection, by_id: dict[int, tuple[str, s
             checked += 1
             link_id, h = head.get("link"), head.get("hash")
             if by_id.get(link_id) != (head_table, h):
-                breaks.append(Break(head_table, f"chain link {link_id}", f"the manifest of {table} {ref} "
-                                    f"({folder}/manifest.json) recorded this link as the table's head with hash "
-                                    f"{str(h)[:16]}…; the chain no longer has it: the chain was rewritten"))
+                breaks.append(
+                    Break(
+                        head_table,
+                        f"chain link {link_id}",
+                        f"the manifest of {table} {ref} "
+                        f"({folder}/manifest.json) recorded this link as the table's head with hash "
+                        f"{str(h)[:16]}…; the chain no longer has it: the chain was rewritten",
+                    )
+                )
     return checked, breaks
 
 
@@ -280,5 +303,13 @@ def seal_load(con: duckdb.DuckDBPyConnection, run_key: str, sha256s: Sequence[st
     and deviations (one link per submission each), and its validation results."""
     fresh = list(sha256s)
     per_submission = ("submissions", "cells", "cell_sources", "cell_deviations")
-    return seal(con, {"runs": [run_key], "receipts": [run_key], **{t: fresh for t in per_submission},
-                      "validation_results": [run_key]}, run_key)
+    return seal(
+        con,
+        {
+            "runs": [run_key],
+            "receipts": [run_key],
+            **{t: fresh for t in per_submission},
+            "validation_results": [run_key],
+        },
+        run_key,
+    )

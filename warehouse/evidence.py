@@ -100,9 +100,24 @@ def waivers_for_year(warehouse: Warehouse, year: int) -> pd.DataFrame:
     revoked) and ``superseded_by_version`` (NULL while the waived return is still the latest version). Empty frame (same columns) when the warehouse has no evidence tables yet."""
     if not has_evidence_tables(warehouse):
         return pd.DataFrame(
-            columns=["waiver_id", "kind", "rule", "severity", "unit_id", "year", "sha256", "version", "reason",
-                     "recorded_by", "recorded_at", "revoked_by_id", "revoked_by", "revoked_at", "revoke_reason",
-                     "superseded_by_version"]
+            columns=[
+                "waiver_id",
+                "kind",
+                "rule",
+                "severity",
+                "unit_id",
+                "year",
+                "sha256",
+                "version",
+                "reason",
+                "recorded_by",
+                "recorded_at",
+                "revoked_by_id",
+                "revoked_by",
+                "revoked_at",
+                "revoke_reason",
+                "superseded_by_version",
+            ]
         )
     query = "waivers_list" if warehouse.has_receipts else "waivers_list_by_version"  # an old file, read-only
     return warehouse.frame(sql(query), {"year": year})

@@ -16,9 +16,24 @@ from warehouse import chain
 from warehouse.store import Warehouse, WarehouseError, now, sql
 
 KINDS = ("keep", "revocation")
-LIST_COLUMNS = ["keep_id", "unit_id", "year", "sha256", "version", "instead_of", "instead_of_version", "reason",
-                "recorded_by", "recorded_at", "revoked_by_id", "revoked_by", "revoked_at", "revoke_reason",
-                "void_by_version", "in_force"]
+LIST_COLUMNS = [
+    "keep_id",
+    "unit_id",
+    "year",
+    "sha256",
+    "version",
+    "instead_of",
+    "instead_of_version",
+    "reason",
+    "recorded_by",
+    "recorded_at",
+    "revoked_by_id",
+    "revoked_by",
+    "revoked_at",
+    "revoke_reason",
+    "void_by_version",
+    "in_force",
+]
 
 
 @dataclass(frozen=True)
@@ -61,15 +76,37 @@ def insert_keep(
     with warehouse.transaction():
         inserted = warehouse.con.execute(
             sql("insert_keep"),
-            {"kind": kind, "unit_id": unit_id, "year": year, "sha256": sha256, "version": version,
-             "instead_of": instead_of, "instead_of_version": instead_of_version, "reason": reason,
-             "recorded_by": recorded_by, "recorded_at": at, "refers_to": refers_to},
+            {
+                "kind": kind,
+                "unit_id": unit_id,
+                "year": year,
+                "sha256": sha256,
+                "version": version,
+                "instead_of": instead_of,
+                "instead_of_version": instead_of_version,
+                "reason": reason,
+                "recorded_by": recorded_by,
+                "recorded_at": at,
+                "refers_to": refers_to,
+            },
         ).fetchone()
         assert inserted is not None  # INSERT … RETURNING gives the row it inserted
         (keep_id,) = inserted
         chain.seal(warehouse.con, {"keeps": [str(keep_id)]}, None)
-    return Keep(keep_id, kind, unit_id, year, sha256, version, instead_of, instead_of_version, reason, recorded_by,
-                at, refers_to)
+    return Keep(
+        keep_id,
+        kind,
+        unit_id,
+        year,
+        sha256,
+        version,
+        instead_of,
+        instead_of_version,
+        reason,
+        recorded_by,
+        at,
+        refers_to,
+    )
 
 
 def keep_by_id(warehouse: Warehouse, keep_id: int) -> tuple[Keep, int] | None:

@@ -11,12 +11,12 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import duckdb
 import numpy as np
@@ -72,7 +72,7 @@ _PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.int32(): pd.Int64Dtype()}
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Warehouse:
@@ -106,13 +106,15 @@ class Warehouse:
         views as TEMP objects of this connection only, so every query reads the same views (an empty keeps table:
         nothing is kept). The file itself is not touched."""
         text = sql("create_keep_tables")
-        for plain, temp in (("CREATE SEQUENCE IF NOT EXISTS", "CREATE TEMP SEQUENCE IF NOT EXISTS"),
-                            ("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE IF NOT EXISTS"),
-                            ("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW")):
+        for plain, temp in (
+            ("CREATE SEQUENCE IF NOT EXISTS", "CREATE TEMP SEQUENCE IF NOT EXISTS"),
+            ("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE IF NOT EXISTS"),
+            ("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW"),
+        ):
             text = text.replace(plain, temp)
         self.con.execute(text)
 
-    def __enter__(self) -> Warehouse:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -173,7 +175,9 @@ class Warehouse:
 
     # --- roster and runs --------------------------------------------------------------------------------
 
-    def record_roster(self, district_id: str, roster_sha256: str, source_name: str, units: Sequence[RosterUnit]) -> None:
+    def record_roster(
+        self, district_id: str, roster_sha256: str, source_name: str, units: Sequence[RosterUnit]
+    ) -> None:
         if self.scalar("SELECT count(*) FROM rosters WHERE roster_sha256 = ?", [roster_sha256]):
             return
         table = pa.table(
@@ -245,7 +249,8 @@ class Warehouse:
             # known files too: a re-sent one becomes current again — unless it was accepted then and this run
             # rejects it (e.g. I3: sent beside another file), which must not bring it back as the unit's return
             revived = [
-                s for s in submissions
+                s
+                for s in submissions
                 if not (s.status == "rejected" and already.get(s.sha256, {}).get("status") == "accepted")
             ]
             self._insert_receipts(run_key, revived, received)
@@ -271,8 +276,13 @@ class Warehouse:
                 first_name.setdefault(s.sha256, s.original_name)
         if not first_name:
             return
-        table = pa.table({"position": list(range(1, len(first_name) + 1)), "sha256": list(first_name),
-                          "original_name": list(first_name.values())})
+        table = pa.table(
+            {
+                "position": list(range(1, len(first_name) + 1)),
+                "sha256": list(first_name),
+                "original_name": list(first_name.values()),
+            }
+        )
         with self._registered(new_receipts=table):
             self.con.execute(sql("insert_receipts"), {"run_key": run_key, "received_at": received})
 
@@ -371,14 +381,16 @@ class Warehouse:
         """Where each cell of the new published reports was read (returns of forms and JSON have no such record)."""
         rows = [
             (s.sha256, key, source, ",".join(s.ret.decoded[key]) if key in s.ret.decoded else None)
-            for s in fresh if s.ret is not None and s.ret.provenance
+            for s in fresh
+            if s.ret is not None and s.ret.provenance
             for key, source in s.ret.provenance.items()
         ]
         if not rows:
             return
         sha, keys, sources, decoded = (list(col) for col in zip(*rows))
-        table = pa.table({"sha256": sha, "cell_key": keys, "source": sources,
-                          "decoded_by": pa.array(decoded, pa.string())})
+        table = pa.table(
+            {"sha256": sha, "cell_key": keys, "source": sources, "decoded_by": pa.array(decoded, pa.string())}
+        )
         self.con.register("new_sources", table)
         self.con.execute(sql("insert_cell_sources"))
         self.con.unregister("new_sources")
@@ -611,8 +623,11 @@ class Warehouse:
                 self.con.unregister("new_checks")
             if node_cells is not None and len(node_cells):
                 self._insert_node_cells(run_key, node_cells)
-            chain.seal(self.con, {"consolidated_cells": [run_key], "checkpoint_results": [run_key],
-                                  "node_cells": [run_key]}, run_key)
+            chain.seal(
+                self.con,
+                {"consolidated_cells": [run_key], "checkpoint_results": [run_key], "node_cells": [run_key]},
+                run_key,
+            )
 
     def _insert_node_cells(self, run_key: str, node_cells: pd.DataFrame) -> None:
         """All nodes' cells in one statement; the fee goes through text so that it stays exact."""
@@ -722,7 +737,9 @@ def cells_table(frame: pd.DataFrame, sha256s: Sequence[str]) -> dict[str, pa.Tab
         {
             "sha256": pa.DictionaryArray.from_arrays(pa.array(row_index), shas),
             "cell_key": pa.DictionaryArray.from_arrays(pa.array(key_index), keys),
-            "value_int": pa.array(flat_values, pa.int64(), mask=missing if missing is not None and missing.any() else None),
+            "value_int": pa.array(
+                flat_values, pa.int64(), mask=missing if missing is not None and missing.any() else None
+            ),
         }
     )
     odd = pa.table(
@@ -735,8 +752,10 @@ def cells_table(frame: pd.DataFrame, sha256s: Sequence[str]) -> dict[str, pa.Tab
     fees = frame[FEE_KEY].to_numpy(dtype=object)[positions]
     # a fee DECIMAL(18,6) cannot hold exactly (refused by S4) is kept as its exact text, never cast (rounded/aborted)
     dec = [fee_text(v) if isinstance(v, Decimal) and fee_fits(v) else None for v in fees]
-    raw = [None if v is None or d is not None else fee_text(v) if isinstance(v, Decimal) and v.is_finite() else str(v)
-           for v, d in zip(fees, dec)]
+    raw = [
+        None if v is None or d is not None else fee_text(v) if isinstance(v, Decimal) and v.is_finite() else str(v)
+        for v, d in zip(fees, dec)
+    ]
     fee_table = pa.table(
         {
             "sha256": shas,

@@ -118,9 +118,7 @@ class VersionDiff:
         return {
             "unit_id": self.unit_id,
             "year": self.year,
-            "versions": [
-                {k: v for k, v in ver.to_dict().items() if k != "failures"} for ver in self.versions
-            ],
+            "versions": [{k: v for k, v in ver.to_dict().items() if k != "failures"} for ver in self.versions],
             "from": self.old.to_dict() if self.old else None,
             "to": self.new.to_dict(),
             "changes": [c.to_dict() for c in self.changes],

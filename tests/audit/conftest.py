@@ -21,8 +21,14 @@ from warehouse.store import Warehouse
 DISTRICT = "D1"
 UNITS = (("U1", "区政府办公室", "office"), ("U2", "区财政局", "department"), ("U3", "海州镇", "township"))
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def write_roster(path: Path, units=UNITS, district_name: str = "示范区") -> Path:
@@ -43,7 +49,8 @@ def roll_forward(last: CanonicalReturn, now: CanonicalReturn) -> CanonicalReturn
         for row in ("carried_in", "granted", "total_processed"):  # keep A1-A3 intact
             now.cells[s3(row, col)] += delta
     now.cells["s2.normative_docs.in_force"] = (
-        last.cells["s2.normative_docs.in_force"] + now.cells["s2.normative_docs.issued"]
+        last.cells["s2.normative_docs.in_force"]
+        + now.cells["s2.normative_docs.issued"]
         - now.cells["s2.normative_docs.repealed"]
     )
     return now

@@ -57,7 +57,9 @@ def test_audit_html_highlights_the_failing_cells(browser, two_years) -> None:
     assert unit.get_attribute("data-status") == "rejected" and unit.get_attribute("open") is not None
     failing = unit.locator("td.fail")
     assert sorted(failing.evaluate_all("els => els.map(e => e.dataset.cell)")) == [
-        "s3.carried_in.natural_person", "s3.carried_in.total"]
+        "s3.carried_in.natural_person",
+        "s3.carried_in.total",
+    ]
     cell = unit.locator('td[data-cell="s3.carried_in.natural_person"]')
     assert cell.get_attribute("data-rules") == "Y1"
     colour = cell.evaluate("e => getComputedStyle(e).backgroundColor")
@@ -91,7 +93,8 @@ def test_data_docs_read_offline_with_pass_and_fail_icons(browser, two_years) -> 
     assert glyph not in ("none", "normal", "")  # Font Awesome's glyph, from the local font
     assert page.evaluate("document.fonts.check('900 16px \"Font Awesome 6 Free\"')")
     assert page.locator("link[rel=stylesheet]").evaluate_all(
-        "els => els.every(e => e.sheet !== null)")  # every stylesheet loaded
+        "els => els.every(e => e.sheet !== null)"
+    )  # every stylesheet loaded
     keep_screenshot(page, two_years["tmp"], "data-docs-validation.png")
     page.close()
     index, external = open_offline(browser, docs / "index.html")

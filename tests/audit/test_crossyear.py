@@ -80,14 +80,16 @@ def test_p5_fee_ratio(before: str, after: str, fails: bool) -> None:
 
 def test_p5_a_departments_whole_fee_of_100000_wan_or_more_is_flagged_even_without_a_prior_return() -> None:
     _, now = consistent_pair()
-    now.cells[FEE_KEY] = Decimal("250000")
+    now.cells[FEE_KEY] = Decimal(250000)
     found = check_cross_year(stack([now]), stack([]), YEAR, kinds={"U1": "department"})
     assert [f.rule for f in found] == ["N1", "P5"]  # the note comes first for its unit
     district = check_cross_year(stack([now]), stack([]), YEAR, kinds={"U1": "district"})
     assert [f.rule for f in district] == ["N1"]
 
 
-@pytest.mark.parametrize("before, after, fails", [(5, 60, True), (60, 5, True), (0, 9, False), (0, 10, True), (40, 300, False)])
+@pytest.mark.parametrize(
+    "before, after, fails", [(5, 60, True), (60, 5, True), (0, 9, False), (0, 10, True), (40, 300, False)]
+)
 def test_p6_decisions_swing(before: int, after: int, fails: bool) -> None:
     last, now = consistent_pair()
     last.cells["s2.admin_penalty.decisions"], now.cells["s2.admin_penalty.decisions"] = before, after
@@ -118,7 +120,12 @@ def test_wide_from_long_round_trips_warehouse_cells() -> None:
     last, _ = consistent_pair()
     long = pd.DataFrame(
         [
-            {"unit_id": "U1", "cell_key": k, "value_int": None if k == FEE_KEY else v, "value_dec": v if k == FEE_KEY else None}
+            {
+                "unit_id": "U1",
+                "cell_key": k,
+                "value_int": None if k == FEE_KEY else v,
+                "value_dec": v if k == FEE_KEY else None,
+            }
             for k, v in last.cells.items()
         ]
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -80,8 +79,14 @@ def test_report_html_escapes_unit_names(hostile) -> None:
 def test_report_html_escapes_narrative_text() -> None:
     cells = lianyun_cells()
     units = [UnitFigures("U1", HTML, "office", "accepted", 1, "a" * 64, cells)]
-    report = DistrictReport(DISTRICT, "示范区", 2022, cells, units,
-                            narrative={"overview": HTML + " " + FORMULA, "problems": "无", "other": "<i>x</i>"})
+    report = DistrictReport(
+        DISTRICT,
+        "示范区",
+        2022,
+        cells,
+        units,
+        narrative={"overview": HTML + " " + FORMULA, "problems": "无", "other": "<i>x</i>"},
+    )
     html = render_html(report)
     assert "<script>alert" not in html and "<i>x</i>" not in html
     assert "&lt;i&gt;x&lt;/i&gt;" in html
@@ -108,26 +113,45 @@ def test_report_xlsx_stores_formula_like_names_as_text(hostile) -> None:
 
 def test_report_xlsx_shows_bidi_overrides_as_text(hostile) -> None:
     wb = openpyxl.load_workbook(hostile["first"].folder / "report.xlsx")
-    assert not any(isinstance(c.value, str) and "\u202e" in c.value
-                   for ws in wb.worksheets for row in ws.iter_rows() for c in row)
+    assert not any(
+        isinstance(c.value, str) and "\u202e" in c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+    )
 
 
 def test_report_xlsx_with_plus_minus_at_names(tmp_path: Path) -> None:
     cells = lianyun_cells()
-    units = [UnitFigures(f"U{i}", name, "department", "accepted", 1, "a" * 64, cells)
-             for i, name in enumerate((PLUS, MINUS, AT, FORMULA))]
-    report = DistrictReport(DISTRICT, "示范区", 2022, {k: v * 4 if not isinstance(v, Decimal) else v * 4
-                                                     for k, v in cells.items()}, units)
+    units = [
+        UnitFigures(f"U{i}", name, "department", "accepted", 1, "a" * 64, cells)
+        for i, name in enumerate((PLUS, MINUS, AT, FORMULA))
+    ]
+    report = DistrictReport(DISTRICT, "示范区", 2022, {k: v * 4 for k, v in cells.items()}, units)
     render_xlsx(report, tmp_path / "r.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "r.xlsx")
-    found = {c.value: c.data_type for ws in wb.worksheets for row in ws.iter_rows() for c in row
-             if c.value in (PLUS, MINUS, AT, FORMULA)}
+    found = {
+        c.value: c.data_type
+        for ws in wb.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.value in (PLUS, MINUS, AT, FORMULA)
+    }
     assert found == {PLUS: "s", MINUS: "s", AT: "s", FORMULA: "s"}
 
 
 def test_audit_csv_neutralises_formulas(hostile) -> None:
-    out = CliRunner().invoke(app, ["audit", "--district", DISTRICT, "--year", "2024", "--format", "csv",
-                                   "--warehouse", str(hostile["tmp"] / "w.duckdb")])
+    out = CliRunner().invoke(
+        app,
+        [
+            "audit",
+            "--district",
+            DISTRICT,
+            "--year",
+            "2024",
+            "--format",
+            "csv",
+            "--warehouse",
+            str(hostile["tmp"] / "w.duckdb"),
+        ],
+    )
     assert out.exit_code == 0, out.output
     rows = list(csv.DictReader(io.StringIO(out.output)))
     names = {r["unit_name"] for r in rows if r["record"] == "unit"}
@@ -141,4 +165,5 @@ def test_units_with_s3_columns_still_balance() -> None:  # guards the fixture it
     r = roll_forward(returns_for(2023)[0], returns_for(2024)[0])
     for col in S3_COL_KEYS:
         assert r.cells[s3("new_received", col)] + r.cells[s3("carried_in", col)] == (
-            r.cells[s3("total_processed", col)] + r.cells[s3("carried_out", col)])
+            r.cells[s3("total_processed", col)] + r.cells[s3("carried_out", col)]
+        )

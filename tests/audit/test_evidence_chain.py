@@ -86,8 +86,14 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # run key (which counts the year's waivers) stays the same on a rerun
     with Warehouse(root / "w.duckdb") as wh:
         single = collapse_other(lianyun_return("X9", "外区单位", YEAR - 1))
-        wh.load_run("other-run", "X", YEAR - 1, "roster-x",
-                    [Submission("e" * 64, "X9.json", "", 1, "json", "X9", YEAR - 1, "rejected", single)], [])
+        wh.load_run(
+            "other-run",
+            "X",
+            YEAR - 1,
+            "roster-x",
+            [Submission("e" * 64, "X9.json", "", 1, "json", "X9", YEAR - 1, "rejected", single)],
+            [],
+        )
         insert_waiver(wh, "waiver", "S6", "HARD-W", "X9", YEAR - 1, "e" * 64, 1, "printed as one row", "审计员")
         # and a keep (`nianbao keep`): a chained evidence table like the waivers
         insert_keep(wh, "keep", "X9", YEAR - 1, "e" * 64, 1, "d" * 64, 2, "第2版未通过校验，沿用第1版", "办公室")
@@ -113,8 +119,10 @@ CASES = {
     "rosters": ("source_name = 'forged.csv'", f"'{FORGED}' AS roster_sha256"),
     "roster_units": ("unit_name = unit_name || '（改）'", "unit_id || 'X' AS unit_id"),
     "runs": ("n_files = n_files + 1", "'forged-run' AS run_key"),
-    "submissions": ("status = CASE status WHEN 'accepted' THEN 'rejected' ELSE 'accepted' END",
-                    f"'{FORGED}' AS sha256"),
+    "submissions": (
+        "status = CASE status WHEN 'accepted' THEN 'rejected' ELSE 'accepted' END",
+        f"'{FORGED}' AS sha256",
+    ),
     # a receipt decides which version is current (issue 11): a forged one would bring an old version back
     "receipts": ("original_name = original_name || ' (edited)'", "receipt_no + 1000 AS receipt_no"),
     "cells": ("value_int = coalesce(value_int, 0) + 1", f"'{FORGED}' AS sha256"),
@@ -188,11 +196,11 @@ CELL_EDITS = {
     "a count made blank": "UPDATE cells SET value_int = NULL WHERE value_int IS NOT NULL AND {first}",
     "a blank made 0": "UPDATE cells SET value_int = 0 WHERE rowid = (SELECT min(rowid) FROM cells WHERE value_int IS NULL)",
     "the fee changed by 0.000001": "UPDATE cells SET value_dec = value_dec + 0.000001 WHERE value_dec IS NOT NULL "
-                                   "AND rowid = (SELECT min(rowid) FROM cells WHERE value_dec IS NOT NULL)",
+    "AND rowid = (SELECT min(rowid) FROM cells WHERE value_dec IS NOT NULL)",
     "two counts swapped": "UPDATE cells SET value_int = CASE WHEN cell_key = 's3.granted.total' "
-                          "THEN (SELECT value_int FROM cells x WHERE x.sha256 = cells.sha256 AND x.cell_key = 's3.new_received.total') "
-                          "ELSE (SELECT value_int FROM cells x WHERE x.sha256 = cells.sha256 AND x.cell_key = 's3.granted.total') END "
-                          "WHERE sha256 = (SELECT min(sha256) FROM cells) AND cell_key IN ('s3.granted.total', 's3.new_received.total')",
+    "THEN (SELECT value_int FROM cells x WHERE x.sha256 = cells.sha256 AND x.cell_key = 's3.new_received.total') "
+    "ELSE (SELECT value_int FROM cells x WHERE x.sha256 = cells.sha256 AND x.cell_key = 's3.granted.total') END "
+    "WHERE sha256 = (SELECT min(sha256) FROM cells) AND cell_key IN ('s3.granted.total', 's3.new_received.total')",
 }
 
 
@@ -213,8 +221,11 @@ def test_a_changed_row_with_its_link_fixed_is_detected(base: Path, tmp_path: Pat
     case = copy_of(base, tmp_path)
     con = duckdb.connect(str(case / "w.duckdb"))
     sha = con.execute("SELECT sha256 FROM cells WHERE value_int > 0 LIMIT 1").fetchone()[0]
-    con.execute("UPDATE cells SET value_int = value_int + 1 WHERE sha256 = ? AND value_int > 0 "
-                "AND cell_key = (SELECT min(cell_key) FROM cells WHERE sha256 = ? AND value_int > 0)", [sha, sha])
+    con.execute(
+        "UPDATE cells SET value_int = value_int + 1 WHERE sha256 = ? AND value_int > 0 "
+        "AND cell_key = (SELECT min(cell_key) FROM cells WHERE sha256 = ? AND value_int > 0)",
+        [sha, sha],
+    )
     (new_hash,) = [h for ref, h in chain._row_hashes(con, "cells", [sha])]
     con.execute("UPDATE evidence_chain SET row_hash = ? WHERE table_name = 'cells' AND row_ref = ?", [new_hash, sha])
     con.close()
@@ -223,8 +234,11 @@ def test_a_changed_row_with_its_link_fixed_is_detected(base: Path, tmp_path: Pat
 
 def test_a_deleted_link_is_detected(base: Path, tmp_path: Path) -> None:
     case = copy_of(base, tmp_path)
-    tamper(case / "w.duckdb", "DELETE FROM evidence_chain WHERE link_id = (SELECT min(link_id) FROM evidence_chain "
-                              "WHERE table_name = 'submissions')")
+    tamper(
+        case / "w.duckdb",
+        "DELETE FROM evidence_chain WHERE link_id = (SELECT min(link_id) FROM evidence_chain "
+        "WHERE table_name = 'submissions')",
+    )
     expect_break(case / "w.duckdb", "delete a chain link", "submissions row", "not in the chain")
 
 
@@ -312,7 +326,9 @@ def test_an_intact_rerun_publishes_the_same_manifest(base: Path, tmp_path: Path)
     assert again["manifest.json"] == first["manifest.json"]
 
 
-def test_cells_hashed_in_chunks_give_the_same_hashes(base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cells_hashed_in_chunks_give_the_same_hashes(
+    base: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """150,000 returns' cells are hashed chunk by chunk (memory): one submission a chunk gives the same result."""
     case = copy_of(base, tmp_path)
     con = duckdb.connect(str(case / "w.duckdb"))
@@ -330,8 +346,14 @@ def test_a_warehouse_from_before_the_chain_is_sealed_when_a_run_opens_it(tmp_pat
     sealed as they are the first time the warehouse is opened for writing; then tampering is detected."""
     ret = lianyun_return("U1", "单位", YEAR)
     with Warehouse(tmp_path / "w.duckdb") as wh:
-        wh.load_run("r1", DISTRICT, YEAR, "roster", [Submission("a" * 64, "U1.json", "", 1, "json", "U1", YEAR,
-                                                                "accepted", ret)], [])
+        wh.load_run(
+            "r1",
+            DISTRICT,
+            YEAR,
+            "roster",
+            [Submission("a" * 64, "U1.json", "", 1, "json", "U1", YEAR, "accepted", ret)],
+            [],
+        )
     tamper(tmp_path / "w.duckdb", "DROP TABLE evidence_chain")
     code, text = audit_verify(tmp_path / "w.duckdb")
     assert code == EXIT_TAMPERED and "no evidence chain" in text, text
@@ -346,7 +368,9 @@ def test_a_dropped_chain_resealed_by_the_next_run_is_caught_by_the_manifests(bas
     """Tamper, drop the chain, let a run reseal the file as if it were from before the chain: the heads the
     manifests recorded no longer match."""
     case = copy_of(base, tmp_path)
-    tamper(case / "w.duckdb", f"UPDATE cells SET value_int = coalesce(value_int, 0) + 1 WHERE {FIRST.format(t='cells')}")
+    tamper(
+        case / "w.duckdb", f"UPDATE cells SET value_int = coalesce(value_int, 0) + 1 WHERE {FIRST.format(t='cells')}"
+    )
     tamper(case / "w.duckdb", "DROP TABLE evidence_chain")
     Warehouse(case / "w.duckdb").close()
     expect_break(case / "w.duckdb", "drop the chain and let a run reseal it", "chain was rewritten")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-
-import openpyxl
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -43,10 +42,14 @@ def test_y1_blocks_then_a_waiver_lets_the_return_in_on_the_next_run(two_years) -
     manifest = json.loads((passed.folder / "manifest.json").read_text(encoding="utf-8"))
     (entry,) = manifest["waivers"]
     assert (entry["rule"], entry["unit_id"], entry["by"], entry["reason"]) == (
-        "Y1", "U2", "审计员 王", "2023 report corrected after publication")
+        "Y1",
+        "U2",
+        "审计员 王",
+        "2023 report corrected after publication",
+    )
     assert entry["at"] and entry["sha256"] == next(u["sha256"] for u in manifest["units"] if u["unit_id"] == "U2")
     report = (passed.folder / "report.html").read_text(encoding="utf-8")  # the annex lists it: who, when, why
-    annex = report[report.index("附表二：豁免与确认记录"):]
+    annex = report[report.index("附表二：豁免与确认记录") :]
     assert "Y1" in annex and "审计员 王" in annex and "2023 report corrected after publication" in annex
     assert entry["at"] in annex
     workbook = openpyxl.load_workbook(passed.folder / "report.xlsx")
@@ -73,8 +76,21 @@ def test_a_new_version_of_the_return_is_not_covered_by_the_old_waiver(two_years)
 def test_hard_rules_cannot_be_waived_and_the_cli_says_so(two_years) -> None:
     tmp = two_years["tmp"]
     run_pipeline(tmp, 2024, two_years["subs"], two_years["roster"])
-    result = cli("waive", "--rule", "A3", "--unit", "U2", "--year", "2024", "--reason", "x", "--by", "me",
-                 "--warehouse", str(tmp / "w.duckdb"))
+    result = cli(
+        "waive",
+        "--rule",
+        "A3",
+        "--unit",
+        "U2",
+        "--year",
+        "2024",
+        "--reason",
+        "x",
+        "--by",
+        "me",
+        "--warehouse",
+        str(tmp / "w.duckdb"),
+    )
     assert result.exit_code == 1
     assert "HARD and cannot be waived" in result.output
     with Warehouse(tmp / "w.duckdb") as wh:
@@ -94,8 +110,21 @@ def test_soft_findings_are_acknowledged_and_revocation_is_a_new_record(two_years
     write_returns(two_years["subs"], [u3])
     run_pipeline(tmp, 2024, two_years["subs"], two_years["roster"])
     db = str(tmp / "w.duckdb")
-    result = cli("waive", "--rule", "P2", "--unit", "U3", "--year", "2024", "--reason", "清理后重新统计",
-                 "--by", "李", "--warehouse", db)
+    result = cli(
+        "waive",
+        "--rule",
+        "P2",
+        "--unit",
+        "U3",
+        "--year",
+        "2024",
+        "--reason",
+        "清理后重新统计",
+        "--by",
+        "李",
+        "--warehouse",
+        db,
+    )
     assert result.exit_code == 0, result.output
     assert "Acknowledged P2 (SOFT)" in result.output
     with Warehouse(tmp / "w.duckdb") as wh:
@@ -107,8 +136,11 @@ def test_soft_findings_are_acknowledged_and_revocation_is_a_new_record(two_years
         assert (rev.kind, rev.refers_to) == ("revocation", ack_id)
         with pytest.raises(WaiverRefused, match="already been revoked"):
             revoke(wh, ack_id, "again", "李")
-    audit = json.loads(cli("audit", "--district", DISTRICT, "--year", "2024", "--unit", "U3", "--format", "json",
-                           "--warehouse", db).output)
+    audit = json.loads(
+        cli(
+            "audit", "--district", DISTRICT, "--year", "2024", "--unit", "U3", "--format", "json", "--warehouse", db
+        ).output
+    )
     (unit,) = audit["units"]
     (w,) = unit["waivers"]
     assert w["kind"] == "acknowledgement" and w["revoked"]["reason"] == "wrong unit"
@@ -138,7 +170,7 @@ def test_audit_lists_lineage_and_detects_a_tampered_publication_file(two_years) 
     assert "hash mismatch" in bad.output and "report.html" in bad.output
     as_csv = cli("audit", "--district", DISTRICT, "--year", "2023", "--format", "csv", "--warehouse", db)
     assert as_csv.exit_code == 3
-    assert re.search(r"^published_file,\w+,,,,\w+,report\.html,.*hash mismatch", as_csv.output, re.M)
+    assert re.search(r"^published_file,\w+,,,,\w+,report\.html,.*hash mismatch", as_csv.output, re.MULTILINE)
 
 
 def test_a_unit_new_this_year_is_reported_as_such_not_as_a_failure(two_years) -> None:
@@ -168,6 +200,8 @@ def test_the_tool_never_updates_or_deletes_evidence() -> None:
         for path in (root / package).rglob("*"):
             if path.suffix in (".py", ".sql"):
                 text = path.read_text(encoding="utf-8")
-                for m in re.finditer(r"\b(UPDATE\s+\w+\s+SET|DELETE\s+FROM|TRUNCATE|DROP\s+TABLE)\b", text, re.I):
+                for m in re.finditer(
+                    r"\b(UPDATE\s+\w+\s+SET|DELETE\s+FROM|TRUNCATE|DROP\s+TABLE)\b", text, re.IGNORECASE
+                ):
                     offenders.append(f"{path.relative_to(root)}: {m.group(0)}")
     assert offenders == []

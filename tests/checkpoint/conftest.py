@@ -93,6 +93,10 @@ def frames():
     from types import SimpleNamespace
 
     return SimpleNamespace(
-        roster=roster_frame, unit_cells=unit_cells_frame, district=district_frame, sums=exact_sums, year=YEAR,
+        roster=roster_frame,
+        unit_cells=unit_cells_frame,
+        district=district_frame,
+        sums=exact_sums,
+        year=YEAR,
         district_id=DISTRICT_ID,
     )

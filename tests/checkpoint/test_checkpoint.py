@@ -30,8 +30,13 @@ def test_consistent_district_passes(frames, units):
     assert result.data_docs_index is None and result.data_docs_page is None  # no folder given, no Data Docs
     assert result.failures == []
     assert [(o.rule, o.detail, o.success) for o in result.outcomes] == [
-        ("G1", "", True), ("G3", "", True), ("G4", "A1", True), ("G4", "A2", True), ("G4", "A3", True),
-        ("G4", "L1", True), ("G5", "", True),  # G5: a district frame has no G5 rows (checkpoint.nodes adds them)
+        ("G1", "", True),
+        ("G3", "", True),
+        ("G4", "A1", True),
+        ("G4", "A2", True),
+        ("G4", "A3", True),
+        ("G4", "L1", True),
+        ("G5", "", True),  # G5: a district frame has no G5 rows (checkpoint.nodes adds them)
     ]
     assert result.statistics["evaluated_expectations"] == 7
     assert result.statistics["successful_expectations"] == 7
@@ -74,8 +79,13 @@ def test_district_cell_off_by_one_fails_g3(frames, units):
     assert result.failures[0].unit_id == frames.district_id
     g3 = next(o for o in result.outcomes if o.rule == "G3")
     assert g3.unexpected == [
-        {"unit_id": frames.district_id, "cell": "s2.admin_license.decisions", "expected": "4028", "actual": "4029",
-         "detail": ""}
+        {
+            "unit_id": frames.district_id,
+            "cell": "s2.admin_license.decisions",
+            "expected": "4028",
+            "actual": "4029",
+            "detail": "",
+        }
     ]
     assert result.statistics["unsuccessful_expectations"] == 1
 
@@ -136,13 +146,20 @@ def test_broken_a3_balance_fails_g4(frames, units):
     ]
     failure = result.failures[0]
     assert "A3" in failure.message_en and s3("carried_out", "natural_person") in failure.message_en
-    assert set(failure.cells) == {s3(r, "natural_person") for r in ("new_received", "carried_in", "total_processed",
-                                                                     "carried_out")}
+    assert set(failure.cells) == {
+        s3(r, "natural_person") for r in ("new_received", "carried_in", "total_processed", "carried_out")
+    }
     a3 = next(o for o in result.outcomes if o.detail == "A3")
-    assert not a3.success and [u["cell"] for u in a3.unexpected] == [s3("carried_out", "natural_person"),
-                                                                    s3("carried_out", "total")]
-    assert result.statistics == {**result.statistics, "evaluated_expectations": 7, "successful_expectations": 6,
-                                 "unsuccessful_expectations": 1}
+    assert not a3.success and [u["cell"] for u in a3.unexpected] == [
+        s3("carried_out", "natural_person"),
+        s3("carried_out", "total"),
+    ]
+    assert result.statistics == {
+        **result.statistics,
+        "evaluated_expectations": 7,
+        "successful_expectations": 6,
+        "unsuccessful_expectations": 1,
+    }
 
 
 def test_broken_l1_total_fails_g4(frames, units):

@@ -129,8 +129,14 @@ def test_g4_for_every_node_at_once_equals_the_one_report_rows() -> None:
         ]
         mine = frame[frame["node_id"] == node]
         got = list(
-            zip(mine["check_id"], mine["detail"].astype(str), mine["cell"].astype(str),
-                mine["formula_cells"].astype(str), mine["expected"], mine["actual"])
+            zip(
+                mine["check_id"],
+                mine["detail"].astype(str),
+                mine["cell"].astype(str),
+                mine["formula_cells"].astype(str),
+                mine["expected"],
+                mine["actual"],
+            )
         )
         assert got == reference, node
     assert len(frame) == 3 * 42
@@ -161,7 +167,10 @@ def test_a_failing_unit_blocks_its_home_and_every_node_above_it() -> None:
     failing = checks[checks["accepted_submission_id"].isna() & (checks["rule"] == "G1")]
     blocked = g1_blocked(failing, NODES)
     assert list(zip(blocked["node_id"], blocked["unit_id"].astype(str), blocked["node_name"])) == [
-        (COUNTRY, "101", "全国"), (COUNTRY, "201", "全国"), (PROVINCE, "101", "某省"), (PROVINCE, "201", "某省"),
+        (COUNTRY, "101", "全国"),
+        (COUNTRY, "201", "全国"),
+        (PROVINCE, "101", "某省"),
+        (PROVINCE, "201", "某省"),
         (DISTRICT, "201", "某区"),
     ]
     assert blocked["check_id"].tolist()[-1] == "2|G1:201"
@@ -171,8 +180,12 @@ def test_a_failing_unit_blocks_its_home_and_every_node_above_it() -> None:
 def with_verdicts(frame: pd.DataFrame, verdicts: dict[str, tuple[str, int, int, str]]) -> pd.DataFrame:
     """``units`` plus what Warehouse.unit_verdicts says: unit -> (verdict, latest version, counted version, rules)."""
     rows = [verdicts.get(u, ("accepted", 1, 1, "")) for u in frame["unit_id"]]
-    return frame.assign(verdict=[r[0] for r in rows], current_version=[r[1] for r in rows],
-                        version=[r[2] for r in rows], current_rules=[r[3] for r in rows])
+    return frame.assign(
+        verdict=[r[0] for r in rows],
+        current_version=[r[1] for r in rows],
+        version=[r[2] for r in rows],
+        current_rules=[r[3] for r in rows],
+    )
 
 
 def test_g5_fails_a_rejected_latest_version_and_blocks_like_g1() -> None:
@@ -186,7 +199,10 @@ def test_g5_fails_a_rejected_latest_version_and_blocks_like_g1() -> None:
     failing = checks[checks["accepted_submission_id"].isna() & (checks["rule"] == "G5")]
     blocked = g1_blocked(failing, NODES)
     assert list(zip(blocked["node_id"], blocked["unit_id"].astype(str))) == [
-        (COUNTRY, "201"), (PROVINCE, "201"), (DISTRICT, "201")]
+        (COUNTRY, "201"),
+        (PROVINCE, "201"),
+        (DISTRICT, "201"),
+    ]
     assert blocked["check_id"].tolist() == ["0|G5:201", "1|G5:201", "2|G5:201"]
     assert g5_frame(NODES, units()).empty  # no verdicts given: no G5 rows
     assert checks["check_id"].is_unique

@@ -99,8 +99,12 @@ def test_two_consolidations_of_the_same_inputs_publish_the_same_report_files(dis
     run(district, district["subs"])
     time.sleep(2.1)
     consolidate_district(
-        district=DISTRICT, year=2024, submissions=str(district["subs"]), roster=str(district["roster"]),
-        warehouse=str(district["tmp"] / "other.duckdb"), out=str(district["tmp"] / "other-out"),
+        district=DISTRICT,
+        year=2024,
+        submissions=str(district["subs"]),
+        roster=str(district["roster"]),
+        warehouse=str(district["tmp"] / "other.duckdb"),
+        out=str(district["tmp"] / "other-out"),
     )
     first, second = (district["tmp"] / out / DISTRICT / "2024" for out in ("out", "other-out"))
     a, b = folder_digest(first), folder_digest(second)
@@ -116,7 +120,7 @@ def test_a_return_breaking_a3_blocks_publication_and_leaves_the_publish_folder_u
     run(district, district["subs"])  # 2024 published
     out = district["tmp"] / "out"
     before = folder_digest(out / DISTRICT)  # the publish folders (run evidence lives apart, under out/runs/)
-    roster, returns = build_district(DISTRICT, "示范区", 2025, seed=3, lianyun_year=2024)
+    _roster, returns = build_district(DISTRICT, "示范区", 2025, seed=3, lianyun_year=2024)
     broken_unit = returns[5].unit_id
     returns[5] = break_a3(returns[5])
     subs = district["tmp"] / "subs-2025"

@@ -33,29 +33,51 @@ def harness():
 
 
 def consolidate(tmp: Path) -> tuple[int, str]:
-    out = CliRunner().invoke(app, [
-        "consolidate", "--district", DISTRICT, "--year", str(YEAR), "--submissions", str(tmp / "subs"),
-        "--roster", str(tmp / "roster.csv"), "--warehouse", str(tmp / "w.duckdb"), "--out", str(tmp / "out"),
-        "--no-progress",
-    ])
+    out = CliRunner().invoke(
+        app,
+        [
+            "consolidate",
+            "--district",
+            DISTRICT,
+            "--year",
+            str(YEAR),
+            "--submissions",
+            str(tmp / "subs"),
+            "--roster",
+            str(tmp / "roster.csv"),
+            "--warehouse",
+            str(tmp / "w.duckdb"),
+            "--out",
+            str(tmp / "out"),
+            "--no-progress",
+        ],
+    )
     return out.exit_code, out.output
 
 
 def keep(tmp: Path, *args: str) -> tuple[int, str]:
-    out = CliRunner().invoke(app, ["keep", "--unit", UNIT, "--year", str(YEAR), "--warehouse", str(tmp / "w.duckdb"),
-                                   *args])
+    out = CliRunner().invoke(
+        app, ["keep", "--unit", UNIT, "--year", str(YEAR), "--warehouse", str(tmp / "w.duckdb"), *args]
+    )
     return out.exit_code, out.output
 
 
 def contradicting(ret: CanonicalReturn) -> CanonicalReturn:
     """The same tables, with a text quoting other figures: requests (X1), review cases (X2), documents (X3)."""
     text = ret.narrative["overview"]
-    text = text.replace(f"本年新收政府信息公开申请{ret.cells['s3.new_received.total']}件",
-                        f"本年新收政府信息公开申请{ret.cells['s3.new_received.total'] + 7}件")
-    text = text.replace(f"全年制发行政规范性文件{ret.cells['s2.normative_docs.issued']}件",
-                        f"全年制发行政规范性文件{ret.cells['s2.normative_docs.issued'] + 3}件")
-    text = re.sub(r"全年未发生政府信息公开行政复议、行政诉讼案件。|全年发生政府信息公开行政复议案件\d+件",
-                  f"全年发生政府信息公开行政复议案件{ret.cells['s4.review.total'] + 2}件", text)
+    text = text.replace(
+        f"本年新收政府信息公开申请{ret.cells['s3.new_received.total']}件",
+        f"本年新收政府信息公开申请{ret.cells['s3.new_received.total'] + 7}件",
+    )
+    text = text.replace(
+        f"全年制发行政规范性文件{ret.cells['s2.normative_docs.issued']}件",
+        f"全年制发行政规范性文件{ret.cells['s2.normative_docs.issued'] + 3}件",
+    )
+    text = re.sub(
+        r"全年未发生政府信息公开行政复议、行政诉讼案件。|全年发生政府信息公开行政复议案件\d+件",
+        f"全年发生政府信息公开行政复议案件{ret.cells['s4.review.total'] + 2}件",
+        text,
+    )
     assert text != ret.narrative["overview"]
     return replace(ret, narrative={**ret.narrative, "overview": text})
 
@@ -108,15 +130,21 @@ def test_a_rejected_latest_version_blocks_until_kept_and_a_passing_version_voids
     g5 = next(line for line in text.splitlines() if "[G5]" in line)
     assert f"unit {UNIT}" in g5 and "v2 rejected (X1, X2, X3)" in g5 and f"{DISTRICT} " in g5, g5
     assert (tmp_path / "out" / DISTRICT / str(YEAR) / "report.json").read_bytes() == published_v1
-    expected = (f"units: {n_units - 1} accepted, 0 accepted through a waiver, 0 older version kept, "
-                "1 latest return rejected, 0 no return")
+    expected = (
+        f"units: {n_units - 1} accepted, 0 accepted through a waiver, 0 older version kept, "
+        "1 latest return rejected, 0 no return"
+    )
     assert count_line_of(text) == expected
     assert audit_counts(tmp_path, key) == expected  # the same query, the same line
     assert artifact_counts() == expected
     page = (tmp_path / "out" / "runs" / key / "audit.html").read_text(encoding="utf-8")
-    assert f'data-unit="{UNIT}" data-status="rejected" open' in page and "Latest return v2 rejected (X1, X2, X3)" in page
+    assert (
+        f'data-unit="{UNIT}" data-status="rejected" open' in page and "Latest return v2 rejected (X1, X2, X3)" in page
+    )
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
-        (ok,) = con.execute("SELECT success FROM checkpoint_results WHERE run_key = ? AND rule = 'G5'", [key]).fetchone()
+        (ok,) = con.execute(
+            "SELECT success FROM checkpoint_results WHERE run_key = ? AND rule = 'G5'", [key]
+        ).fetchone()
     assert ok is False
 
     # --- refused: the rejected latest version itself, a version that does not exist, no reason
@@ -125,14 +153,18 @@ def test_a_rejected_latest_version_blocks_until_kept_and_a_passing_version_voids
     assert keep(tmp_path, "--version", "1", "--by", "y")[0] == 1
 
     # --- the office keeps v1: the rerun publishes with v1, and the annex, manifest and audit say so
-    code, said = keep(tmp_path, "--version", "1", "--reason", "第2版正文与表格不一致，沿用已核对的第1版", "--by", "办公室 王")
+    code, said = keep(
+        tmp_path, "--version", "1", "--reason", "第2版正文与表格不一致，沿用已核对的第1版", "--by", "办公室 王"
+    )
     assert code == 0, said
     assert "Kept version 1" in said and "rejected version 2" in said
     code, text = consolidate(tmp_path)
     assert code == EXIT_OK, text
     key = run_key_of(text)
-    expected = (f"units: {n_units - 1} accepted, 0 accepted through a waiver, 1 older version kept, "
-                "0 latest return rejected, 0 no return")
+    expected = (
+        f"units: {n_units - 1} accepted, 0 accepted through a waiver, 1 older version kept, "
+        "0 latest return rejected, 0 no return"
+    )
     assert count_line_of(text) == expected == audit_counts(tmp_path, key) == artifact_counts()
     unit, manifest = manifest_unit(tmp_path)
     assert unit["version"] == 1

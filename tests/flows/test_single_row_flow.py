@@ -35,8 +35,13 @@ def harness():
 
 def run(tmp: Path, subs: Path, roster: Path):
     state = consolidate_district(
-        district=DISTRICT, year=YEAR, submissions=str(subs), roster=str(roster), warehouse=str(tmp / "w.duckdb"),
-        out=str(tmp / "out"), return_state=True,
+        district=DISTRICT,
+        year=YEAR,
+        submissions=str(subs),
+        roster=str(roster),
+        warehouse=str(tmp / "w.duckdb"),
+        out=str(tmp / "out"),
+        return_state=True,
     )
     result = state.result(raise_on_failure=False)
     return result.result if isinstance(result, PublicationBlocked) else result
@@ -54,9 +59,25 @@ def audit_page(tmp: Path, run_key: str) -> str:
 
 
 def waive(tmp: Path, *extra: str):
-    return CliRunner().invoke(app, ["waive", "--rule", "S6", "--unit", UNIT, "--year", str(YEAR), "--reason",
-                                    "报表按旧样式将（六）合并填报，数字经核对无误", "--by", "审计员 李",
-                                    "--warehouse", str(tmp / "w.duckdb"), *extra])
+    return CliRunner().invoke(
+        app,
+        [
+            "waive",
+            "--rule",
+            "S6",
+            "--unit",
+            UNIT,
+            "--year",
+            str(YEAR),
+            "--reason",
+            "报表按旧样式将（六）合并填报，数字经核对无误",
+            "--by",
+            "审计员 李",
+            "--warehouse",
+            str(tmp / "w.duckdb"),
+            *extra,
+        ],
+    )
 
 
 def test_s6_blocks_then_a_waiver_counts_the_single_row_under_3_other(tmp_path: Path) -> None:
@@ -84,10 +105,12 @@ def test_s6_blocks_then_a_waiver_counts_the_single_row_under_3_other(tmp_path: P
     assert 'data-rule="S2"' not in page
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:  # the warehouse keeps the single row
         sha = con.execute("SELECT sha256 FROM submissions WHERE unit_id = ?", [UNIT]).fetchone()[0]
-        kept = con.execute("SELECT col_key, value_int FROM cell_deviations WHERE sha256 = ? ORDER BY position",
-                           [sha]).fetchall()
-        blanks = con.execute("SELECT count(*) FROM cells WHERE sha256 = ? AND cell_key LIKE 's3.other_%' "
-                             "AND value_int IS NULL", [sha]).fetchone()[0]
+        kept = con.execute(
+            "SELECT col_key, value_int FROM cell_deviations WHERE sha256 = ? ORDER BY position", [sha]
+        ).fetchall()
+        blanks = con.execute(
+            "SELECT count(*) FROM cells WHERE sha256 = ? AND cell_key LIKE 's3.other_%' AND value_int IS NULL", [sha]
+        ).fetchone()[0]
     assert kept == list(zip(S3_COL_KEYS, (4, 0, 0, 0, 0, 1, 5)))
     assert blanks == 21  # the sub-rows stay missing: the warehouse holds what was read
 
@@ -101,12 +124,16 @@ def test_s6_blocks_then_a_waiver_counts_the_single_row_under_3_other(tmp_path: P
     single = dict(zip(S3_COL_KEYS, returns[i].other_single_row))
     for col in S3_COL_KEYS:
         # 3.其他 = the other units' 3.其他 + the whole single row; 1. and 2. only the other units'
-        assert report["cells"][s3("other_other", col)] == sum(r.cells[s3("other_other", col)] for r in others) + single[col]
+        assert (
+            report["cells"][s3("other_other", col)]
+            == sum(r.cells[s3("other_other", col)] for r in others) + single[col]
+        )
         for row in SUB_ROWS[:2]:
             assert report["cells"][s3(row, col)] == sum(r.cells[s3(row, col)] for r in others)
         # every total is what the three-row return would have given
         assert report["cells"][s3("total_processed", col)] == sum(
-            r.cells[s3("total_processed", col)] for r in [*others, regular])
+            r.cells[s3("total_processed", col)] for r in [*others, regular]
+        )
     assert report["cells"]["s3.other_other.total"] == sum(r.cells["s3.other_other.total"] for r in others) + 5
     with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
         waiver_id = con.execute("SELECT waiver_id FROM waivers WHERE rule = 'S6'").fetchone()[0]

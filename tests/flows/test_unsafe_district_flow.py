@@ -40,8 +40,13 @@ def listing(root: Path) -> list[str]:
 def test_a_flow_run_naming_an_unsafe_district_does_nothing(inputs, district: str) -> None:
     before = listing(inputs["tmp"])
     state = consolidate_district(
-        district=district, year=2024, submissions=str(inputs["subs"]), roster=str(inputs["roster"]),
-        warehouse=str(inputs["tmp"] / "w.duckdb"), out=str(inputs["tmp"] / "out" / "inner"), return_state=True,
+        district=district,
+        year=2024,
+        submissions=str(inputs["subs"]),
+        roster=str(inputs["roster"]),
+        warehouse=str(inputs["tmp"] / "w.duckdb"),
+        out=str(inputs["tmp"] / "out" / "inner"),
+        return_state=True,
     )
     assert state.is_failed()
     with pytest.raises(UnsafeId, match="not a safe id"):
@@ -51,11 +56,24 @@ def test_a_flow_run_naming_an_unsafe_district_does_nothing(inputs, district: str
 
 def test_the_cli_refuses_an_unsafe_district_before_starting_the_flow(inputs) -> None:
     before = listing(inputs["tmp"])
-    result = CliRunner().invoke(app, [
-        "consolidate", "--district", "..", "--year", "2024", "--submissions", str(inputs["subs"]),
-        "--roster", str(inputs["roster"]), "--warehouse", str(inputs["tmp"] / "w.duckdb"),
-        "--out", str(inputs["tmp"] / "out" / "inner"),
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "consolidate",
+            "--district",
+            "..",
+            "--year",
+            "2024",
+            "--submissions",
+            str(inputs["subs"]),
+            "--roster",
+            str(inputs["roster"]),
+            "--warehouse",
+            str(inputs["tmp"] / "w.duckdb"),
+            "--out",
+            str(inputs["tmp"] / "out" / "inner"),
+        ],
+    )
     assert result.exit_code == 1
     assert "not a safe id" in result.output and "Consolidating" not in result.output
     assert listing(inputs["tmp"]) == before

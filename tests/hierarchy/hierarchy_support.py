@@ -50,6 +50,4 @@ def leaves_below(units: list[RosterUnit], node_id: str) -> list[str]:
 
 def expected_sums(returns: list[CanonicalReturn], unit_ids: list[str]) -> dict[str, int | Decimal]:
     chosen = [r for r in returns if r.unit_id in set(unit_ids)]
-    return {
-        key: sum((r.cells[key] for r in chosen), Decimal(0) if key == FEE_KEY else 0) for key in CELL_KEYS
-    }
+    return {key: sum((r.cells[key] for r in chosen), Decimal(0) if key == FEE_KEY else 0) for key in CELL_KEYS}

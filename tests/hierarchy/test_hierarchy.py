@@ -14,16 +14,28 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hierarchy_support import (
+    C1101,
+    C1201,
+    CITY_OFFICE,
+    COUNTRY,
+    D1,
+    D2,
+    D3,
+    MISSING_TOWNSHIP,
+    P11,
+    P12,
+    YEAR,
+    expected_sums,
+    leaves_below,
+    tree_units,
+)
 
 from checkpoint.nodes import build_node_checks
 from checkpoint.suite import run_node_checkpoint
 from intake.roster import Roster, read_roster
 from pipeline import steps
 from pipeline.hierarchy import NotANode, build_tree
-from hierarchy_support import (
-    C1101, C1201, CITY_OFFICE, COUNTRY, D1, D2, D3, MISSING_TOWNSHIP, P11, P12, YEAR, expected_sums, leaves_below,
-    tree_units,
-)
 from sampledata.roster import write_roster_csv
 from sampledata.synthetic import returns_for, write_returns_json
 from schemas.cells import CELL_KEYS, FEE_KEY
@@ -80,7 +92,9 @@ def test_the_tree_pairs_every_unit_with_every_node_above_it() -> None:
     assert tree.ancestors(CITY_OFFICE) == [C1101, P11, COUNTRY]
     nodes, unit_ids = tree.unit_closure()
     for node in tree.nodes:
-        assert sorted(u for n, u in zip(nodes, unit_ids) if n == node.unit_id) == sorted(leaves_below(units, node.unit_id))
+        assert sorted(u for n, u in zip(nodes, unit_ids) if n == node.unit_id) == sorted(
+            leaves_below(units, node.unit_id)
+        )
     assert [c.unit_id for c in tree.children(C1101)] == [CITY_OFFICE, D1, D2]
     assert [n.unit_id for n in tree.bottom_up()][-1] == COUNTRY
     with pytest.raises(NotANode, match="files its own return"):
@@ -110,14 +124,20 @@ def test_every_node_is_published_and_a_city_annex_lists_its_districts(country, r
     city = json.loads((country.out / C1101 / str(YEAR) / "report.json").read_text(encoding="utf-8"))
     assert city["scope"] == "全市"
     assert [(u["unit_id"], u["kind"], u["status"]) for u in city["units"]] == [
-        (CITY_OFFICE, "office", "accepted"), (D1, "district", "consolidated"), (D2, "district", "consolidated"),
+        (CITY_OFFICE, "office", "accepted"),
+        (D1, "district", "consolidated"),
+        (D2, "district", "consolidated"),
     ]
     # the city = its office + its two districts' published figures
-    districts = [json.loads((country.out / d / str(YEAR) / "report.json").read_text(encoding="utf-8")) for d in (D1, D2)]
+    districts = [
+        json.loads((country.out / d / str(YEAR) / "report.json").read_text(encoding="utf-8")) for d in (D1, D2)
+    ]
     office = next(r for r in returns if r.unit_id == CITY_OFFICE)
     for key in ("s3.new_received.total", "s2.admin_license.decisions", "s4.review.total"):
         assert city["cells"][key] == office.cells[key] + sum(d["cells"][key] for d in districts)
-    assert Decimal(city["cells"][FEE_KEY]) == office.cells[FEE_KEY] + sum(Decimal(d["cells"][FEE_KEY]) for d in districts)
+    assert Decimal(city["cells"][FEE_KEY]) == office.cells[FEE_KEY] + sum(
+        Decimal(d["cells"][FEE_KEY]) for d in districts
+    )
     html = (country.out / C1101 / str(YEAR) / "report.html").read_text(encoding="utf-8")
     assert "城东区人民政府" in html and "已汇总" in html and "全市合计" in html
     district = json.loads((country.out / D1 / str(YEAR) / "report.json").read_text(encoding="utf-8"))
@@ -159,10 +179,12 @@ def test_one_missing_township_blocks_its_district_city_province_and_country(tmp_
     assert any(d.startswith("110100 南湖市 blocked: unit 110101501") for d in details)
     assert {o.rule for o in run.result.outcomes if not o.success} == {"G1"}  # the sums still add up
     assert run.published == {} and not run.out.exists()  # all or nothing: D2, D3 pass but nothing is published
-    with pytest.raises(steps.PublicationRefused, match="000000, 110000, 110100, 110101"):
-        with Warehouse(run.warehouse) as wh:
-            roster = read_roster(tmp_path / "roster.csv", COUNTRY)
-            steps.publish_all(run.consolidation, roster, wh, run.out, "k", run.result)
+    roster = read_roster(tmp_path / "roster.csv", COUNTRY)
+    with (
+        pytest.raises(steps.PublicationRefused, match="000000, 110000, 110100, 110101"),
+        Warehouse(run.warehouse) as wh,
+    ):
+        steps.publish_all(run.consolidation, roster, wh, run.out, "k", run.result)
 
 
 def test_a_city_run_consolidates_only_its_subtree(tmp_path, returns) -> None:
@@ -213,12 +235,20 @@ def test_a_missing_unit_at_depth_four_names_each_blocked_node_once(country) -> N
         (node, unit) for node in c.nodes["node_id"] for unit in leaves_below(tree_units(), node) if unit in missing
     ]
     assert expected == [
-        (COUNTRY, CITY_OFFICE), (COUNTRY, MISSING_TOWNSHIP), (P11, CITY_OFFICE), (P11, MISSING_TOWNSHIP),
-        (C1101, CITY_OFFICE), (C1101, MISSING_TOWNSHIP), (D1, MISSING_TOWNSHIP),
+        (COUNTRY, CITY_OFFICE),
+        (COUNTRY, MISSING_TOWNSHIP),
+        (P11, CITY_OFFICE),
+        (P11, MISSING_TOWNSHIP),
+        (C1101, CITY_OFFICE),
+        (C1101, MISSING_TOWNSHIP),
+        (D1, MISSING_TOWNSHIP),
     ]
     assert [(r["node_id"], r["unit_id"]) for r in g1.unexpected] == expected
     assert g1.unexpected[-1] == {
-        "unit_id": MISSING_TOWNSHIP, "unit_name": "城东街道", "node_id": D1, "node_name": "城东区人民政府"
+        "unit_id": MISSING_TOWNSHIP,
+        "unit_name": "城东街道",
+        "node_id": D1,
+        "node_name": "城东区人民政府",
     }
     assert all(r["node_name"] == names[r["node_id"]] for r in g1.unexpected)
     township = [f.detail for f in result.failures if f.rule == "G1" and f.unit_id == MISSING_TOWNSHIP]
@@ -227,8 +257,10 @@ def test_a_missing_unit_at_depth_four_names_each_blocked_node_once(country) -> N
         for node in (COUNTRY, P11, C1101, D1)
     ]
     assert steps.blocked_nodes(result) == {
-        COUNTRY: [CITY_OFFICE, MISSING_TOWNSHIP], P11: [CITY_OFFICE, MISSING_TOWNSHIP],
-        C1101: [CITY_OFFICE, MISSING_TOWNSHIP], D1: [MISSING_TOWNSHIP],
+        COUNTRY: [CITY_OFFICE, MISSING_TOWNSHIP],
+        P11: [CITY_OFFICE, MISSING_TOWNSHIP],
+        C1101: [CITY_OFFICE, MISSING_TOWNSHIP],
+        D1: [MISSING_TOWNSHIP],
     }
     assert result.statistics["unsuccessful_expectations"] == 1  # G1 only: the figures still add up
 
@@ -244,7 +276,10 @@ def test_g3_names_the_node_whose_figures_do_not_add_up(country) -> None:
     )
     g3 = [f for f in result.failures if f.rule == "G3"]
     # the city is one off against its children, and the province one off against the (true) city it adds
-    assert [(f.unit_id, f.cell) for f in g3] == [(P11, "s3.granted.natural_person"), (C1101, "s3.granted.natural_person")]
+    assert [(f.unit_id, f.cell) for f in g3] == [
+        (P11, "s3.granted.natural_person"),
+        (C1101, "s3.granted.natural_person"),
+    ]
     city = next(f for f in g3 if f.unit_id == C1101)
     assert int(city.actual) == int(city.expected) + 1
     g3_rows = next(o for o in result.outcomes if o.rule == "G3").unexpected

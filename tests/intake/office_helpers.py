@@ -19,8 +19,10 @@ FILTERS = {"doc": "doc:MS Word 97", "xls": "xls:MS Excel 97", "pdf": "pdf", "txt
 
 def need_soffice() -> None:
     if shutil.which("soffice") is None and os.geteuid() != 0:
-        pytest.skip("LibreOffice (soffice) is not installed and this is not root, so `make test` could not install it "
-                    "(apt-get install libreoffice-writer-nogui libreoffice-calc-nogui)")
+        pytest.skip(
+            "LibreOffice (soffice) is not installed and this is not root, so `make test` could not install it "
+            "(apt-get install libreoffice-writer-nogui libreoffice-calc-nogui)"
+        )
 
 
 def save_as(data: bytes, suffix: str, target: str) -> bytes:
@@ -31,8 +33,19 @@ def save_as(data: bytes, suffix: str, target: str) -> bytes:
         source = work / f"source{suffix}"
         source.write_bytes(data)
         subprocess.run(
-            ["soffice", f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless", "--norestore",
-             "--convert-to", FILTERS[target], "--outdir", str(work / "out"), str(source)],
-            check=True, capture_output=True, timeout=180,
+            [
+                "soffice",
+                f"-env:UserInstallation={(work / 'profile').as_uri()}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                FILTERS[target],
+                "--outdir",
+                str(work / "out"),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
         )
         return (work / "out" / f"source.{target}").read_bytes()

@@ -52,7 +52,7 @@ def test_empty_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "says"),
-    [(PNG, "PNG image"), ("unit,1007\n".encode(), "plain text"), (b"\xd0\xcf\x11\xe0" + b"\0" * 100, ".xls")],
+    [(PNG, "PNG image"), (b"unit,1007\n", "plain text"), (b"\xd0\xcf\x11\xe0" + b"\0" * 100, ".xls")],
 )
 def test_not_a_spreadsheet(tmp_path: Path, content: bytes, says: str) -> None:
     (tmp_path / "renamed.xlsx").write_bytes(content)
@@ -125,8 +125,13 @@ def test_file_too_big_is_hashed_but_not_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "claim"),
-    [("return.pdf", "a PDF document"), ("return", ""), ("return.xls", "an XLS workbook"),
-     ("return.docx", "a DOCX document"), ("return.bin", "")],
+    [
+        ("return.pdf", "a PDF document"),
+        ("return", ""),
+        ("return.xls", "an XLS workbook"),
+        ("return.docx", "a DOCX document"),
+        ("return.bin", ""),
+    ],
 )
 def test_text_under_another_name_is_read_as_text(tmp_path: Path, name: str, claim: str) -> None:
     """The kind comes from the content (intake.sniff): text is tried as a published report, and the refusal says
@@ -256,8 +261,24 @@ def test_an_unreadable_file_with_a_gbk_name_names_it_escaped(tmp_path: Path) -> 
     assert failure.file == "\\xbd\\xcc\\xd3\\xfd\\xbe\\xd6.json" and "not valid JSON" in failure.detail
 
 
-@pytest.mark.parametrize("text", ["1,5", "12,34", "1.500,25", "1 5", "1，5", "1'5", "1_5", "1,2345", "1,50,000",
-                                  "1,5元", "1,5万元", "12,3456.7", "1, 500"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1,5",
+        "12,34",
+        "1.500,25",
+        "1 5",
+        "1，5",
+        "1'5",
+        "1_5",
+        "1,2345",
+        "1,50,000",
+        "1,5元",
+        "1,5万元",
+        "12,3456.7",
+        "1, 500",
+    ],
+)
 def test_an_ambiguous_fee_separator_is_left_as_text_for_s4(text: str) -> None:
     value, note = normalize_fee(text)
     assert value == text and note == ""
@@ -267,8 +288,15 @@ def test_an_ambiguous_fee_separator_is_left_as_text_for_s4(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("1,500", "1500"), ("1,234,567.25", "1234567.25"), ("1 500", "1500"), ("１，５００", "1500"), ("1,500元", "0.15"),
-     ("746.844", "746.844"), ("0.000001", "0.000001")],
+    [
+        ("1,500", "1500"),
+        ("1,234,567.25", "1234567.25"),
+        ("1 500", "1500"),
+        ("１，５００", "1500"),
+        ("1,500元", "0.15"),
+        ("746.844", "746.844"),
+        ("0.000001", "0.000001"),
+    ],
 )
 def test_thousands_in_groups_of_three_are_read(text: str, value: str) -> None:
     assert normalize_fee(text)[0] == Decimal(value)
@@ -276,8 +304,17 @@ def test_thousands_in_groups_of_three_are_read(text: str, value: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "fits"),
-    [("999999999999.999999", True), ("1000000000000", False), ("1e30", False), ("9999999999999.99", False),
-     ("1.0000005", False), ("1e-30", False), ("1.5000000000", True), ("0E-12", True), ("Infinity", False)],
+    [
+        ("999999999999.999999", True),
+        ("1000000000000", False),
+        ("1e30", False),
+        ("9999999999999.99", False),
+        ("1.0000005", False),
+        ("1e-30", False),
+        ("1.5000000000", True),
+        ("0E-12", True),
+        ("Infinity", False),
+    ],
 )
 def test_a_fee_fits_the_warehouse_exactly_or_is_refused(value: str, fits: bool) -> None:
     assert fee_fits(Decimal(value)) is fits
@@ -285,8 +322,17 @@ def test_a_fee_fits_the_warehouse_exactly_or_is_refused(value: str, fits: bool) 
     assert [f.rule for f in failures if f.blocking] == ([] if fits else ["S4"])
 
 
-@pytest.mark.parametrize(("text", "value"), [("1,5", "1,5"), ("12,34", "12,34"), ("1,0000", "1,0000"),
-                                             ("1,007", 1007), ("1，234，567", 1234567), ("-1,007", -1007)])
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1,5", "1,5"),
+        ("12,34", "12,34"),
+        ("1,0000", "1,0000"),
+        ("1,007", 1007),
+        ("1，234，567", 1234567),
+        ("-1,007", -1007),
+    ],
+)
 def test_a_count_reads_a_comma_only_between_groups_of_three(text: str, value) -> None:
     assert normalize_count(text) == value
 

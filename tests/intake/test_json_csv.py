@@ -79,10 +79,13 @@ def test_json_fee_with_a_unit_suffix_becomes_a_note(tmp_path: Path) -> None:
         ('{"format": "nianbao.return/1", "cells": ', "I1", "not valid JSON"),
         ('{"format": "nianbao.return/0", "cells": {}}', "S1", "nianbao.return/0"),
         ('{"unit_id": "1", "cells": {}}', "S1", 'no "format" key'),
-        ('[1, 2]', "S1", "list"),
+        ("[1, 2]", "S1", "list"),
         ('{"format": "nianbao.return/1", "cells": [1]}', "S1", '"cells"'),
-        ('{"format": "nianbao.return/1", "cells": {"s2.regulations.issued": 0, "s2.regulations.issued": 5}}', "I1",
-         "twice"),
+        (
+            '{"format": "nianbao.return/1", "cells": {"s2.regulations.issued": 0, "s2.regulations.issued": 5}}',
+            "I1",
+            "twice",
+        ),
         ("[" * 100_000, "I1", "JSON"),
     ],
 )
@@ -142,10 +145,10 @@ def test_csv_without_metadata_rows_reads_with_empty_unit(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     ("content", "rule", "says"),
     [
-        ("cell,value\ns2.admin_license.decisions,1,007\n".encode(), "I1", "line 2 has 3 fields"),
-        ("cell,value\ns2.regulations.issued,0\ns2.regulations.issued,1\n".encode(), "I1", "already given on line 2"),
-        ("unit_id,unit_name,kind,parent_id\n1,x,department,0\n".encode(), "S1", "not a cell,value CSV"),
-        ("unit_id,1\nyear,2022\n".encode(), "S1", "no header row"),
+        (b"cell,value\ns2.admin_license.decisions,1,007\n", "I1", "line 2 has 3 fields"),
+        (b"cell,value\ns2.regulations.issued,0\ns2.regulations.issued,1\n", "I1", "already given on line 2"),
+        (b"unit_id,unit_name,kind,parent_id\n1,x,department,0\n", "S1", "not a cell,value CSV"),
+        (b"unit_id,1\nyear,2022\n", "S1", "no header row"),
         (b"cell,value\nunit_name,\xff\xfe\x80\n", "I1", "neither UTF-8 nor GBK"),
         ("cell,value\nunit_id,1\n".encode("utf-16"), "I1", "NUL"),
     ],

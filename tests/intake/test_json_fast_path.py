@@ -56,7 +56,9 @@ def test_anything_unusual_goes_to_the_strict_parser_with_the_same_outcome(edit) 
         assert outcome[0] == "refused" and "twice" in outcome[1]
     else:
         assert outcome[0] == "ok"
-        assert outcome[1].cells[LICENSE] == strict[1]["cells"][LICENSE] or isinstance(strict[1]["cells"][LICENSE], float)
+        assert outcome[1].cells[LICENSE] == strict[1]["cells"][LICENSE] or isinstance(
+            strict[1]["cells"][LICENSE], float
+        )
         assert outcome[1].cells[FEE_KEY] == Decimal("746.844")
 
 
@@ -69,10 +71,13 @@ def test_a_byte_order_mark_is_read_past_on_both_paths() -> None:
     assert read_json(data).cells == read_json(strict).cells
 
 
-@pytest.mark.parametrize("data", [
-    "{\"format\": \"nianbao.return/1\", \"unit_name\": \"市局\"}".encode("gb18030"),  # not UTF-8
-    "{\"format\": \"nianbao.return/1\"}".encode("utf-16"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        '{"format": "nianbao.return/1", "unit_name": "市局"}'.encode("gb18030"),  # not UTF-8
+        '{"format": "nianbao.return/1"}'.encode("utf-16"),
+    ],
+)
 def test_text_that_is_not_utf8_is_refused_by_the_strict_reading_naming_the_byte(data: bytes) -> None:
     assert _fast_parse(data) is None
     with pytest.raises(UnreadableFile, match=r"not UTF-8 text \(byte \d+\)"):

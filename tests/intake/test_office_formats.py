@@ -99,8 +99,13 @@ def test_automatic_numbering_is_drawn_as_libreoffice_draws_it() -> None:
     drawn = {"".join(line.split()) for line in save_as(data, ".docx", "txt").decode("utf-8-sig").splitlines()}
     lines = read_docx_lines(data)
     paragraphs = ["".join(line.text.split()) for line in lines if not line.is_row]
-    labels = ["".join(piece.split()) for line in lines if line.where.table == 2
-              for piece in line.text.strip("| ").split(" | ") if piece[:1] in "（12345678"]
+    labels = [
+        "".join(piece.split())
+        for line in lines
+        if line.where.table == 2
+        for piece in line.text.strip("| ").split(" | ")
+        if piece[:1] in "（12345678"
+    ]
     assert "二、主动公开政府信息情况" in paragraphs and "（三）不予公开" in labels and "2.重复申请" in labels
     assert [p for p in paragraphs if p not in drawn] == []
     assert [label for label in labels if label not in drawn] == []
@@ -134,7 +139,10 @@ def test_nianbao_parse_reads_every_kind_by_content(tmp_path: Path, expected, rep
     from flows.cli import app
 
     files = {
-        "a.docx.txt": build_docx(), "b.doc": report_doc, "c.html": published_html().encode(), "d.xls": form_files[1],
+        "a.docx.txt": build_docx(),
+        "b.doc": report_doc,
+        "c.html": published_html().encode(),
+        "d.xls": form_files[1],
     }
     runner = CliRunner()
     for name, data in files.items():

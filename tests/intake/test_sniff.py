@@ -133,8 +133,10 @@ def test_a_parquet_file_under_another_name_is_read_row_by_row(tmp_path: Path) ->
     path = write_returns_parquet([first, second], tmp_path / "returns.parquet")
     renamed = path.rename(tmp_path / "returns.dat")
     outcomes = read_submissions([renamed])
-    assert [(o.reader, o.row, o.ret.unit_id) for o in outcomes] == [("parquet", 1, first.unit_id),
-                                                                    ("parquet", 2, "320703999")]
+    assert [(o.reader, o.row, o.ret.unit_id) for o in outcomes] == [
+        ("parquet", 1, first.unit_id),
+        ("parquet", 2, "320703999"),
+    ]
 
 
 def test_html_or_text_as_the_published_parser_sees_it() -> None:

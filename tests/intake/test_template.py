@@ -93,6 +93,10 @@ def test_text_is_never_a_formula_and_unknown_keys_are_refused(tmp_path: Path) ->
 def test_narrative_sheet_holds_sections_one_five_six(tmp_path: Path) -> None:
     path = write_form(tmp_path / "n.xlsx", "1", "x", 2023, narrative={"overview": "总体", "other": "无"})
     ws = openpyxl.load_workbook(path)[NARRATIVE_SHEET]
-    assert [ws[f"A{r}"].value for r in (2, 3, 4)] == ["一、总体情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
+    assert [ws[f"A{r}"].value for r in (2, 3, 4)] == [
+        "一、总体情况",
+        "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项",
+    ]
     assert [ws[f"B{r}"].value for r in (2, 3, 4)] == ["总体", None, "无"]
     assert ws["B3"].protection.locked is False and ws["A3"].protection.locked is True

@@ -67,8 +67,14 @@ def test_fee_floats_become_the_decimal_typed(tmp_path: Path) -> None:
 
 
 def test_text_typed_by_a_person_is_normalised_not_guessed(tmp_path: Path) -> None:
-    typed = {LICENSE: "1,007", NEW_NATURAL: "-", "s4.review.total": "五", "s3.granted.total": 3.5,
-             "s3.carried_in.total": "０", FEE_KEY: "7468440元"}
+    typed = {
+        LICENSE: "1,007",
+        NEW_NATURAL: "-",
+        "s4.review.total": "五",
+        "s3.granted.total": 3.5,
+        "s3.carried_in.total": "０",
+        FEE_KEY: "7468440元",
+    }
     outcome = read_submission(write_form(tmp_path / "typed.xlsx", "1", "x", 2023, typed))
     ret = outcome.ret
     assert ret.cells[LICENSE] == 1007

@@ -128,7 +128,9 @@ def run_batch(
     judged = steps.judge(outcomes, roster, DISTRICT, year, subs)
     with Warehouse(warehouse_path) as wh:
         judged = steps.cross_year(wh, judged, roster, year)
-        evidence = steps.run_evidence(wh, year, [u.unit_id for u in roster.below(DISTRICT)], [o.sha256 for o in outcomes])
+        evidence = steps.run_evidence(
+            wh, year, [u.unit_id for u in roster.below(DISTRICT)], [o.sha256 for o in outcomes]
+        )
         key = steps.run_key(DISTRICT, year, roster.sha256, [o.sha256 for o in outcomes], evidence)
         steps.keep(judged, warehouse_path)
         steps.load(wh, key, DISTRICT, year, roster, judged)
@@ -138,4 +140,6 @@ def run_batch(
 
 def failure_summary(batch: Batch) -> list[dict[str, Any]]:
     """For a readable assertion message."""
-    return [{"file": f.file, "rule": f.rule, "cell": f.cell, "detail": f.detail[:120]} for _, f in batch.judged.failures]
+    return [
+        {"file": f.file, "rule": f.rule, "cell": f.cell, "detail": f.detail[:120]} for _, f in batch.judged.failures
+    ]

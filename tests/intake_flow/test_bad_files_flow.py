@@ -234,10 +234,18 @@ def build_cases(folder: Path) -> dict[str, Case]:
         return_json_bytes(replace(good_return(stranger), unit_id=UNITS[0].unit_id, unit_name=UNITS[0].unit_name)),
     )
     add("last-year", "last-year.json", lambda u: return_json_bytes(good_return(u, YEAR - 1)))
-    add("trial-2019", "2019年报.html", lambda: (PUBLISHED_FIXTURES / "old_2019_trial_traditional.html").read_bytes(),
-        with_unit=False)
-    add("unplaceable", "年报 缺行.txt", lambda: (PUBLISHED_FIXTURES / "bad_missing_row.txt").read_bytes(),
-        with_unit=False)
+    add(
+        "trial-2019",
+        "2019年报.html",
+        lambda: (PUBLISHED_FIXTURES / "old_2019_trial_traditional.html").read_bytes(),
+        with_unit=False,
+    )
+    add(
+        "unplaceable",
+        "年报 缺行.txt",
+        lambda: (PUBLISHED_FIXTURES / "bad_missing_row.txt").read_bytes(),
+        with_unit=False,
+    )
     cases["published"] = Case("连云区 2022.txt", sample_report_text().encode("utf-8"), OFFICE)
     add("huge", "huge.csv", lambda: b"\0" * (MAX_FILE_BYTES + 1), with_unit=False)
     add("spaces-good", "教育局 2022 年报 (最终).json", lambda u: return_json_bytes(good_return(u)))
@@ -248,7 +256,11 @@ def build_cases(folder: Path) -> dict[str, Case]:
     cases["same-b"] = Case("same/copy of finance.json", cases["same-a"].data, copy)
 
     # --- issue 11 part 3: no bad file stops a run ---
-    add("sur-narrative", "sur-narrative.json", lambda u: doc_bytes(u, narrative={"overview": f"本年{SURROGATE}收到申请"}))
+    add(
+        "sur-narrative",
+        "sur-narrative.json",
+        lambda u: doc_bytes(u, narrative={"overview": f"本年{SURROGATE}收到申请"}),
+    )
     add("sur-problems", "sur-problems.json", lambda u: doc_bytes(u, narrative={"problems": LOW_SURROGATE}))
     add("sur-cell", "sur-cell.json", lambda u: doc_bytes(u, {COUNT_CELL: f"1{SURROGATE}"}))
     add("sur-fee", "sur-fee.json", lambda u: doc_bytes(u, {FEE_KEY: SURROGATE}))
@@ -283,9 +295,16 @@ def build_cases(folder: Path) -> dict[str, Case]:
     add("count-1e30-xlsx", "count-1e30.xlsx", lambda u: form_bytes(folder, u, {COUNT_CELL: 1e30}))
 
     # --- issue 11 part 4: nothing wrong published ---
-    for case_id, fee in (("fee-comma", "1,5"), ("fee-comma-2", "12,34"), ("fee-dot-comma", "1.500,25"),
-                         ("fee-space", "1 5"), ("fee-fullwidth-comma", "1，5"), ("fee-comma-yuan", "1,5元"),
-                         ("fee-apostrophe", "1'5"), ("fee-comma-4", "1,2345")):
+    for case_id, fee in (
+        ("fee-comma", "1,5"),
+        ("fee-comma-2", "12,34"),
+        ("fee-dot-comma", "1.500,25"),
+        ("fee-space", "1 5"),
+        ("fee-fullwidth-comma", "1，5"),
+        ("fee-comma-yuan", "1,5元"),
+        ("fee-apostrophe", "1'5"),
+        ("fee-comma-4", "1,2345"),
+    ):
         add(case_id, f"{case_id}.json", lambda u, fee=fee: doc_bytes(u, {FEE_KEY: fee}))
     add("fee-comma-csv", "fee-comma.csv", lambda u: csv_bytes(changed(u, **{FEE_KEY: '"1,5"'})))  # quoted: one field
     add("fee-comma-xlsx", "fee-comma.xlsx", lambda u: form_bytes(folder, u, {FEE_KEY: "1,5"}))
@@ -552,7 +571,13 @@ def test_30_original_name_with_dotdot_stays_inside_the_quarantine_folder(run: Ru
     [copy] = run.batch.quarantined(run.outside.data)
     assert copy.resolve().parent == (run.batch.files_root / "quarantine").resolve()
     assert copy.name.endswith("-outside.json") and ".." not in copy.name
-    assert sorted(p.name for p in run.tmp.iterdir()) == ["outside.json", "roster.csv", "submissions", "w.duckdb", "w.files"]
+    assert sorted(p.name for p in run.tmp.iterdir()) == [
+        "outside.json",
+        "roster.csv",
+        "submissions",
+        "w.duckdb",
+        "w.files",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -668,15 +693,19 @@ def test_42_a_rejected_file_with_a_gbk_name_is_quarantined_under_an_escaped_name
         ("fee-huge-xlsx", "1" + "0" * 30, "DECIMAL(18,6)"),
     ],
 )
-def test_43_a_fee_the_warehouse_cannot_hold_is_refused_before_the_load(run: Run, case_id: str, actual: str, says: str) -> None:
+def test_43_a_fee_the_warehouse_cannot_hold_is_refused_before_the_load(
+    run: Run, case_id: str, actual: str, says: str
+) -> None:
     """DECIMAL(18,6) holds less than 10^12 万元: a bigger fee used to abort the load's transaction for the whole
     district; it is now S4 on the fee cell, and its text is kept in the warehouse as evidence (never cast)."""
     case = run.cases[case_id]
     failure = assert_rejected(run, case, "S4", cell=FEE_KEY, says=says)
     assert failure.actual == actual
     with Warehouse(run.batch.warehouse_path, read_only=True) as wh:
-        row = wh.con.execute("SELECT value_dec, raw_text FROM cells WHERE sha256 = ? AND cell_key = ?",
-                             [hashlib.sha256(case.data).hexdigest(), FEE_KEY]).fetchall()
+        row = wh.con.execute(
+            "SELECT value_dec, raw_text FROM cells WHERE sha256 = ? AND cell_key = ?",
+            [hashlib.sha256(case.data).hexdigest(), FEE_KEY],
+        ).fetchall()
     assert row == [(None, actual)]
 
 
@@ -684,15 +713,21 @@ def test_44_the_largest_fee_the_warehouse_holds_is_stored_exactly(run: Run) -> N
     case = run.cases["fee-max"]
     assert_accepted(run, case)
     with Warehouse(run.batch.warehouse_path, read_only=True) as wh:
-        stored = wh.scalar("SELECT value_dec FROM cells WHERE sha256 = ? AND cell_key = ?",
-                           [hashlib.sha256(case.data).hexdigest(), FEE_KEY])
+        stored = wh.scalar(
+            "SELECT value_dec FROM cells WHERE sha256 = ? AND cell_key = ?",
+            [hashlib.sha256(case.data).hexdigest(), FEE_KEY],
+        )
     assert stored == Decimal(MAX_STORABLE_FEE)
 
 
 @pytest.mark.parametrize(
     ("case_id", "actual"),
-    [("year-11-digits", "99999999999"), ("year-2-70", str(2**70)), ("year-negative", str(-(2**40))),
-     ("year-csv", "99999999999")],
+    [
+        ("year-11-digits", "99999999999"),
+        ("year-2-70", str(2**70)),
+        ("year-negative", str(-(2**40))),
+        ("year-csv", "99999999999"),
+    ],
 )
 def test_45_a_year_out_of_range_is_refused_with_its_value(run: Run, case_id: str, actual: str) -> None:
     case = run.cases[case_id]
@@ -704,17 +739,25 @@ def test_45_a_year_out_of_range_is_refused_with_its_value(run: Run, case_id: str
 
 @pytest.mark.parametrize(
     ("case_id", "actual", "problem"),
-    [("count-2-63", str(2**63), "too large"), ("count-2-70-csv", str(2**70), "too large"),
-     ("count-below-bigint", str(-(2**63) - 1), "negative"), ("count-over-max", str(10**15 + 1), "too large"),
-     ("count-1e30-xlsx", str(int(1e30)), "too large")],  # the float the sheet holds, exactly
+    [
+        ("count-2-63", str(2**63), "too large"),
+        ("count-2-70-csv", str(2**70), "too large"),
+        ("count-below-bigint", str(-(2**63) - 1), "negative"),
+        ("count-over-max", str(10**15 + 1), "too large"),
+        ("count-1e30-xlsx", str(int(1e30)), "too large"),
+    ],  # the float the sheet holds, exactly
 )
-def test_46_a_count_beyond_bigint_is_refused_and_kept_as_text(run: Run, case_id: str, actual: str, problem: str) -> None:
+def test_46_a_count_beyond_bigint_is_refused_and_kept_as_text(
+    run: Run, case_id: str, actual: str, problem: str
+) -> None:
     case = run.cases[case_id]
     failure = assert_rejected(run, case, "S3", cell=COUNT_CELL)
     assert (failure.actual, failure.detail) == (actual, problem)
     with Warehouse(run.batch.warehouse_path, read_only=True) as wh:
-        row = wh.con.execute("SELECT value_int, raw_text FROM cells WHERE sha256 = ? AND cell_key = ?",
-                             [hashlib.sha256(case.data).hexdigest(), COUNT_CELL]).fetchall()
+        row = wh.con.execute(
+            "SELECT value_int, raw_text FROM cells WHERE sha256 = ? AND cell_key = ?",
+            [hashlib.sha256(case.data).hexdigest(), COUNT_CELL],
+        ).fetchall()
     assert row == [(None if abs(int(actual)) >= 2**63 else int(actual), actual if abs(int(actual)) >= 2**63 else None)]
 
 
@@ -723,12 +766,23 @@ def test_46_a_count_beyond_bigint_is_refused_and_kept_as_text(run: Run, case_id:
 
 @pytest.mark.parametrize(
     ("case_id", "actual"),
-    [("fee-comma", "1,5"), ("fee-comma-2", "12,34"), ("fee-dot-comma", "1.500,25"), ("fee-space", "1 5"),
-     ("fee-fullwidth-comma", "1，5"), ("fee-comma-yuan", "1,5元"), ("fee-apostrophe", "1'5"), ("fee-comma-4", "1,2345"),
-     ("fee-comma-csv", "1,5"), ("fee-comma-xlsx", "1,5")],
+    [
+        ("fee-comma", "1,5"),
+        ("fee-comma-2", "12,34"),
+        ("fee-dot-comma", "1.500,25"),
+        ("fee-space", "1 5"),
+        ("fee-fullwidth-comma", "1，5"),
+        ("fee-comma-yuan", "1,5元"),
+        ("fee-apostrophe", "1'5"),
+        ("fee-comma-4", "1,2345"),
+        ("fee-comma-csv", "1,5"),
+        ("fee-comma-xlsx", "1,5"),
+    ],
 )
-def test_47_an_ambiguous_decimal_separator_is_refused_never_read_as_thousands(run: Run, case_id: str, actual: str) -> None:
-    """"1,5" used to be published as 15 万元: a comma is read only between whole groups of three digits."""
+def test_47_an_ambiguous_decimal_separator_is_refused_never_read_as_thousands(
+    run: Run, case_id: str, actual: str
+) -> None:
+    """ "1,5" used to be published as 15 万元: a comma is read only between whole groups of three digits."""
     case = run.cases[case_id]
     failure = assert_rejected(run, case, "S4", cell=FEE_KEY, says="the separator is ambiguous")
     assert failure.actual == actual
@@ -755,32 +809,46 @@ def test_48_thousands_in_groups_of_three_are_still_read(run: Run, case_id: str, 
 
 @pytest.mark.parametrize(
     ("case_id", "actual", "decimals"),
-    [("fee-7-decimals", "1.0000005", 7), ("fee-7-decimals-number", "1.0000005", 7),
-     ("fee-1e-30", "0." + "0" * 29 + "1", 30), ("fee-7-decimals-wan", "0.1234567", 7),
-     ("fee-yuan-too-fine", "0.0000005", 7)],
+    [
+        ("fee-7-decimals", "1.0000005", 7),
+        ("fee-7-decimals-number", "1.0000005", 7),
+        ("fee-1e-30", "0." + "0" * 29 + "1", 30),
+        ("fee-7-decimals-wan", "0.1234567", 7),
+        ("fee-yuan-too-fine", "0.0000005", 7),
+    ],
 )
-def test_49_a_fee_with_more_than_6_decimals_is_refused_never_rounded(run: Run, case_id: str, actual: str, decimals: int) -> None:
+def test_49_a_fee_with_more_than_6_decimals_is_refused_never_rounded(
+    run: Run, case_id: str, actual: str, decimals: int
+) -> None:
     case = run.cases[case_id]
     failure = assert_rejected(run, case, "S4", cell=FEE_KEY, says=f"{decimals} decimals cannot be stored exactly")
     assert failure.actual == actual and "never rounded" in failure.detail
     assert not [f for f in run.batch.failures(file=case.name, rule="S4W") if "decimals" in f.detail]  # S4 alone
     with Warehouse(run.batch.warehouse_path, read_only=True) as wh:
-        row = wh.con.execute("SELECT value_dec, raw_text FROM cells WHERE sha256 = ? AND cell_key = ?",
-                             [hashlib.sha256(case.data).hexdigest(), FEE_KEY]).fetchall()
+        row = wh.con.execute(
+            "SELECT value_dec, raw_text FROM cells WHERE sha256 = ? AND cell_key = ?",
+            [hashlib.sha256(case.data).hexdigest(), FEE_KEY],
+        ).fetchall()
     assert row == [(None, actual)]  # the exact text, not a rounded DECIMAL
 
 
 @pytest.mark.parametrize(
     ("case_id", "stored", "warned"),
-    [("fee-trailing-zeros", "1.5", False), ("fee-6-decimals", "1.000005", True), ("fee-yuan-fraction", "0.00005", True)],
+    [
+        ("fee-trailing-zeros", "1.5", False),
+        ("fee-6-decimals", "1.000005", True),
+        ("fee-yuan-fraction", "0.00005", True),
+    ],
 )
 def test_50_a_fee_that_fits_exactly_is_stored_exactly(run: Run, case_id: str, stored: str, warned: bool) -> None:
     case = run.cases[case_id]
     assert_accepted(run, case)
     assert bool(run.batch.failures(file=case.name, rule="S4W")) is warned
     with Warehouse(run.batch.warehouse_path, read_only=True) as wh:
-        value = wh.scalar("SELECT value_dec FROM cells WHERE sha256 = ? AND cell_key = ?",
-                          [hashlib.sha256(case.data).hexdigest(), FEE_KEY])
+        value = wh.scalar(
+            "SELECT value_dec FROM cells WHERE sha256 = ? AND cell_key = ?",
+            [hashlib.sha256(case.data).hexdigest(), FEE_KEY],
+        )
     assert value == Decimal(stored)
 
 
@@ -795,19 +863,39 @@ DISTRICT_ROW = f"{DISTRICT},示范区人民政府,district,\n"
     [
         ("", f"no reporting unit (office, department, township) lists {DISTRICT} as its parent"),
         (f"{DISTRICT}001,办公室,office,{DISTRICT}001\n", f"line 3 ({DISTRICT}001) is its own parent"),
-        (f"A,甲,department,B\nB,乙,office,C\nC,丙,office,A\nE,戊,department,{DISTRICT}\n",
-         "a cycle of parents: line 3 (A), line 4 (B), line 5 (C) → A"),
-        (f"E,戊,department,{DISTRICT}\nC1,市,city,C2\nC2,省,province,C1\n", "a cycle of parents: line 4 (C1), line 5 (C2) → C1"),
+        (
+            f"A,甲,department,B\nB,乙,office,C\nC,丙,office,A\nE,戊,department,{DISTRICT}\n",
+            "a cycle of parents: line 3 (A), line 4 (B), line 5 (C) → A",
+        ),
+        (
+            f"E,戊,department,{DISTRICT}\nC1,市,city,C2\nC2,省,province,C1\n",
+            "a cycle of parents: line 4 (C1), line 5 (C2) → C1",
+        ),
         (f"A,甲,department,\nE,戊,department,{DISTRICT}\n", "line 3 (A) is a department with an empty parent_id"),
         (f"A,甲,department,   \nE,戊,department,{DISTRICT}\n", "line 3 (A) is a department with an empty parent_id"),
-        (f"A,甲,department,999\nE,戊,department,{DISTRICT}\n", "line 3 (A): its parent 999 is not a unit of this roster"),
+        (
+            f"A,甲,department,999\nE,戊,department,{DISTRICT}\n",
+            "line 3 (A): its parent 999 is not a unit of this roster",
+        ),
         (f"A,甲,department,{DISTRICT}\nA,乙,department,{DISTRICT}\n", "A appears twice (lines 3 and 4)"),
-        (f"A,甲,department,\nB,乙,department,B\nE,戊,department,{DISTRICT}\n",
-         "line 3 (A) is a department with an empty parent_id; name the node it reports to; line 4 (B) is its own parent"),
+        (
+            f"A,甲,department,\nB,乙,department,B\nE,戊,department,{DISTRICT}\n",
+            "line 3 (A) is a department with an empty parent_id; name the node it reports to; line 4 (B) is its own parent",
+        ),
         (f",财政局,department,{DISTRICT}\n", "line 3, column unit_id: empty"),
     ],
-    ids=["no-units", "self-parent", "cycle-3", "cycle-aggregates", "empty-parent", "blank-parent", "dangling",
-         "duplicate", "every-row-named", "empty-id"],
+    ids=[
+        "no-units",
+        "self-parent",
+        "cycle-3",
+        "cycle-aggregates",
+        "empty-parent",
+        "blank-parent",
+        "dangling",
+        "duplicate",
+        "every-row-named",
+        "empty-id",
+    ],
 )
 def test_51_a_bad_roster_is_one_clear_error_naming_the_rows(tmp_path: Path, rows: str, says: str) -> None:
     """A unit dropped from the tree by a broken parent chain used to be left out of the report while G1 passed;
@@ -824,8 +912,11 @@ def test_51_a_bad_roster_is_one_clear_error_naming_the_rows(tmp_path: Path, rows
 def test_52_a_roster_of_several_districts_is_still_read(tmp_path: Path) -> None:
     """Units of another district (reaching another root) are not an error: only broken chains are."""
     path = tmp_path / "roster.csv"
-    path.write_text(ROSTER_HEAD + f"C,市,city,\n{DISTRICT},区,district,C\nD2,另一区,district,C\n"
-                    f"A,甲,department,{DISTRICT}\nB,乙,department,D2\n", encoding="utf-8")
+    path.write_text(
+        ROSTER_HEAD + f"C,市,city,\n{DISTRICT},区,district,C\nD2,另一区,district,C\n"
+        f"A,甲,department,{DISTRICT}\nB,乙,department,D2\n",
+        encoding="utf-8",
+    )
     roster = read_roster(path, DISTRICT)
     assert [u.unit_id for u in roster.below(DISTRICT)] == ["A"] and len(roster.units) == 5
 
@@ -909,8 +1000,10 @@ def test_56b_a_warehouse_from_before_receipts_opened_read_only_still_answers(tmp
     second = run_batch(tmp_path, {"a.json": v2}, UNITS, batch_name="b2")
     con = duckdb.connect(str(second.warehouse_path))  # as an older nianbao left it: no receipts, its own view
     con.execute("DROP TABLE receipts")
-    con.execute("CREATE OR REPLACE VIEW submission_status AS "
-                "SELECT s.*, false AS waived, s.status AS status_at_receipt FROM submissions s")
+    con.execute(
+        "CREATE OR REPLACE VIEW submission_status AS "
+        "SELECT s.*, false AS waived, s.status AS status_at_receipt FROM submissions s"
+    )
     con.close()
     with Warehouse(second.warehouse_path, read_only=True) as wh:
         assert not wh.has_receipts
@@ -924,8 +1017,9 @@ def test_56b_a_warehouse_from_before_receipts_opened_read_only_still_answers(tmp
 
 def _mount_tmpfs(folder: Path, size: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True,
-                          check=False)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, check=False
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here ({done.stderr.decode().strip()}): needs root")
 
@@ -949,8 +1043,15 @@ def consolidated(tmp_path: Path):
 
 
 def _publish(wh, consolidation, roster, result, key, out):
-    return steps.publish_all(consolidation, roster, wh, out, key, result, before_record=lambda published: (
-        steps.write_audit_report(wh, key, out, result, published[DISTRICT].folder)))
+    return steps.publish_all(
+        consolidation,
+        roster,
+        wh,
+        out,
+        key,
+        result,
+        before_record=lambda published: steps.write_audit_report(wh, key, out, result, published[DISTRICT].folder),
+    )
 
 
 def test_57_a_full_disk_while_writing_the_report_records_no_publication(consolidated) -> None:
@@ -985,7 +1086,7 @@ def test_58_a_full_disk_while_writing_the_audit_report_records_no_publication_an
 
 
 def test_58b_a_full_disk_while_writing_the_data_docs_names_the_folder(consolidated) -> None:
-    wh, consolidation, roster, result, key, out, mounts = consolidated
+    wh, consolidation, _roster, _result, key, out, mounts = consolidated
     runs = steps.run_folder(out, key).parent
     _mount_tmpfs(runs, "8k")
     mounts.append(runs)
@@ -1001,17 +1102,38 @@ def test_58b_a_full_disk_while_writing_the_data_docs_names_the_folder(consolidat
 
 @pytest.mark.parametrize(
     ("case_id", "rule", "cell"),
-    [("sur-cell", "I1", COUNT_CELL), ("sur-narrative", "I1", "narrative.overview"), ("sur-unit-id", "I1", "unit_id"),
-     ("fee-1e30-number", "S4", FEE_KEY), ("fee-comma", "S4", FEE_KEY), ("fee-7-decimals", "S4", FEE_KEY),
-     ("year-2-70", "S5", "year"), ("count-2-70-csv", "S3", COUNT_CELL), ("gbk-name-bad", "S5", "year")],
+    [
+        ("sur-cell", "I1", COUNT_CELL),
+        ("sur-narrative", "I1", "narrative.overview"),
+        ("sur-unit-id", "I1", "unit_id"),
+        ("fee-1e30-number", "S4", FEE_KEY),
+        ("fee-comma", "S4", FEE_KEY),
+        ("fee-7-decimals", "S4", FEE_KEY),
+        ("year-2-70", "S5", "year"),
+        ("count-2-70-csv", "S3", COUNT_CELL),
+        ("gbk-name-bad", "S5", "year"),
+    ],
 )
-def test_59_nianbao_validate_reports_each_bad_file_without_a_traceback(run: Run, case_id: str, rule: str, cell: str) -> None:
+def test_59_nianbao_validate_reports_each_bad_file_without_a_traceback(
+    run: Run, case_id: str, rule: str, cell: str
+) -> None:
     case = run.cases[case_id]
     path = run.batch.subs / case.name
     for as_json in (True, False):
         done = subprocess.run(
-            [sys.executable, "-m", "flows.cli", "validate", "--year", str(YEAR), *(["--json"] if as_json else []),
-             os.fsencode(path)], capture_output=True, env={**os.environ, "PYTHONPATH": str(REPO)}, check=False,
+            [
+                sys.executable,
+                "-m",
+                "flows.cli",
+                "validate",
+                "--year",
+                str(YEAR),
+                *(["--json"] if as_json else []),
+                os.fsencode(path),
+            ],
+            capture_output=True,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+            check=False,
         )
         out, err = done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
         assert done.returncode == 1, (out, err)
@@ -1028,7 +1150,10 @@ def _cases_in(module) -> int:
     """Test cases of a module: one per test function, one per parameter set of a parametrized one."""
     cases = 0
     for name in dir(module):
-        if name.startswith("test_") and name not in ("test_the_bad_file_count", "test_34_every_readable_bad_file_is_judged_alone"):
+        if name.startswith("test_") and name not in (
+            "test_the_bad_file_count",
+            "test_34_every_readable_bad_file_is_judged_alone",
+        ):
             marks = getattr(getattr(module, name), "pytestmark", [])
             params = [m for m in marks if m.name == "parametrize"]
             cases += len(params[0].args[1]) if params else 1

@@ -3,7 +3,6 @@ sorts by its parts, so "a/x" comes before "a-b" although "-" sorts before "/" as
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,8 +10,23 @@ import pytest
 from pipeline import steps
 
 NAMES = [
-    "a/x.json", "a-b.json", "a.b/c.json", "a.json", "a b/z.json", "a/b/c.json", "a/b-c.json", "a/b.c", "a!/q.json",
-    "10.json", "9.json", "1/2.json", "1-2.json", "1.2.json", "中文/报告.json", "中文-2.json", "z/a/b/c/d.json",
+    "a/x.json",
+    "a-b.json",
+    "a.b/c.json",
+    "a.json",
+    "a b/z.json",
+    "a/b/c.json",
+    "a/b-c.json",
+    "a/b.c",
+    "a!/q.json",
+    "10.json",
+    "9.json",
+    "1/2.json",
+    "1-2.json",
+    "1.2.json",
+    "中文/报告.json",
+    "中文-2.json",
+    "z/a/b/c/d.json",
 ]
 
 

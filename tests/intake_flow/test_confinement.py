@@ -56,8 +56,9 @@ def test_safe_ids_pass() -> None:
 @pytest.mark.parametrize("bad", ["..", "/etc", "../out"])
 def test_a_roster_with_an_unsafe_district_row_is_refused_naming_the_line(tmp_path: Path, bad: str) -> None:
     roster = tmp_path / "roster.csv"
-    roster.write_text(f"unit_id,unit_name,kind,parent_id\n{bad},坏区,district,\n3207001,办公室,office,{bad}\n",
-                      encoding="utf-8")
+    roster.write_text(
+        f"unit_id,unit_name,kind,parent_id\n{bad},坏区,district,\n3207001,办公室,office,{bad}\n", encoding="utf-8"
+    )
     with pytest.raises(RosterError, match=r"line 2, column unit_id: The unit_id .* is not a safe id"):
         read_roster(roster)
     with pytest.raises(RosterError, match="district id"):  # refused before the file is even opened

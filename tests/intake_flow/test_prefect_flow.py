@@ -51,8 +51,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     def run(folder: Path):
         return consolidate_district(
-            district=DISTRICT, year=YEAR, submissions=str(folder), roster=str(roster),
-            warehouse=str(tmp / "w.duckdb"), out=str(tmp / "out"),
+            district=DISTRICT,
+            year=YEAR,
+            submissions=str(folder),
+            roster=str(roster),
+            warehouse=str(tmp / "w.duckdb"),
+            out=str(tmp / "out"),
         )
 
     first = run(subs)
@@ -62,8 +66,14 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict:
     write_returns_json([corrected, returns[1]], second_subs)
     (second_subs / "连云区人民政府 2022 年报.txt").write_text(sample_report_text(), encoding="utf-8")
     second = run(second_subs)
-    return {"tmp": tmp, "returns": returns, "corrected": corrected, "first": first, "second": second,
-            "first_manifest": first_manifest}
+    return {
+        "tmp": tmp,
+        "returns": returns,
+        "corrected": corrected,
+        "first": first,
+        "second": second,
+        "first_manifest": first_manifest,
+    }
 
 
 def test_the_sample_report_is_read_validated_and_consolidated_by_the_flow(runs) -> None:
@@ -97,8 +107,8 @@ def test_a_resubmission_through_the_flow_is_version_2_and_diff_shows_it(runs) ->
     versions = {u["unit_id"]: u["version"] for u in manifest["units"]}
     assert versions == {OFFICE.unit_id: 1, DEPT_A.unit_id: 2, DEPT_B.unit_id: 1}
     result = CliRunner().invoke(
-        app, ["diff", "--unit", DEPT_A.unit_id, "--year", str(YEAR), "--warehouse", str(runs["tmp"] / "w.duckdb"),
-              "--json"]
+        app,
+        ["diff", "--unit", DEPT_A.unit_id, "--year", str(YEAR), "--warehouse", str(runs["tmp"] / "w.duckdb"), "--json"],
     )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
@@ -118,8 +128,12 @@ def test_a_unit_that_sends_its_first_version_again_is_consolidated_with_it(runs)
     first_a = (tmp / "submissions" / f"{DEPT_A.unit_id}.json").read_bytes()
     assert (third_subs / f"{DEPT_A.unit_id}.json").read_bytes() == first_a
     third = consolidate_district(
-        district=DISTRICT, year=YEAR, submissions=str(third_subs), roster=str(tmp / "roster.csv"),
-        warehouse=str(tmp / "w.duckdb"), out=str(tmp / "out"),
+        district=DISTRICT,
+        year=YEAR,
+        submissions=str(third_subs),
+        roster=str(tmp / "roster.csv"),
+        warehouse=str(tmp / "w.duckdb"),
+        out=str(tmp / "out"),
     )
     assert third.published and third.loaded == {"new": 0, "known": 3}
     manifest = json.loads((third.folder / "manifest.json").read_text(encoding="utf-8"))
@@ -135,8 +149,12 @@ def test_a_roster_without_reporting_units_stops_the_flow_before_any_work(tmp_pat
     (tmp_path / "submissions").mkdir()
     with pytest.raises(RosterError, match="no reporting unit"):
         consolidate_district(
-            district=DISTRICT, year=YEAR, submissions=str(tmp_path / "submissions"), roster=str(roster),
-            warehouse=str(tmp_path / "w.duckdb"), out=str(tmp_path / "out"),
+            district=DISTRICT,
+            year=YEAR,
+            submissions=str(tmp_path / "submissions"),
+            roster=str(roster),
+            warehouse=str(tmp_path / "w.duckdb"),
+            out=str(tmp_path / "out"),
         )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv", "submissions"]  # no warehouse, nothing out
 
@@ -154,12 +172,20 @@ def test_a_rerun_through_the_flow_refuses_to_publish_a_tampered_cell(runs) -> No
     before = {p.name: p.read_bytes() for p in folder.iterdir()}
     assert CliRunner().invoke(app, ["audit", "--verify", "--warehouse", str(tmp / "w.duckdb")]).exit_code == 0
     con = duckdb.connect(str(tmp / "w.duckdb"))
-    sha = con.execute("SELECT sha256 FROM submissions WHERE unit_id = ? AND version = 1", [DEPT_B.unit_id]).fetchone()[0]
+    sha = con.execute("SELECT sha256 FROM submissions WHERE unit_id = ? AND version = 1", [DEPT_B.unit_id]).fetchone()[
+        0
+    ]
     con.execute("UPDATE cells SET value_dec = value_dec + 1000 WHERE sha256 = ? AND cell_key = ?", [sha, FEE_KEY])
     con.close()
     verify = CliRunner().invoke(app, ["audit", "--verify", "--warehouse", str(tmp / "w.duckdb")])
     assert verify.exit_code == 3 and f"cells row {sha}: changed since it was recorded" in verify.output, verify.output
     with pytest.raises(ChainBroken, match=f"table cells, row {sha}"):
-        consolidate_district(district=DISTRICT, year=YEAR, submissions=str(tmp / "submissions-2"),
-                             roster=str(tmp / "roster.csv"), warehouse=str(tmp / "w.duckdb"), out=str(tmp / "out"))
+        consolidate_district(
+            district=DISTRICT,
+            year=YEAR,
+            submissions=str(tmp / "submissions-2"),
+            roster=str(tmp / "roster.csv"),
+            warehouse=str(tmp / "w.duckdb"),
+            out=str(tmp / "out"),
+        )
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before

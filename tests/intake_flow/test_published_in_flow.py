@@ -54,10 +54,15 @@ def department_files(tmp_path: Path) -> dict[str, bytes]:
 
 PUBLISHED = {
     "published-text": ("连云区 2022 年报.txt", lambda: sample_report_text().encode("utf-8")),
-    "published-html": ("连云区年报页面.html", lambda: (PUBLISHED_FIXTURES / "ok_html_traditional_gb18030.html").read_bytes()),
+    "published-html": (
+        "连云区年报页面.html",
+        lambda: (PUBLISHED_FIXTURES / "ok_html_traditional_gb18030.html").read_bytes(),
+    ),
     # a Word report of 连云区's figures, its matrix in a layout table, labels wrapped, enumerators numbered by Word
-    "published-docx": ("连云区 2022 年报.docx",
-                       lambda: build_docx("nested", True, True, report=unit_report(LIANYUN_NAME, lianyun_cells()))),
+    "published-docx": (
+        "连云区 2022 年报.docx",
+        lambda: build_docx("nested", True, True, report=unit_report(LIANYUN_NAME, lianyun_cells())),
+    ),
 }
 
 

@@ -61,7 +61,9 @@ def test_every_version_is_kept_with_its_cells_and_original_bytes(history) -> Non
             (3, "财政局 更正.json", "accepted"),
         ]
         for v, data in zip(versions, history["data"]):
-            assert Path(wh.scalar("SELECT stored_path FROM submissions WHERE sha256 = ?", [v.sha256])).read_bytes() == data
+            assert (
+                Path(wh.scalar("SELECT stored_path FROM submissions WHERE sha256 = ?", [v.sha256])).read_bytes() == data
+            )
             assert wh.scalar("SELECT count(*) FROM cells WHERE sha256 = ?", [v.sha256]) == 200
         # the other unit sent the same bytes twice: still one version
         assert [v.version for v in versions_of(wh, DEPTS[1].unit_id, YEAR)] == [1]
@@ -90,14 +92,19 @@ def test_diff_lists_every_changed_cell_with_old_and_new_values_in_official_order
     changed = {c.cell: (c.old, c.new) for c in diff.changes}
     assert changed == {
         FEE_KEY: (Decimal("123456789012.123456"), Decimal("123456789012.123457")),  # a millionth of 万元 apart
-        "s3.new_received.natural_person": (v1.cells["s3.new_received.natural_person"], right.cells["s3.new_received.natural_person"]),
+        "s3.new_received.natural_person": (
+            v1.cells["s3.new_received.natural_person"],
+            right.cells["s3.new_received.natural_person"],
+        ),
         "s3.new_received.total": (v1.cells["s3.new_received.total"], right.cells["s3.new_received.total"]),
         GRANTED: (right.cells[GRANTED], "五"),
     }
-    assert [c.cell for c in diff.changes][0] == FEE_KEY  # 二 comes before 三
+    assert next(c.cell for c in diff.changes) == FEE_KEY  # 二 comes before 三
     # the rules each version failed, joined on the run that first received it
     assert [(f.rule, f.cell) for f in diff.old.blocking] == [
-        ("A3", "s3.carried_out.natural_person"), ("A3", "s3.carried_out.total")]
+        ("A3", "s3.carried_out.natural_person"),
+        ("A3", "s3.carried_out.total"),
+    ]
     assert ("S4W", FEE_KEY) in {(f.rule, f.cell) for f in diff.old.findings}  # SOFT findings are listed too
     assert [(f.rule, f.cell, f.actual) for f in diff.new.blocking] == [("S3", GRANTED, "五")]
     assert diff.old.status == diff.new.status == "rejected"
@@ -117,7 +124,9 @@ def test_blank_cells_are_none_never_zero(tmp_path: Path) -> None:
     run_batch(tmp_path, {"a.json": return_json_bytes(right)}, UNITS, batch_name="b2")
     with Warehouse(tmp_path / "w.duckdb", read_only=True) as wh:
         diff = diff_versions(wh, UNIT.unit_id, YEAR)
-    assert [(c.cell, c.old, c.new) for c in diff.changes] == [("s4.review.upheld", None, right.cells["s4.review.upheld"])]
+    assert [(c.cell, c.old, c.new) for c in diff.changes] == [
+        ("s4.review.upheld", None, right.cells["s4.review.upheld"])
+    ]
     assert ("S2", "s4.review.upheld") in {(f.rule, f.cell) for f in diff.old.findings}
 
 
@@ -145,7 +154,9 @@ def test_unknown_unit_year_or_version_say_what_exists(history) -> None:
     with Warehouse(history["warehouse"], read_only=True) as wh:
         with pytest.raises(VersionNotFound, match=r"no return for 2030 .* it has returns for 2022"):
             diff_versions(wh, UNIT.unit_id, 2030)
-        with pytest.raises(VersionNotFound, match=r"no version 9 for 2022 \(--to\); its versions for 2022 are: 1, 2, 3"):
+        with pytest.raises(
+            VersionNotFound, match=r"no version 9 for 2022 \(--to\); its versions for 2022 are: 1, 2, 3"
+        ):
             diff_versions(wh, UNIT.unit_id, YEAR, to_version=9)
         with pytest.raises(VersionNotFound, match=r"no version 0 for 2022 \(--from\)"):
             diff_versions(wh, UNIT.unit_id, YEAR, from_version=0)
@@ -168,8 +179,18 @@ def invoke(*args: str):
 
 
 def test_cli_diff_shows_changed_cells_and_failed_rules(history) -> None:
-    result = invoke("--unit", UNIT.unit_id, "--year", str(YEAR), "--from", "1", "--to", "2",
-                    "--warehouse", str(history["warehouse"]))
+    result = invoke(
+        "--unit",
+        UNIT.unit_id,
+        "--year",
+        str(YEAR),
+        "--from",
+        "1",
+        "--to",
+        "2",
+        "--warehouse",
+        str(history["warehouse"]),
+    )
     assert result.exit_code == 0, result.output
     out = result.output
     assert "4 cell(s) changed from v1 to v2" in out
@@ -180,8 +201,9 @@ def test_cli_diff_shows_changed_cells_and_failed_rules(history) -> None:
 
 
 def test_cli_diff_json_for_tools(history) -> None:
-    result = invoke("--unit", UNIT.unit_id, "--year", str(YEAR), "--from", "1", "--warehouse",
-                    str(history["warehouse"]), "--json")
+    result = invoke(
+        "--unit", UNIT.unit_id, "--year", str(YEAR), "--from", "1", "--warehouse", str(history["warehouse"]), "--json"
+    )
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
     assert (doc["from"]["version"], doc["to"]["version"]) == (1, 3)
@@ -219,8 +241,9 @@ def test_cli_diff_unknown_unit_and_missing_warehouse(tmp_path: Path, history) ->
 
 def test_cli_diff_uses_the_default_warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    run_batch(tmp_path, {"a.json": return_json_bytes(good_return(UNIT))}, UNITS,
-              warehouse_path=tmp_path / DEFAULT_WAREHOUSE)
+    run_batch(
+        tmp_path, {"a.json": return_json_bytes(good_return(UNIT))}, UNITS, warehouse_path=tmp_path / DEFAULT_WAREHOUSE
+    )
     result = invoke("--unit", UNIT.unit_id, "--year", str(YEAR))
     assert result.exit_code == 0, result.output
     assert "Only version 1" in result.output

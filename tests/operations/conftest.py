@@ -22,7 +22,11 @@ def prefect_server() -> Iterator[PrefectServer]:
     with open(server.log, "wb") as log:
         proc = subprocess.Popen(
             [str(VENV_BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            env=server.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=home,
+            env=server.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=home,
         )
     try:
         wait_for_http(f"{server.api_url}/health", timeout=120, proc=proc)

@@ -126,8 +126,15 @@ class PrefectServer:
 RETRYABLE = {429, 502, 503}
 
 
-def api(server: PrefectServer, method: str, path: str, body: dict | None = None, attempts: int = 6,
-        credential: str | None = None, base: str | None = None):
+def api(
+    server: PrefectServer,
+    method: str,
+    path: str,
+    body: dict | None = None,
+    attempts: int = 6,
+    credential: str | None = None,
+    base: str | None = None,
+):
     """One REST call to the test server (at ``base``, default its API URL), as the clerk (or with ``credential``;
     "" = anonymous); the decoded JSON answer (None when empty)."""
     base = base or server.api_url
@@ -152,8 +159,14 @@ def api(server: PrefectServer, method: str, path: str, body: dict | None = None,
 # --- the UI in a browser -------------------------------------------------------------------------------------
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 def log_in(page, server: PrefectServer) -> None:
@@ -189,8 +202,9 @@ class District:
         return self.out / DISTRICT / str(year)
 
 
-def make_district(root: Path, year: int, departments: int = 4, townships: int = 2, broken_year: int | None = None,
-                  seed: int = 7) -> District:
+def make_district(
+    root: Path, year: int, departments: int = 4, townships: int = 2, broken_year: int | None = None, seed: int = 7
+) -> District:
     """A roster of 1 + 1 + departments + townships rows (all but the district report) and one return per unit for
     ``year`` (XLSX forms, one JSON, one CSV), under ``root/returns/<year>/``. With ``broken_year``, also writes that
     year's returns with one breaking A3."""
@@ -206,9 +220,20 @@ def make_district(root: Path, year: int, departments: int = 4, townships: int = 
 
 def consolidate_cmd(district: District, year: int, submissions: Path | None = None) -> list[str]:
     return [
-        NIANBAO, "consolidate", "--district", DISTRICT, "--year", str(year),
-        "--submissions", str(submissions or district.submissions(year)), "--roster", str(district.roster),
-        "--warehouse", str(district.warehouse), "--out", str(district.out),
+        NIANBAO,
+        "consolidate",
+        "--district",
+        DISTRICT,
+        "--year",
+        str(year),
+        "--submissions",
+        str(submissions or district.submissions(year)),
+        "--roster",
+        str(district.roster),
+        "--warehouse",
+        str(district.warehouse),
+        "--out",
+        str(district.out),
     ]
 
 

@@ -36,8 +36,12 @@ def test_two_consolidations_of_the_same_district_and_year_never_interleave(prefe
     # A holds the slot and the warehouse until the test releases it: a barrier, so no step below races a timer
     a = start(
         consolidate_cmd(district, YEAR),
-        prefect_server.env(NIANBAO_TEST_PAUSE_AT="load", NIANBAO_TEST_PAUSE_MARK=str(mark),
-                           NIANBAO_TEST_PAUSE_UNTIL=str(release), NIANBAO_TEST_PAUSE_SECONDS="600"),
+        prefect_server.env(
+            NIANBAO_TEST_PAUSE_AT="load",
+            NIANBAO_TEST_PAUSE_MARK=str(mark),
+            NIANBAO_TEST_PAUSE_UNTIL=str(release),
+            NIANBAO_TEST_PAUSE_SECONDS="600",
+        ),
         logs["A"],
     )
     wait_for_file(mark, timeout=180, proc=a)

@@ -92,6 +92,8 @@ def test_confine_all_reports_every_bad_field_in_one_message(root: Path) -> None:
     good = confine_all({"roster file": root / "roster.csv"}, [root])
     assert good == {"roster file": root / "roster.csv"}
     with pytest.raises(PathNotAllowed) as info:
-        confine_all({"submissions folder": "/etc", "roster file": root / "roster.csv", "publish folder": "/tmp/x/.."}, [root])
+        confine_all(
+            {"submissions folder": "/etc", "roster file": root / "roster.csv", "publish folder": "/tmp/x/.."}, [root]
+        )
     message = str(info.value)
     assert "submissions folder" in message and "publish folder" in message and "roster file" not in message

@@ -25,7 +25,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 time.sleep(receiver.delay)
                 receiver.bodies.append(json.loads(body.decode("utf-8")))
@@ -85,11 +85,16 @@ def test_a_blocked_run_posts_district_year_failing_rules_and_run_link(
 
     district = make_district(tmp_path / "data", 2024, broken_year=2025)
     monkeypatch.setenv(NOTIFY_URL_ENV, receiver.url)
-    kwargs = dict(district=DISTRICT, roster=str(district.roster), warehouse=str(district.warehouse),
-                  out=str(district.out))
+    kwargs = {
+        "district": DISTRICT,
+        "roster": str(district.roster),
+        "warehouse": str(district.warehouse),
+        "out": str(district.out),
+    }
     with temporary_settings({PREFECT_API_URL: prefect_server.api_url, PREFECT_API_AUTH_STRING: prefect_server.auth}):
-        ok = consolidate_module.consolidate_district(year=2024, submissions=str(district.submissions(2024)), **kwargs,
-                                                     return_state=True)
+        ok = consolidate_module.consolidate_district(
+            year=2024, submissions=str(district.submissions(2024)), **kwargs, return_state=True
+        )
         assert ok.is_completed()
         assert receiver.bodies == []
         blocked = consolidate_module.consolidate_district(

@@ -55,8 +55,11 @@ def wait_for_final_state(server, flow_run_id: str, timeout: float = 240) -> str:
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def field(page, label: str):
@@ -124,13 +127,18 @@ def test_runs_triggered_from_the_prefect_ui_publish_or_are_blocked(prefect_serve
     district = make_district(data, GOOD_YEAR, departments=47, townships=12, broken_year=BROKEN_YEAR)  # 60 units
     assert district.units == 60
     env = prefect_server.env(PREFECT_RUNNER_POLL_FREQUENCY="2")  # the runner asks for work every 2 s (default 10)
-    serve = start([sys.executable, "-m", "flows.serve", "--district", DISTRICT, "--data", str(data)], env,
-                  tmp_path / "serve.log")
+    serve = start(
+        [sys.executable, "-m", "flows.serve", "--district", DISTRICT, "--data", str(data)], env, tmp_path / "serve.log"
+    )
     timings: dict[str, float] = {}
     try:
         deployment = wait_for_deployment(prefect_server, "consolidate-district/on-demand")
-        form = {"district": DISTRICT, "roster": str(district.roster), "warehouse": str(district.warehouse),
-                "out": str(district.out)}
+        form = {
+            "district": DISTRICT,
+            "roster": str(district.roster),
+            "warehouse": str(district.warehouse),
+            "out": str(district.out),
+        }
         with playwright_sync.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -139,8 +147,11 @@ def test_runs_triggered_from_the_prefect_ui_publish_or_are_blocked(prefect_serve
 
             # 1. the 60-unit district: Completed, report published
             run_id, clicked = run_from_ui(
-                page, prefect_server, deployment["id"],
-                {**form, "year": str(GOOD_YEAR), "submissions": str(district.submissions(GOOD_YEAR))}, "1-publish",
+                page,
+                prefect_server,
+                deployment["id"],
+                {**form, "year": str(GOOD_YEAR), "submissions": str(district.submissions(GOOD_YEAR))},
+                "1-publish",
             )
             state = wait_for_final_state(prefect_server, run_id)
             timings["click to Completed (60 units)"] = time.monotonic() - clicked
@@ -153,8 +164,11 @@ def test_runs_triggered_from_the_prefect_ui_publish_or_are_blocked(prefect_serve
 
             # 2. a return breaking A3: Failed, nothing published
             run_id, clicked = run_from_ui(
-                page, prefect_server, deployment["id"],
-                {**form, "year": str(BROKEN_YEAR), "submissions": str(district.submissions(BROKEN_YEAR))}, "2-blocked",
+                page,
+                prefect_server,
+                deployment["id"],
+                {**form, "year": str(BROKEN_YEAR), "submissions": str(district.submissions(BROKEN_YEAR))},
+                "2-blocked",
             )
             state = wait_for_final_state(prefect_server, run_id)
             timings["click to Failed (blocked)"] = time.monotonic() - clicked

@@ -38,13 +38,13 @@ def make_units() -> list[UnitFigures]:
 
 def make_report(**overrides) -> DistrictReport:
     units = make_units()
-    fields = dict(
-        district_id=DISTRICT_ID,
-        district_name="连云区人民政府",
-        year=YEAR,
-        cells=sum_cells(*(u.cells for u in units if u.status == "accepted")),
-        units=units,
-    )
+    fields = {
+        "district_id": DISTRICT_ID,
+        "district_name": "连云区人民政府",
+        "year": YEAR,
+        "cells": sum_cells(*(u.cells for u in units if u.status == "accepted")),
+        "units": units,
+    }
     fields.update(overrides)
     return DistrictReport(**fields)
 

@@ -12,14 +12,19 @@ from pathlib import Path
 import pytest
 from publish_fixtures import DISTRICT_ID, YEAR, make_report
 
-import publish.atomic as atomic
+from publish import atomic
 from publish.atomic import PublicationExists, PublishedFiles, PublishError, publish
 from publish.errors import ReportDataError
 from schemas.cells import FEE_KEY
 
 FILES = ["manifest.json", "report.html", "report.json", "report.xlsx"]
-MANIFEST = {"format": "nianbao.manifest/1", "district_id": DISTRICT_ID, "year": YEAR, "run": "k1",
-            "units": [{"unit_id": "320703001", "version": 1, "sha256": "a" * 64}]}
+MANIFEST = {
+    "format": "nianbao.manifest/1",
+    "district_id": DISTRICT_ID,
+    "year": YEAR,
+    "run": "k1",
+    "units": [{"unit_id": "320703001", "version": 1, "sha256": "a" * 64}],
+}
 
 
 def digest(root: Path) -> dict[str, str]:
@@ -94,7 +99,7 @@ def test_the_files_are_staged_then_switched_in_by_one_rename(tmp_path: Path, mon
     assert target(out).resolve() == payload.resolve()
     renames.clear()
     cells = make_report().cells
-    cells[FEE_KEY] = Decimal("3")
+    cells[FEE_KEY] = Decimal(3)
     publish(make_report(cells=cells), out, {**MANIFEST, "run": "k2"})  # a new payload, then the one switch
     assert [dst for _, dst in renames][-1] == store / "current"
     assert len(renames) == 2
@@ -165,7 +170,7 @@ def test_a_failing_swap_restores_the_previous_publication(tmp_path: Path, monkey
     calls: list[int] = []
     monkeypatch.setattr(atomic.os, "replace", failing_on_call(failing_call, calls))
     cells = make_report().cells
-    cells[FEE_KEY] = Decimal("2")
+    cells[FEE_KEY] = Decimal(2)
     with pytest.raises(PublishError):
         publish(make_report(cells=cells), out, {**MANIFEST, "run": "k2"})
     assert len(calls) >= failing_call

@@ -11,10 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from publish_fixtures import make_report
 
 from publish.atomic import PublicationExists, publish, write_files
 from publish.generations import Store
-from publish_fixtures import make_report
 from schemas.cells import FEE_KEY
 
 
@@ -37,7 +37,7 @@ def test_leftovers_of_a_killed_publisher_are_removed_and_the_publication_is_whol
     assert files_of(first.folder)  # readers still see the publication through `current`
 
     cells = make_report().cells
-    cells[FEE_KEY] = Decimal("7")
+    cells[FEE_KEY] = Decimal(7)
     second = publish(make_report(cells=cells), tmp_path, {"run": "b"})
     assert sorted(p.name for p in store.root.iterdir()) == ["current", "data", store.current(), "lock"]
     assert sorted(p.name for p in data.iterdir()) == [second.files["manifest.json"][:16]]
@@ -56,7 +56,7 @@ def test_a_folder_published_by_an_older_nianbao_is_migrated_then_replaced(tmp_pa
     before = files_of(legacy)
 
     cells = make_report().cells
-    cells[FEE_KEY] = Decimal("9")
+    cells[FEE_KEY] = Decimal(9)
     result = publish(make_report(cells=cells), tmp_path, {"run": "new"})
     assert legacy.is_symlink() and result.folder == legacy
     assert json.loads((legacy / "manifest.json").read_text(encoding="utf-8"))["run"] == "new"

@@ -214,7 +214,7 @@ def test_the_annex_lists_every_unit_in_roster_order_with_status_and_version(html
     assert_in_order(annex, ["320703001", "连云区人民政府办公室", "政府办公室", "已采用", "1", "746.844"])
     assert_in_order(annex, ["320703102", FORMULA_NAME, "政府部门", "未报送", "—"])
     assert_in_order(annex, ["全区合计", DISTRICT_FEE])
-    rows = re.findall(r"<tr>(.*?)</tr>", html[html.find('class="form annex"') :], flags=re.S)
+    rows = re.findall(r"<tr>(.*?)</tr>", html[html.find('class="form annex"') :], flags=re.DOTALL)
     assert len(rows) == 2 + len(report.units) + 1  # two header rows, one per unit, the total
 
 

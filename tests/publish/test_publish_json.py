@@ -30,8 +30,14 @@ def test_report_json_declares_scope_and_lists_every_unit(report) -> None:
     doc = report_json(report)
     assert doc["scope"] == "全区"
     assert doc["units"] == [
-        {"unit_id": u.unit_id, "unit_name": u.unit_name, "kind": u.kind, "status": u.status, "version": u.version,
-         "sha256": u.sha256}
+        {
+            "unit_id": u.unit_id,
+            "unit_name": u.unit_name,
+            "kind": u.kind,
+            "status": u.status,
+            "version": u.version,
+            "sha256": u.sha256,
+        }
         for u in report.units
     ]
     assert [u["status"] for u in doc["units"]] == ["accepted", "accepted", "accepted", "missing"]

@@ -33,8 +33,7 @@ from schemas.cells import FEE_KEY
 
 FILES = ["manifest.json", "report.html", "report.json", "report.xlsx"]
 # a country, two provinces, three cities, five districts: 11 nodes, as in the report
-ELEVEN = ["000000", "110000", "120000", "110100", "110200", "120100",
-          "110101", "110102", "110201", "120101", "120102"]
+ELEVEN = ["000000", "110000", "120000", "110100", "110200", "120100", "110101", "110102", "110201", "120101", "120102"]
 TRIALS: Counter[tuple[str, str]] = Counter()  # (scenario, stage) -> kill -9 trials, printed at the end
 
 
@@ -158,8 +157,10 @@ def test_a_kill_at_every_point_leaves_all_old_or_all_new_and_the_next_run_publis
     assert {"stage", "gen", "switch", "switched"} <= stages
     assert ("link" in stages) == (scenario in ("first", "grow"))  # a node never published gets its link
     assert ("migrate" in stages) == (scenario == "legacy")
-    print(f"\n[kill -9] {scenario}: {k - 1} trials, {outcomes['old']} left all old, {outcomes['new']} all new; "
-          + ", ".join(f"{s} {n}" for (sc, s), n in sorted(TRIALS.items()) if sc == scenario))
+    print(
+        f"\n[kill -9] {scenario}: {k - 1} trials, {outcomes['old']} left all old, {outcomes['new']} all new; "
+        + ", ".join(f"{s} {n}" for (sc, s), n in sorted(TRIALS.items()) if sc == scenario)
+    )
 
 
 def test_a_kill_during_the_recovery_of_a_killed_publication_is_recovered_too(tmp_path: Path) -> None:

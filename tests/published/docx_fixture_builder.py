@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "publish"))
 from publish_fixtures import make_report
 
 from publish.render import render_html
-from schemas.spans import span_slots  # noqa: E402
+from schemas.spans import span_slots
 
 
 @dataclass
@@ -77,8 +77,13 @@ class _Page(HTMLParser):
         elif tag == "tr" and self.table is not None:
             self.table.rows.append([])
         elif tag in ("th", "td") and self.table is not None:
-            self.cell = Cell("", int(a.get("rowspan", 1)), int(a.get("colspan", 1)),
-                             tag == "th" and "label" not in (a.get("class") or ""), tag == "th")
+            self.cell = Cell(
+                "",
+                int(a.get("rowspan", 1)),
+                int(a.get("colspan", 1)),
+                tag == "th" and "label" not in (a.get("class") or ""),
+                tag == "th",
+            )
             self.buf = []
         elif tag in ("h1", "h2", "p") and self.table is None:
             self.buf = []
@@ -150,8 +155,11 @@ class _Lists:
     def _num(self, aid: int, restart: bool = False) -> int:
         self.next_id += 1
         override = '<w:lvlOverride w:ilvl="0"><w:startOverride w:val="1"/></w:lvlOverride>' if restart else ""
-        self.root.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{self.next_id}"><w:abstractNumId '
-                                   f'w:val="{aid}"/>{override}</w:num>'))
+        self.root.append(
+            parse_xml(
+                f'<w:num {nsdecls("w")} w:numId="{self.next_id}"><w:abstractNumId w:val="{aid}"/>{override}</w:num>'
+            )
+        )
         return self.next_id
 
     def strip(self, text: str, kinds: tuple[int, ...]) -> tuple[str, int | None]:
@@ -161,14 +169,15 @@ class _Lists:
             if m:
                 if aid == 92 and text.startswith("1."):  # each group's sub-items count from 1 again
                     self.current[92] = self._num(92, restart=True)
-                return text[m.end():], self.current[aid]
+                return text[m.end() :], self.current[aid]
         return text, None
 
 
 def _number(paragraph, num_id: int | None) -> None:
     if num_id is not None:
         paragraph._p.get_or_add_pPr().append(
-            parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>'))
+            parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="{num_id}"/></w:numPr>')
+        )
 
 
 def _write_text(cell, text: str, header: bool, wrapped: bool, num_id: int | None = None) -> None:

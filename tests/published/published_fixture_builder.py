@@ -13,24 +13,25 @@ has its own value, so that a number placed in the wrong cell cannot go unnoticed
 from __future__ import annotations
 
 import copy
-import re
 import json
+import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import opencc  # noqa: E402
+import opencc
 
-from sampledata.lianyun import lianyun_cells  # noqa: E402
-from schemas import cells as C  # noqa: E402
-from schemas import grid as G  # noqa: E402
-from schemas.values import fee_text  # noqa: E402
+from sampledata.lianyun import lianyun_cells
+from schemas import cells as C
+from schemas import grid as G
+from schemas.values import fee_text
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 _S2T = opencc.OpenCC("s2t")
@@ -183,15 +184,19 @@ class Report:
         if all(t == 0 for t in s4_totals):
             review = "未发生行政复议和行政诉讼情况。"
         else:
-            review = f"因政府信息公开工作被申请行政复议{s4_totals[0]}件，被提起行政诉讼{s4_totals[1] + s4_totals[2]}件。"
+            review = (
+                f"因政府信息公开工作被申请行政复议{s4_totals[0]}件，被提起行政诉讼{s4_totals[1] + s4_totals[2]}件。"
+            )
         overview = [
             f"{y}年，{self.unit}认真落实政务公开的各项要求，推动政府信息公开工作取得积极成效。",
             "（一）全方位推进主动公开。坚持公开为常态、不公开为例外的原则，全面做好主动公开工作。",
             f"（二）规范完成依申请公开工作。{y}年新受理政府信息公开申请{n('s3.new_received.total')}件，"
             f"其中{n('s3.total_processed.total')}件已在时限范围内完成答复，"
             f"{n('s3.carried_out.total')}件结转下年度继续办理，" + review,
-            f"（三）持续加大政府信息管理力度。{y}年全区行政规范性文件制发{n('s2.normative_docs.issued')}件，"
-            f"废除{n('s2.normative_docs.repealed')}件，现行有效{n('s2.normative_docs.in_force')}件。",
+            (
+                f"（三）持续加大政府信息管理力度。{y}年全区行政规范性文件制发{n('s2.normative_docs.issued')}件，"
+                f"废除{n('s2.normative_docs.repealed')}件，现行有效{n('s2.normative_docs.in_force')}件。"
+            ),
             "（四）切实加强政府信息公开平台建设。（五）加强政府信息公开监督保障。",
         ]
         problems = ["一是政府信息公开队伍建设有待加强。二是公开的内容和形式不够丰富。", "针对上述问题，将加强培训。"]
@@ -211,8 +216,10 @@ class Report:
         lines += [
             title,
             f"- 时间:{self.year + 1}-02-20 09:37:30 来源:{self.unit}办公室 阅读次数:",
-            f"根据《中华人民共和国政府信息公开条例》规定，现发布《{title}》。本年报中所列数据的统计期限自"
-            f"{self.year}年1月1日起至{self.year}年12月31日止。",
+            (
+                f"根据《中华人民共和国政府信息公开条例》规定，现发布《{title}》。本年报中所列数据的统计期限自"
+                f"{self.year}年1月1日起至{self.year}年12月31日止。"
+            ),
         ]
         return lines
 
@@ -224,8 +231,9 @@ class Report:
         }
 
 
-def render(rep: Report, layout: str, tables: dict[str, Table] | None = None,
-           headings: tuple[str, ...] | None = None) -> str:
+def render(
+    rep: Report, layout: str, tables: dict[str, Table] | None = None, headings: tuple[str, ...] | None = None
+) -> str:
     tables = tables or rep.tables()
     text = rep.narrative()
     heads = headings or tuple(h.zh for h in C.SECTION_HEADINGS)
@@ -259,8 +267,10 @@ def layout_page(html: str) -> str:
     body = body.replace("</p>", "").replace("</td>", "").replace("</tr>", "").replace("，", "&#65292;")
     nav = '<div class="nav"><a href="/">首页</a> &gt; <a href="/xxgk">政府信息公开</a> &gt; 年度报告</div>'
     footer = '<div class="foot">网站标识码 3207030001 | 苏ICP备 12345678号 | 访问量 1024</div>'
-    return (head + "<body>" + nav + '<table width="100%"><tr><td class="left">栏目导航<br>规划计划<br>年度报告</td>'
-            '<td class="article">' + body + "</td></tr></table>" + footer + "</body></html>\n")
+    return (
+        head + "<body>" + nav + '<table width="100%"><tr><td class="left">栏目导航<br>规划计划<br>年度报告</td>'
+        '<td class="article">' + body + "</td></tr></table>" + footer + "</body></html>\n"
+    )
 
 
 # --- script and character-width variants ---------------------------------------------------------------
@@ -338,8 +348,12 @@ def _s3_group_sums(values: Values, group: C.Label | None) -> list[int]:
 
 def insert_subtotals(t: Table, values: Values, wrong: bool = False) -> None:
     """A '小计' row after the last sub-row of each group (三)…(六) (a public code template does this)."""
-    for group, last in ((C.G3_DENIED, "8.属于行政查询事项"), (C.G4_UNABLE, "3.补正后申请内容仍不明确"),
-                        (C.G5_NOT_HANDLED, "5.要求行政机关确认"), (C.G6_OTHER, "3.其他")):
+    for group, last in (
+        (C.G3_DENIED, "8.属于行政查询事项"),
+        (C.G4_UNABLE, "3.补正后申请内容仍不明确"),
+        (C.G5_NOT_HANDLED, "5.要求行政机关确认"),
+        (C.G6_OTHER, "3.其他"),
+    ):
         sums = _s3_group_sums(values, group)
         if wrong and group is C.G5_NOT_HANDLED:
             sums[0] += 1
@@ -351,7 +365,7 @@ def group_rows_with_values(t: Table, values: Values) -> None:
     for group in (C.G3_DENIED, C.G4_UNABLE, C.G5_NOT_HANDLED, C.G6_OTHER):
         i = find_row(t, group.zh)
         row = t.rows[i]
-        head = [c for c in row if c.text == group.zh][0]
+        head = next(c for c in row if c.text == group.zh)
         row.remove(head)
         sums = _s3_group_sums(values, group)
         t.rows.insert(i, [Cell(group.zh, colspan=2), *(Cell(str(s)) for s in sums)])
@@ -372,20 +386,28 @@ def trial_2019_report(year: int = 2020) -> str:
     unit = "某某区人民政府"
     lines = [
         f"{unit}{year}年政府信息公开工作年度报告",
-        "一、总体情况", f"{year}年，本区认真贯彻《中华人民共和国政府信息公开条例》。",
+        "一、总体情况",
+        f"{year}年，本区认真贯彻《中华人民共和国政府信息公开条例》。",
         "二、主动公开政府信息情况",
         "| 第二十条第（一）项 | | | |",
         "| 信息内容 | 本年新制作数量 | 本年新公开数量 | 对外公开总数量 |",
-        "| 规章 | 0 | 0 | 0 |", "| 规范性文件 | 5 | 5 | 31 |",
+        "| 规章 | 0 | 0 | 0 |",
+        "| 规范性文件 | 5 | 5 | 31 |",
         "| 第二十条第（五）项 | | | |",
         "| 信息内容 | 上一年项目数量 | 本年增/减 | 处理决定数量 |",
-        "| 行政许可 | 120 | +3 | 982 |", "| 其他对外管理服务事项 | 4 | 0 | 17 |",
+        "| 行政许可 | 120 | +3 | 982 |",
+        "| 其他对外管理服务事项 | 4 | 0 | 17 |",
         "| 第二十条第（九）项 | | | |",
-        "| 信息内容 | 采购项目数量 | 采购总金额 | |", "| 政府集中采购 | 12 | 251000元 | |",
+        "| 信息内容 | 采购项目数量 | 采购总金额 | |",
+        "| 政府集中采购 | 12 | 251000元 | |",
         "三、收到和处理政府信息公开申请情况",
         "| （六）其他处理 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |",
-        "四、政府信息公开行政复议、行政诉讼情况", "| 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |",
-        "五、存在的主要问题及改进情况", "队伍建设有待加强。", "六、其他需要报告的事项", "无。",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "| 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |",
+        "五、存在的主要问题及改进情况",
+        "队伍建设有待加强。",
+        "六、其他需要报告的事项",
+        "无。",
     ]
     return "\n".join(lines) + "\n"
 
@@ -406,15 +428,25 @@ def trial_2019_only_single_other_row(year: int = 2021) -> str:
 def era_2008_report(year: int = 2010) -> str:
     lines = [
         f"某某市人民政府{year}年政府信息公开工作年度报告",
-        "一、概述", f"{year}年，我市继续深入贯彻落实《中华人民共和国政府信息公开条例》。",
-        "二、主动公开政府信息情况", f"{year}年共主动公开政府信息3,210条。",
-        "三、依申请公开政府信息情况", "共收到申请126件，同意公开答复数98件。",
-        "四、政府信息公开的收费及减免情况", "本年度未收取任何费用。",
-        "五、因政府信息公开申请行政复议、提起行政诉讼的情况", "无。",
-        "六、存在的主要问题及改进措施", "公开内容不够全面。",
+        "一、概述",
+        f"{year}年，我市继续深入贯彻落实《中华人民共和国政府信息公开条例》。",
+        "二、主动公开政府信息情况",
+        f"{year}年共主动公开政府信息3,210条。",
+        "三、依申请公开政府信息情况",
+        "共收到申请126件，同意公开答复数98件。",
+        "四、政府信息公开的收费及减免情况",
+        "本年度未收取任何费用。",
+        "五、因政府信息公开申请行政复议、提起行政诉讼的情况",
+        "无。",
+        "六、存在的主要问题及改进措施",
+        "公开内容不够全面。",
         "附表：政府信息公开情况统计表",
-        "| 指标名称 | 计量单位 | 数量 |", "| 主动公开信息数 | 条 | 3210 |", "| 申请总数 | 件 | 126 |",
-        "| 其中：当面申请数 | 件 | 30 |", "| 同意公开答复数 | 件 | 98 |", "| 行政复议数 | 件 | 0 |",
+        "| 指标名称 | 计量单位 | 数量 |",
+        "| 主动公开信息数 | 条 | 3210 |",
+        "| 申请总数 | 件 | 126 |",
+        "| 其中：当面申请数 | 件 | 30 |",
+        "| 同意公开答复数 | 件 | 98 |",
+        "| 行政复议数 | 件 | 0 |",
     ]
     return "\n".join(lines) + "\n"
 
@@ -463,9 +495,12 @@ def corpus() -> list[Fixture]:
     add("ok_space_rows.txt", render(dist, "space"), exact(dist))
     add("ok_html_rowspan_colspan.html", render(dist, "html"), exact(dist))
     add("ok_html_layout_table_sloppy.html", layout_page(render(dist, "html")), exact(dist))
-    add("ok_html_traditional_gb18030.html",
-        traditional(render(ly, "html")).replace('charset="utf-8"', 'charset="gb18030"'), exact(ly),
-        encoding="gb18030")
+    add(
+        "ok_html_traditional_gb18030.html",
+        traditional(render(ly, "html")).replace('charset="utf-8"', 'charset="gb18030"'),
+        exact(ly),
+        encoding="gb18030",
+    )
     add("ok_utf8_bom.txt", "\ufeff" + render(ly, "pipe"), exact(ly), encoding="utf-8")
     add("ok_fullwidth_digits_punct.txt", fullwidth_digits(render(dist, "pipe")), exact(dist))
 
@@ -483,8 +518,10 @@ def corpus() -> list[Fixture]:
     # header cells split across lines / by spaces, labels split across two lines (flat layout)
     text = render(dist, "flat")
     text = text.replace("商业企业 |", "商业\n企业 |").replace("科研机构 |", "科研 机构 |")
-    text = text.replace("（二）部分公开（区分处理的，只计这一情形，不计其他情形） |",
-                        "（二）部分公开（区分处理的，只计这一情形，\n不计其他情形） |")
+    text = text.replace(
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形） |",
+        "（二）部分公开（区分处理的，只计这一情形，\n不计其他情形） |",
+    )
     text = text.replace("结果维持 |", "结果\n维持 |")
     add("ok_split_header_cells.txt", text, exact(dist))
 
@@ -530,91 +567,236 @@ def corpus() -> list[Fixture]:
 
     # the section 四 heading worded differently; 五 heading with 措施
     heads = tuple(h.zh for h in C.SECTION_HEADINGS)
-    heads = heads[:3] + ("四、因政府信息公开工作被申请行政复议、提起行政诉讼情况", "五、存在的主要问题及改进措施", heads[5])
+    heads = heads[:3] + (
+        "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况",
+        "五、存在的主要问题及改进措施",
+        heads[5],
+    )
     add("ok_heading_variants.txt", render(dist, "pipe", headings=heads), exact(dist))
 
     # --- refused: cannot place every cell without a guess ---
-    def mutated(name: str, rep: Report, layout: str, change: Callable[[dict[str, Table]], None],
-                expect: dict[str, Any], script: Callable[[str], str] = lambda s: s) -> None:
+    def mutated(
+        name: str,
+        rep: Report,
+        layout: str,
+        change: Callable[[dict[str, Table]], None],
+        expect: dict[str, Any],
+        script: Callable[[str], str] = lambda s: s,
+    ) -> None:
         tables = rep.tables()
         change(tables)
         add(name, script(render(rep, layout, tables)), expect)
 
-    mutated("bad_dropped_cell_flat.txt", dist, "flat", lambda t: drop_value(t["三"], "（二）部分公开", 3),
-            refused("三", "部分公开"), traditional)
-    mutated("bad_dropped_cell_pipe.txt", dist, "pipe", lambda t: drop_value(t["三"], "2.重复申请", 6),
-            refused("三", "重复申请"))
-    mutated("bad_dropped_cell_html.html", ly, "html", lambda t: drop_value(t["三"], "（七）总计", 0),
-            refused("三", "总计"))
-    mutated("bad_extra_number.txt", dist, "flat", lambda t: add_value(t["三"], "2.重复申请"),
-            refused("三", "重复申请"))
-    mutated("bad_extra_number_s2.txt", dist, "pipe", lambda t: add_value(t["二"], "行政许可", "3"),
-            refused("二", "行政许可"))
-    mutated("bad_number_split_across_cells.txt", dist, "flat", lambda t: split_value(t["三"], "一、本年新收", 1, 1),
-            refused("三", "本年新收"))
-    mutated("bad_number_split_s2.txt", big, "pipe", lambda t: split_value(t["二"], "行政许可", 1, 2),
-            refused("二", "行政许可"))
-    mutated("bad_text_in_number_cell.txt", dist, "pipe", lambda t: set_value(t["三"], "4.保护第三方", 3, "见附件"),
-            refused("三", "保护第三方"))
-    mutated("bad_malformed_number.txt", dist, "pipe", lambda t: set_value(t["三"], "（一）予以公开", 2, "1,07"),
-            refused("三", "予以公开"))
-    mutated("bad_unit_in_count_cell.txt", dist, "pipe", lambda t: set_value(t["二"], "行政处罚", 1, "12元"),
-            refused("二", "行政处罚"))
-    mutated("bad_missing_row.txt", dist, "flat", lambda t: delete_row(t["三"], "3.补正后申请内容仍不明确"),
-            refused("三", "补正后申请内容仍不明确"))
-    mutated("bad_missing_row_s2.txt", dist, "pipe", lambda t: delete_row(t["二"], "行政强制"),
-            refused("二", "行政强制"))
-    mutated("bad_duplicate_row.txt", dist, "pipe", lambda t: duplicate_row(t["三"], "6.属于四类过程性信息"),
-            refused("三", "属于四类过程性信息"))
-    mutated("bad_swapped_rows.txt", dist, "flat", lambda t: swap_rows(t["三"], "2.重复申请", "3.要求提供公开出版物"),
-            refused("三", "重复申请"), traditional)
-    mutated("bad_swapped_top_rows.html", dist, "html", lambda t: swap_rows(t["三"], "一、本年新收", "二、上年结转"),
-            refused("三", "本年新收"))
-    mutated("bad_subtotal_rows_wrong_sum.txt", dist, "pipe", lambda t: insert_subtotals(t["三"], dist.values, True),
-            refused("三", "小计"))
-    mutated("bad_legal_subtotal_column.txt", dist, "pipe", lambda t: legal_subtotal_column(t["三"]),
-            refused("三", "本年新收"))
-    mutated("bad_s4_extra_value.txt", dist, "pipe", lambda t: t["四"].rows[-1].append(Cell("0")),
-            refused("四", "数据行"))
-    mutated("bad_s4_dropped_value.txt", ly, "flat", lambda t: t["四"].rows[-1].pop(3), refused("四", "数据行"),
-            traditional)
-    mutated("bad_s4_no_group_headers.txt", dist, "pipe", lambda t: t["四"].rows.__delitem__(slice(0, 3)),
-            refused("四", "表头"))
-    mutated("bad_s2_row_under_wrong_caption.txt", dist, "pipe", lambda t: swap_rows(t["二"], "行政许可", "行政强制"),
-            refused("二", "行政"))
-    mutated("bad_s3_columns_reordered.txt", dist, "pipe",
-            lambda t: t["三"].rows[2].insert(0, t["三"].rows[2].pop(1)), refused("三", "表头"))
-    mutated("bad_trailing_empty_cell_ambiguous.txt", dist, "pipe", lambda t: set_value(t["三"], "1.属于国家秘密", 1, ""),
-            refused("三", "属于国家秘密"))
+    mutated(
+        "bad_dropped_cell_flat.txt",
+        dist,
+        "flat",
+        lambda t: drop_value(t["三"], "（二）部分公开", 3),
+        refused("三", "部分公开"),
+        traditional,
+    )
+    mutated(
+        "bad_dropped_cell_pipe.txt",
+        dist,
+        "pipe",
+        lambda t: drop_value(t["三"], "2.重复申请", 6),
+        refused("三", "重复申请"),
+    )
+    mutated(
+        "bad_dropped_cell_html.html", ly, "html", lambda t: drop_value(t["三"], "（七）总计", 0), refused("三", "总计")
+    )
+    mutated("bad_extra_number.txt", dist, "flat", lambda t: add_value(t["三"], "2.重复申请"), refused("三", "重复申请"))
+    mutated(
+        "bad_extra_number_s2.txt",
+        dist,
+        "pipe",
+        lambda t: add_value(t["二"], "行政许可", "3"),
+        refused("二", "行政许可"),
+    )
+    mutated(
+        "bad_number_split_across_cells.txt",
+        dist,
+        "flat",
+        lambda t: split_value(t["三"], "一、本年新收", 1, 1),
+        refused("三", "本年新收"),
+    )
+    mutated(
+        "bad_number_split_s2.txt",
+        big,
+        "pipe",
+        lambda t: split_value(t["二"], "行政许可", 1, 2),
+        refused("二", "行政许可"),
+    )
+    mutated(
+        "bad_text_in_number_cell.txt",
+        dist,
+        "pipe",
+        lambda t: set_value(t["三"], "4.保护第三方", 3, "见附件"),
+        refused("三", "保护第三方"),
+    )
+    mutated(
+        "bad_malformed_number.txt",
+        dist,
+        "pipe",
+        lambda t: set_value(t["三"], "（一）予以公开", 2, "1,07"),
+        refused("三", "予以公开"),
+    )
+    mutated(
+        "bad_unit_in_count_cell.txt",
+        dist,
+        "pipe",
+        lambda t: set_value(t["二"], "行政处罚", 1, "12元"),
+        refused("二", "行政处罚"),
+    )
+    mutated(
+        "bad_missing_row.txt",
+        dist,
+        "flat",
+        lambda t: delete_row(t["三"], "3.补正后申请内容仍不明确"),
+        refused("三", "补正后申请内容仍不明确"),
+    )
+    mutated(
+        "bad_missing_row_s2.txt", dist, "pipe", lambda t: delete_row(t["二"], "行政强制"), refused("二", "行政强制")
+    )
+    mutated(
+        "bad_duplicate_row.txt",
+        dist,
+        "pipe",
+        lambda t: duplicate_row(t["三"], "6.属于四类过程性信息"),
+        refused("三", "属于四类过程性信息"),
+    )
+    mutated(
+        "bad_swapped_rows.txt",
+        dist,
+        "flat",
+        lambda t: swap_rows(t["三"], "2.重复申请", "3.要求提供公开出版物"),
+        refused("三", "重复申请"),
+        traditional,
+    )
+    mutated(
+        "bad_swapped_top_rows.html",
+        dist,
+        "html",
+        lambda t: swap_rows(t["三"], "一、本年新收", "二、上年结转"),
+        refused("三", "本年新收"),
+    )
+    mutated(
+        "bad_subtotal_rows_wrong_sum.txt",
+        dist,
+        "pipe",
+        lambda t: insert_subtotals(t["三"], dist.values, True),
+        refused("三", "小计"),
+    )
+    mutated(
+        "bad_legal_subtotal_column.txt",
+        dist,
+        "pipe",
+        lambda t: legal_subtotal_column(t["三"]),
+        refused("三", "本年新收"),
+    )
+    mutated(
+        "bad_s4_extra_value.txt", dist, "pipe", lambda t: t["四"].rows[-1].append(Cell("0")), refused("四", "数据行")
+    )
+    mutated(
+        "bad_s4_dropped_value.txt", ly, "flat", lambda t: t["四"].rows[-1].pop(3), refused("四", "数据行"), traditional
+    )
+    mutated(
+        "bad_s4_no_group_headers.txt",
+        dist,
+        "pipe",
+        lambda t: t["四"].rows.__delitem__(slice(0, 3)),
+        refused("四", "表头"),
+    )
+    mutated(
+        "bad_s2_row_under_wrong_caption.txt",
+        dist,
+        "pipe",
+        lambda t: swap_rows(t["二"], "行政许可", "行政强制"),
+        refused("二", "行政"),
+    )
+    mutated(
+        "bad_s3_columns_reordered.txt",
+        dist,
+        "pipe",
+        lambda t: t["三"].rows[2].insert(0, t["三"].rows[2].pop(1)),
+        refused("三", "表头"),
+    )
+    mutated(
+        "bad_trailing_empty_cell_ambiguous.txt",
+        dist,
+        "pipe",
+        lambda t: set_value(t["三"], "1.属于国家秘密", 1, ""),
+        refused("三", "属于国家秘密"),
+    )
     # a table flattened to one cell per line marks an empty cell with a bare "|": read as blank (S2 then rejects it)
-    blank_cell = Report(dist.unit, dist.year, {**dist.values, C.s3("denied_state_secret", "legal_social_welfare"): None})
-    mutated("ok_empty_line_cell_flat.txt", dist, "flat", lambda t: set_value(t["三"], "1.属于国家秘密", 4, ""),
-            exact(blank_cell))
-    add("bad_missing_heading.txt", render(dist, "pipe").replace("四、政府信息公开行政复议、行政诉讼情况\n", ""),
-        refused("四", "四"))
+    blank_cell = Report(
+        dist.unit, dist.year, {**dist.values, C.s3("denied_state_secret", "legal_social_welfare"): None}
+    )
+    mutated(
+        "ok_empty_line_cell_flat.txt",
+        dist,
+        "flat",
+        lambda t: set_value(t["三"], "1.属于国家秘密", 4, ""),
+        exact(blank_cell),
+    )
+    add(
+        "bad_missing_heading.txt",
+        render(dist, "pipe").replace("四、政府信息公开行政复议、行政诉讼情况\n", ""),
+        refused("四", "四"),
+    )
     # no title: the year comes from the statistics period; the unit is left to the roster (or --unit)
     untitled = "\n".join(render(no_meta, "pipe").split("\n")[1:])
     add("ok_no_title_year_from_period.txt", untitled, exact(Report("", no_meta.year, no_meta.values)))
     add("bad_no_title_no_period.txt", re.sub(r".*统计.*\n", "", untitled), refused("标题", "title"))
 
     # --- older formats ---
-    add("old_2019_trial.txt", trial_2019_report(2020),
-        {"expect": "OldFormatError", "era": "2019-trial", "label": "本年新制作数量", "year": 2020})
-    add("old_2019_trial_traditional.html",
-        traditional("<html><body>" + "".join(f"<p>{x}</p>" if "|" not in x else
-                                             "<table><tr><td>" + x.strip("| ").replace(" | ", "</td><td>") +
-                                             "</td></tr></table>" for x in trial_2019_report(2019).split("\n"))
-                    + "</body></html>"),
-        {"expect": "OldFormatError", "era": "2019-trial", "label": "本年新制作数量", "year": 2019})
+    add(
+        "old_2019_trial.txt",
+        trial_2019_report(2020),
+        {"expect": "OldFormatError", "era": "2019-trial", "label": "本年新制作数量", "year": 2020},
+    )
+    add(
+        "old_2019_trial_traditional.html",
+        traditional(
+            "<html><body>"
+            + "".join(
+                f"<p>{x}</p>"
+                if "|" not in x
+                else "<table><tr><td>" + x.strip("| ").replace(" | ", "</td><td>") + "</td></tr></table>"
+                for x in trial_2019_report(2019).split("\n")
+            )
+            + "</body></html>"
+        ),
+        {"expect": "OldFormatError", "era": "2019-trial", "label": "本年新制作数量", "year": 2019},
+    )
     # a 2021 table (section 二 in the 2021 layout) whose (六)其他处理 is one row: read, the three sub-rows missing
-    single = Report("某某街道办事处", 2021, {**distinct_cells(), **{
-        C.s3(r, c): None for r in ("other_no_correction", "other_fee_unpaid", "other_other") for c in C.S3_COL_KEYS}})
-    add("ok_2021_single_other_row.txt", trial_2019_only_single_other_row(2021),
-        exact(single, other_single_row=_s3_group_sums(distinct_cells(), C.G6_OTHER)))
-    add("old_2008_era.txt", era_2008_report(2010),
-        {"expect": "OldFormatError", "era": "2008-era", "label": "概述", "year": 2010})
-    add("old_2008_era_table_only.txt", traditional(era_2008_report(2012).replace("一、概述", "一、总体情况")),
-        {"expect": "OldFormatError", "era": "2008-era", "label": "依申请公开政府信息情况", "year": 2012})
+    single = Report(
+        "某某街道办事处",
+        2021,
+        {
+            **distinct_cells(),
+            **{
+                C.s3(r, c): None
+                for r in ("other_no_correction", "other_fee_unpaid", "other_other")
+                for c in C.S3_COL_KEYS
+            },
+        },
+    )
+    add(
+        "ok_2021_single_other_row.txt",
+        trial_2019_only_single_other_row(2021),
+        exact(single, other_single_row=_s3_group_sums(distinct_cells(), C.G6_OTHER)),
+    )
+    add(
+        "old_2008_era.txt",
+        era_2008_report(2010),
+        {"expect": "OldFormatError", "era": "2008-era", "label": "概述", "year": 2010},
+    )
+    add(
+        "old_2008_era_table_only.txt",
+        traditional(era_2008_report(2012).replace("一、概述", "一、总体情况")),
+        {"expect": "OldFormatError", "era": "2008-era", "label": "依申请公开政府信息情况", "year": 2012},
+    )
     return fx
 
 
@@ -624,8 +806,9 @@ def write(target: Path = FIXTURES) -> dict[str, Any]:
     for f in corpus():
         (target / f.name).write_bytes(f.text.encode(f.encoding))
         manifest[f.name] = f.expect
-    (target / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                                          encoding="utf-8")
+    (target / "manifest.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8"
+    )
     return manifest
 
 

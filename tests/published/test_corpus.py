@@ -32,7 +32,10 @@ def outcome(name: str) -> tuple[str, str]:
         ret = parse_published_file(FIXTURES / name)
     except OldFormatError as err:
         ok = exp["expect"] == "OldFormatError" and (err.era, err.label, err.year) == (
-            exp["era"], exp["label"], exp["year"])
+            exp["era"],
+            exp["label"],
+            exp["year"],
+        )
         return ("refused", "") if ok else ("wrong", f"unexpected {err!r}")
     except ParseError as err:
         ok = exp["expect"] == "ParseError" and err.section == exp["section"] and exp["row"] in err.row
@@ -75,8 +78,10 @@ def test_corpus_counts_none_wrong() -> None:
         if kind == "wrong":
             wrong.append(f"{name}: {why}")
     elapsed = time.perf_counter() - start
-    print(f"corpus: {len(MANIFEST)} reports, {counts['exact']} exact, {counts['refused']} refused, "
-          f"{counts['wrong']} wrong; {elapsed / len(MANIFEST) * 1000:.1f} ms per report")
+    print(
+        f"corpus: {len(MANIFEST)} reports, {counts['exact']} exact, {counts['refused']} refused, "
+        f"{counts['wrong']} wrong; {elapsed / len(MANIFEST) * 1000:.1f} ms per report"
+    )
     assert wrong == []
     assert counts["exact"] == sum(e["expect"] == "exact" for e in MANIFEST.values()) >= 25
     assert counts["refused"] >= 25

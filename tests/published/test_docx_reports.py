@@ -23,8 +23,14 @@ from intake.published import ParseError, parse_lines, parse_published
 from intake.read import read_submission
 from schemas.cells import CELL_KEYS
 
-VARIANTS = [("plain", False, False), ("nested", False, False), ("plain", True, False), ("nested", True, False),
-            ("plain", False, True), ("nested", True, True)]
+VARIANTS = [
+    ("plain", False, False),
+    ("nested", False, False),
+    ("plain", True, False),
+    ("nested", True, False),
+    ("plain", False, True),
+    ("nested", True, True),
+]
 
 
 @pytest.fixture(scope="module")
@@ -109,13 +115,22 @@ def test_merges_nested_tables_and_cell_text_by_the_rules() -> None:
     got = [(line.text, line.where, line.cells) for line in lines]
     assert got == [
         ("标题", Where(line=1), ()),
-        ("| 横向合并 | 纵向合并 |", Where(table=1, row=1, col=1),
-         (Where(table=1, row=1, col=1), Where(table=1, row=1, col=3))),
-        ("| 甲 乙 | 外层文字 |", Where(table=1, row=2, col=1),
-         (Where(table=1, row=2, col=1), Where(table=1, row=2, col=2))),
+        (
+            "| 横向合并 | 纵向合并 |",
+            Where(table=1, row=1, col=1),
+            (Where(table=1, row=1, col=1), Where(table=1, row=1, col=3)),
+        ),
+        (
+            "| 甲 乙 | 外层文字 |",
+            Where(table=1, row=2, col=1),
+            (Where(table=1, row=2, col=1), Where(table=1, row=2, col=2)),
+        ),
         ("| 内1 | 内2 |", Where(table=2, row=1, col=1), (Where(table=2, row=1, col=1), Where(table=2, row=1, col=2))),
-        ("| a¦b |  | 7 |", Where(table=1, row=3, col=1),  # a pipe inside a cell cannot split it (table_row)
-         (Where(table=1, row=3, col=1), Where(table=1, row=3, col=2), Where(table=1, row=3, col=3))),
+        (
+            "| a¦b |  | 7 |",
+            Where(table=1, row=3, col=1),  # a pipe inside a cell cannot split it (table_row)
+            (Where(table=1, row=3, col=1), Where(table=1, row=3, col=2), Where(table=1, row=3, col=3)),
+        ),
         ("第一行", Where(line=3), ()),
         ("第二行", Where(line=3), ()),
     ]

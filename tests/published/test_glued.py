@@ -32,7 +32,9 @@ from schemas import cells as C
 
 REAL = Path(__file__).resolve().parent / "real"
 PINGTAN = (REAL / "2021_pingtan_zonghe-shiyanqu.txt").read_text(encoding="utf-8")
-PINGTAN_S3 = json.loads((REAL / "expected_section3.json").read_text(encoding="utf-8"))["reports"]["2021_pingtan_zonghe-shiyanqu"]
+PINGTAN_S3 = json.loads((REAL / "expected_section3.json").read_text(encoding="utf-8"))["reports"][
+    "2021_pingtan_zonghe-shiyanqu"
+]
 S3_LABELS = [(r.key, r.label.zh) for r in C.S3_ROWS]
 S4_CELLS = [C.s4(g, r) for g in C.S4_GROUP_KEYS for r in C.S4_RESULT_KEYS]
 
@@ -69,7 +71,9 @@ def s3_of(cells: dict) -> dict[str, tuple[int, ...]]:
 
 def test_splits_keep_surviving_separators_and_refuse_leading_zeros() -> None:
     assert splits(["160", "02", "0", "018"], 7) == [
-        (1, 60, 0, 2, 0, 0, 18), (16, 0, 0, 2, 0, 0, 18), (160, 0, 2, 0, 0, 1, 8)
+        (1, 60, 0, 2, 0, 0, 18),
+        (16, 0, 0, 2, 0, 0, 18),
+        (160, 0, 2, 0, 0, 1, 8),
     ]
     assert splits(["500000", "5"], 7) == [(5, 0, 0, 0, 0, 0, 5)]
     assert splits(["000"], 3) == [(0, 0, 0)]
@@ -147,7 +151,9 @@ def test_pingtan_section2_normative_docs_refused_with_its_candidates() -> None:
     pieces = split_glued_text(between(PINGTAN, "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"))
     assert pieces[-2].endswith("行政事业性收费") and pieces[-1] == "24252.311082"  # a decimal fee is one value
     assert decode_table(s2_spec(), {"regulations": ["000"]}).values == {
-        "s2.regulations.issued": 0, "s2.regulations.repealed": 0, "s2.regulations.in_force": 0
+        "s2.regulations.issued": 0,
+        "s2.regulations.repealed": 0,
+        "s2.regulations.in_force": 0,
     }
     with pytest.raises(ParseError) as err:
         decode_table(s2_spec(), {"regulations": ["000"], "normative_docs": ["693665"]})
@@ -168,8 +174,18 @@ def test_split_glued_text_rules() -> None:
     assert split_glued_text("行政事业性收费24252.311082三、") == ["行政事业性收费", "24252.311082", "三、"]
     assert split_glued_text("收费1,234.5万元") == ["收费", "1,234.5万元"]
     # numbers of the labels' own text are never values
-    for label in ("第二十条第（一）项", "第20条第(1)项", "2021年度", "（本列数据：第1项加第2项）", "“3安全1稳定”",
-                  "3项", "5G基站", "OA2系统", "（2021-2035）", "1号"):
+    for label in (
+        "第二十条第（一）项",
+        "第20条第(1)项",
+        "2021年度",
+        "（本列数据：第1项加第2项）",
+        "“3安全1稳定”",
+        "3项",
+        "5G基站",
+        "OA2系统",
+        "（2021-2035）",
+        "1号",
+    ):
         assert split_glued_text(label + "12") == [label, "12"], label
     for text in ("时间:2024-02-20", "09:37:30", "14258248/2023-00042", "电话:0518-82318860"):
         assert split_glued_text(text) == [text], text
@@ -217,9 +233,9 @@ def exact_or_named(rows: dict[str, tuple[int, ...]], mode: str, seed: int) -> st
     return "exact"
 
 
-def consistent_s3(rng: random.Random, high: int, zeros: float, pool: list[int] | None = None) -> dict[
-    str, tuple[int, ...]
-]:
+def consistent_s3(
+    rng: random.Random, high: int, zeros: float, pool: list[int] | None = None
+) -> dict[str, tuple[int, ...]]:
     """A random section 三 satisfying A1, A2 and A3 (applicant figures 0..high, a share of them zero; or, with
     ``pool``, figures taken in turn from it)."""
     rows: dict[str, tuple[int, ...]] = {}
@@ -355,15 +371,20 @@ def test_row_search_is_bounded_and_fast() -> None:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 10**9), high=st.sampled_from([3, 9, 30, 200]), zeros=st.sampled_from([0.3, 0.7]),
-       mode=st.sampled_from(["none", "some", "line"]))
+@given(
+    seed=st.integers(0, 10**9),
+    high=st.sampled_from([3, 9, 30, 200]),
+    zeros=st.sampled_from([0.3, 0.7]),
+    mode=st.sampled_from(["none", "some", "line"]),
+)
 def test_random_tables_exact_or_refused(seed: int, high: int, zeros: float, mode: str) -> None:
     exact_or_named(consistent_s3(random.Random(seed), high, zeros), mode, seed)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(0, 120), min_size=6, max_size=6), st.lists(st.sampled_from(["", " "]), min_size=6,
-                                                                       max_size=6))
+@given(
+    st.lists(st.integers(0, 120), min_size=6, max_size=6), st.lists(st.sampled_from(["", " "]), min_size=6, max_size=6)
+)
 def test_pruned_row_search_equals_brute_force(parts: list[int], seps: list[str]) -> None:
     """The decoder's pruned search finds exactly the A1 cuts that filtering every cut would."""
     vals = (*parts, sum(parts))

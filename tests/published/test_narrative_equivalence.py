@@ -124,16 +124,21 @@ def reference_check_narrative(ret: CanonicalReturn) -> list[Failure]:
         if len(distinct) > 1:
             detail = " / ".join(dict.fromkeys(x.sentence for x in quotes))
             failures.append(
-                make("X0", ret.unit_id, cell, table, ",".join(map(str, distinct)), detail=f"{q.name}: {detail}",
-                     cells=cells)
+                make(
+                    "X0",
+                    ret.unit_id,
+                    cell,
+                    table,
+                    ",".join(map(str, distinct)),
+                    detail=f"{q.name}: {detail}",
+                    cells=cells,
+                )
             )
             continue
         for sentence in dict.fromkeys(unclear):
             failures.append(make("X0", ret.unit_id, cell, table, "", detail=f"{q.name}: {sentence}", cells=cells))
         if distinct and table is not None and distinct[0] != table:
-            failures.append(
-                make(q.rule, ret.unit_id, cell, table, distinct[0], detail=quotes[0].sentence, cells=cells)
-            )
+            failures.append(make(q.rule, ret.unit_id, cell, table, distinct[0], detail=quotes[0].sentence, cells=cells))
     return failures
 
 
@@ -209,7 +214,8 @@ def synthetic_returns() -> tuple[CanonicalReturn, ...]:
 def _string_literals_with_chinese(path: Path) -> list[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return [
-        node.value for node in ast.walk(tree)
+        node.value
+        for node in ast.walk(tree)
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.search(r"[\u4e00-\u9fff]", node.value)
     ]
 
@@ -239,21 +245,77 @@ def fixture_narratives() -> tuple[CanonicalReturn, ...]:
 
 # Clauses that exercise every pattern, none-pattern and ambiguous pattern, with {n} for a number.
 CLAUSES = (
-    "新受理政府信息公开申请{n}件", "本年度共收到政府信息公开申请{n}件", "收到申请数量共计{n}件", "接收申请合计{n}份",
-    "受理信访申请{n}件", "收到行政复议申请{n}件", "未收到政府信息公开申请", "没有接到任何申请", "依申请公开",
-    "其中{n}件已在时限范围内完成答复", "办结{n}件", "已答复申请共{n}件", "{n}件依法答复", "办理完毕{n}条",
-    "共办理政府信息公开申请{n}件", "共处理{n}件", "累计办理了{n}件", "处理信息公开申请中{n}件",
-    "{n}件结转下年度继续办理", "结转至下一年度的申请共{n}件", "结转到下年{n}件", "{n}个结转下年",
-    "上年结转申请{n}件", "上一年度结转{n}件", "{n}件为上年度结转", "{n}件系上一年结转",
-    "被申请行政复议{n}件", "行政复议案件共{n}件", "{n}件行政复议", "未发生行政复议", "没有被申请行政复议",
-    "行政复议均为0", "行政复议数量为零", "无行政复议和行政诉讼案件", "未涉及行政诉讼",
-    "被提起行政诉讼{n}件", "行政诉讼案件合计{n}件", "{n}起行政诉讼", "行政诉讼为0",
-    "全区行政规范性文件制发{n}件", "印发规范性文件{n}件", "出台了行政规范性文件共{n}件", "废止规范性文件{n}件",
-    "废除了{n}件", "现行有效的规范性文件{n}件", "现行有效{n}件", "制发规章{n}件", "规章废止{n}件",
-    "印发文件{n}件", "本年度未收取信息处理费", "下一步将加强培训", "上年度工作总结",
+    "新受理政府信息公开申请{n}件",
+    "本年度共收到政府信息公开申请{n}件",
+    "收到申请数量共计{n}件",
+    "接收申请合计{n}份",
+    "受理信访申请{n}件",
+    "收到行政复议申请{n}件",
+    "未收到政府信息公开申请",
+    "没有接到任何申请",
+    "依申请公开",
+    "其中{n}件已在时限范围内完成答复",
+    "办结{n}件",
+    "已答复申请共{n}件",
+    "{n}件依法答复",
+    "办理完毕{n}条",
+    "共办理政府信息公开申请{n}件",
+    "共处理{n}件",
+    "累计办理了{n}件",
+    "处理信息公开申请中{n}件",
+    "{n}件结转下年度继续办理",
+    "结转至下一年度的申请共{n}件",
+    "结转到下年{n}件",
+    "{n}个结转下年",
+    "上年结转申请{n}件",
+    "上一年度结转{n}件",
+    "{n}件为上年度结转",
+    "{n}件系上一年结转",
+    "被申请行政复议{n}件",
+    "行政复议案件共{n}件",
+    "{n}件行政复议",
+    "未发生行政复议",
+    "没有被申请行政复议",
+    "行政复议均为0",
+    "行政复议数量为零",
+    "无行政复议和行政诉讼案件",
+    "未涉及行政诉讼",
+    "被提起行政诉讼{n}件",
+    "行政诉讼案件合计{n}件",
+    "{n}起行政诉讼",
+    "行政诉讼为0",
+    "全区行政规范性文件制发{n}件",
+    "印发规范性文件{n}件",
+    "出台了行政规范性文件共{n}件",
+    "废止规范性文件{n}件",
+    "废除了{n}件",
+    "现行有效的规范性文件{n}件",
+    "现行有效{n}件",
+    "制发规章{n}件",
+    "规章废止{n}件",
+    "印发文件{n}件",
+    "本年度未收取信息处理费",
+    "下一步将加强培训",
+    "上年度工作总结",
 )
-NUMBERS = ("0", "1", "7", "16", "24", "105", "1,007", "十六", "二十", "一百零五", "两", "零", "一二", "三千二百一十",
-           "１６", "〇")
+NUMBERS = (
+    "0",
+    "1",
+    "7",
+    "16",
+    "24",
+    "105",
+    "1,007",
+    "十六",
+    "二十",
+    "一百零五",
+    "两",
+    "零",
+    "一二",
+    "三千二百一十",
+    "１６",
+    "〇",
+)
 BREAKS = ("，", ",", "；", ";", "。", "\n", "！", "？", "、", "", " ")
 
 
@@ -275,11 +337,79 @@ def adversarial_texts(n: int, seed: int) -> list[str]:
 
 # Pieces of the patterns' words, mixed at random: reaches combinations no sentence template thought of.
 FRAGMENTS = (
-    "行政", "复议", "诉讼", "行政复议", "行政诉讼", "申请", "收", "收到", "受理", "接到", "接收", "新", "共", "合计",
-    "件", "条", "个", "份", "宗", "起", "办结", "答复", "完成", "办理", "处理", "完毕", "结转", "下", "上", "一", "年",
-    "度", "为", "系", "均为", "0", "零", "十", "百", "2", "3", "１", "，", "。", "；", "规范性文件", "规章", "制发",
-    "印发", "出台", "废止", "废除", "现行有效", "的", "了", "未", "没有", "无", "发生", "被", "信访", "投诉", "復議",
-    "訴訟", "申請", "結轉", "規範性文件", "辦結", "答復", " ", "\u3000", "Ａ\u0301", "，\u0301",
+    "行政",
+    "复议",
+    "诉讼",
+    "行政复议",
+    "行政诉讼",
+    "申请",
+    "收",
+    "收到",
+    "受理",
+    "接到",
+    "接收",
+    "新",
+    "共",
+    "合计",
+    "件",
+    "条",
+    "个",
+    "份",
+    "宗",
+    "起",
+    "办结",
+    "答复",
+    "完成",
+    "办理",
+    "处理",
+    "完毕",
+    "结转",
+    "下",
+    "上",
+    "一",
+    "年",
+    "度",
+    "为",
+    "系",
+    "均为",
+    "0",
+    "零",
+    "十",
+    "百",
+    "2",
+    "3",
+    "１",
+    "，",
+    "。",
+    "；",
+    "规范性文件",
+    "规章",
+    "制发",
+    "印发",
+    "出台",
+    "废止",
+    "废除",
+    "现行有效",
+    "的",
+    "了",
+    "未",
+    "没有",
+    "无",
+    "发生",
+    "被",
+    "信访",
+    "投诉",
+    "復議",
+    "訴訟",
+    "申請",
+    "結轉",
+    "規範性文件",
+    "辦結",
+    "答復",
+    " ",
+    "\u3000",
+    "Ａ\u0301",
+    "，\u0301",
 )
 
 
@@ -383,8 +513,21 @@ def test_every_gate_is_necessary() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "abc", "行政復議", "２０２２年，我區；（一）！？", "Ａ\u0301", "，\u0301", "e\u0301", "①件", "\u3000", "ｶﾞ",
-     "ﬁ", "全年未发生政府信息公开行政复议、行政诉讼案件。", "申請１６件，辦結十五件；"],
+    [
+        "",
+        "abc",
+        "行政復議",
+        "２０２２年，我區；（一）！？",
+        "Ａ\u0301",
+        "，\u0301",
+        "e\u0301",
+        "①件",
+        "\u3000",
+        "ｶﾞ",
+        "ﬁ",
+        "全年未发生政府信息公开行政复议、行政诉讼案件。",
+        "申請１６件，辦結十五件；",
+    ],
 )
 def test_to_simplified_is_nfkc_then_opencc(text: str) -> None:
     assert to_simplified(text) == reference_to_simplified(text)

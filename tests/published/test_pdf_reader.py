@@ -19,7 +19,7 @@ import pytest
 from intake.document import Line
 from intake.errors import UnreadableFile
 from intake.pdf_reader import read_pdf_lines
-from intake.published import ParseError, parse_lines, parse_published
+from intake.published import parse_lines, parse_published
 from publish.render import render_html
 from schemas import cells as C
 
@@ -69,8 +69,14 @@ def matrix_rows(lines: list[Line]) -> list[Line]:
     """The rows of section 三's table that carry seven figures."""
     first = next(line for line in lines if line.is_row and "本年新收政府信息公开申请数量" in line.text)
     table = first.where.table
-    return [line for line in lines if line.is_row and line.where.table == table and len(pieces(line)) >= 8
-            and all(re.fullmatch(r"\d+", p) for p in pieces(line)[-7:])]
+    return [
+        line
+        for line in lines
+        if line.is_row
+        and line.where.table == table
+        and len(pieces(line)) >= 8
+        and all(re.fullmatch(r"\d+", p) for p in pieces(line)[-7:])
+    ]
 
 
 # --- the real PDF ---------------------------------------------------------------------------------------------
@@ -115,9 +121,16 @@ def test_real_page_numbers_are_gone_and_the_title_is_whole(real_lines) -> None:
 
 def test_real_sections_two_and_four(real_lines) -> None:
     rows = [line.text for line in real_lines if line.is_row]
-    for row in ("| 规章 | 0 | 0 | 0 |", "| 行政规范性文件 | 0 | 5 | 5 |", "| 行政许可 | 550 |", "| 行政处罚 | 4119 |",
-                "| 行政强制 | 195 |", "| 信息内容 | 本年收费金额（单位：万元） |", "| 行政事业性收费 | 7730.28 |",
-                "| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |"):
+    for row in (
+        "| 规章 | 0 | 0 | 0 |",
+        "| 行政规范性文件 | 0 | 5 | 5 |",
+        "| 行政许可 | 550 |",
+        "| 行政处罚 | 4119 |",
+        "| 行政强制 | 195 |",
+        "| 信息内容 | 本年收费金额（单位：万元） |",
+        "| 行政事业性收费 | 7730.28 |",
+        "| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |",
+    ):
         assert rows.count(row) == 1, row
     s4 = next(line for line in real_lines if line.is_row and "未经复议直接起诉" in line.text).where.table
     data = [pieces(line) for line in real_lines if line.where.table == s4 and all(p.isdigit() for p in pieces(line))]
@@ -141,8 +154,10 @@ def test_real_report_reads_exactly_as_printed(real_lines) -> None:
 
 
 def test_real_report_with_the_misprint_mended_reads_by_its_labels(real_lines) -> None:
-    mended = [Line(line.text.replace("2.其他法律行政止公开", "2.其他法律行政法规禁止公开"), line.where, line.cells)
-              for line in real_lines]
+    mended = [
+        Line(line.text.replace("2.其他法律行政止公开", "2.其他法律行政法规禁止公开"), line.where, line.cells)
+        for line in real_lines
+    ]
     ret = parse_lines(mended, REAL_PDF.name)
     assert ret.other_single_row == (0,) * 7
     for key, value in EXPECTED.items():
@@ -161,16 +176,19 @@ def test_not_a_pdf_is_unreadable() -> None:
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FOOTER = '<div style="font-size:10px;width:100%;text-align:center">- <span class="pageNumber"></span> -</div>'
-PAGE_OF = ('<div style="font-size:10px;width:100%;text-align:right;padding-right:40px">'
-           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
+PAGE_OF = (
+    '<div style="font-size:10px;width:100%;text-align:right;padding-right:40px">'
+    '<span class="pageNumber"></span> / <span class="totalPages"></span></div>'
+)
 FOOTER_ZH = '<div style="font-size:10px;width:100%;text-align:center">第 <span class="pageNumber"></span> 页</div>'
 HEADER = '<div style="font-size:9px;width:100%;text-align:center">连云区政务公开工作专报</div>'
 NARROW = "main { font-size: 20px; } table.form { font-size: 18px; }"  # labels wrap, the matrix breaks over pages
 
 
 def _publish_fixtures():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("publish_fixtures_for_pdf",
-                                                  Path(__file__).parents[1] / "publish" / "publish_fixtures.py")
+    spec = importlib.util.spec_from_file_location(
+        "publish_fixtures_for_pdf", Path(__file__).parents[1] / "publish" / "publish_fixtures.py"
+    )
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module
@@ -192,16 +210,30 @@ def printed(tmp_path_factory):  # type: ignore[no-untyped-def]
             page = browser.new_page()
             page.goto((folder / "report.html").as_uri())
             out["a"] = page.pdf(format="A4")
-            out["b"] = page.pdf(format="A4", display_header_footer=True, header_template=HEADER,
-                                footer_template=FOOTER, margin={"top": "60px", "bottom": "60px", "left": "40px",
-                                                                "right": "40px"})
-            out["d"] = page.pdf(format="A4", display_header_footer=True, header_template=PAGE_OF,
-                                footer_template=FOOTER_ZH, margin={"top": "60px", "bottom": "60px"})
+            out["b"] = page.pdf(
+                format="A4",
+                display_header_footer=True,
+                header_template=HEADER,
+                footer_template=FOOTER,
+                margin={"top": "60px", "bottom": "60px", "left": "40px", "right": "40px"},
+            )
+            out["d"] = page.pdf(
+                format="A4",
+                display_header_footer=True,
+                header_template=PAGE_OF,
+                footer_template=FOOTER_ZH,
+                margin={"top": "60px", "bottom": "60px"},
+            )
             shot = page.screenshot(full_page=False)
             page.add_style_tag(content=NARROW)
-            out["c"] = page.pdf(width="150mm", height="210mm", display_header_footer=True, header_template=HEADER,
-                                footer_template=FOOTER, margin={"top": "50px", "bottom": "50px", "left": "30px",
-                                                                "right": "30px"})
+            out["c"] = page.pdf(
+                width="150mm",
+                height="210mm",
+                display_header_footer=True,
+                header_template=HEADER,
+                footer_template=FOOTER,
+                margin={"top": "50px", "bottom": "50px", "left": "30px", "right": "30px"},
+            )
             image = base64.b64encode(shot).decode()
             page.set_content(f'<body style="margin:0"><img style="width:100%" src="data:image/png;base64,{image}">')
             out["scan"] = page.pdf(format="A4")

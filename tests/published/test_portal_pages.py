@@ -14,15 +14,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "intake_flow"))
 
-from intake_flow_support import DISTRICT, run_batch  # noqa: E402
-from published_fixture_builder import Report, distinct_cells, render  # noqa: E402
+from intake_flow_support import DISTRICT, run_batch
+from published_fixture_builder import Report, distinct_cells, render
 
-from intake.roster import read_roster  # noqa: E402
-from pipeline import steps  # noqa: E402
-from sampledata.lianyun import lianyun_cells  # noqa: E402
-from sampledata.roster import district_roster  # noqa: E402
-from schemas import cells as C  # noqa: E402
-from warehouse.store import Warehouse  # noqa: E402
+from intake.roster import read_roster
+from pipeline import steps
+from sampledata.lianyun import lianyun_cells
+from sampledata.roster import district_roster
+from schemas import cells as C
+from warehouse.store import Warehouse
 
 YEAR = 2022
 UNITS = district_roster(DISTRICT, "示范区", n_departments=3, n_townships=1)
@@ -71,16 +71,27 @@ def test_saved_portal_pages_consolidate_like_forms(tmp_path: Path) -> None:
 
     status = {name: batch.status(name) for name in files}
     assert status == {
-        "办公室年报.html": "accepted", "发改局.html": "accepted", "城东街道.htm": "accepted",
-        "教育局.html": "rejected", "民政局.html": "rejected",
+        "办公室年报.html": "accepted",
+        "发改局.html": "accepted",
+        "城东街道.htm": "accepted",
+        "教育局.html": "rejected",
+        "民政局.html": "rejected",
     }
     units = dict(zip(batch.submissions["original_name"], batch.submissions["unit_id"]))
-    assert units == {"办公室年报.html": office.unit_id, "发改局.html": reform.unit_id, "教育局.html": education.unit_id,
-                     "民政局.html": civil.unit_id, "城东街道.htm": street.unit_id}
+    assert units == {
+        "办公室年报.html": office.unit_id,
+        "发改局.html": reform.unit_id,
+        "教育局.html": education.unit_id,
+        "民政局.html": civil.unit_id,
+        "城东街道.htm": street.unit_id,
+    }
     # the real error fails its own rule, naming the cell; it is not a parse failure and nothing is repaired
     a2 = batch.failures(file="教育局.html", rule="A2")
-    assert {f.cell for f in a2} == {C.s3("total_processed", c) for c in C.S3_COL_KEYS if good[C.s3("granted", c)]
-                                    or any(good[C.s3(r, c)] for r in C.S3_OUTCOME_ROWS)}
+    assert {f.cell for f in a2} == {
+        C.s3("total_processed", c)
+        for c in C.S3_COL_KEYS
+        if good[C.s3("granted", c)] or any(good[C.s3(r, c)] for r in C.S3_OUTCOME_ROWS)
+    }
     assert not batch.failures(file="教育局.html", rule="I1")
     # the blank cell is missing (S2), never 0
     assert [f.cell for f in batch.failures(file="民政局.html", rule="S2")] == [C.s3("granted", "legal_research")]
@@ -105,8 +116,11 @@ def test_a_page_is_decoded_by_its_meta_charset(tmp_path: Path, charset: str) -> 
 
     data = page_of("示范区民政局", lianyun_cells())
     if charset != "gbk":
-        data = data.decode("gb18030").replace("charset=gbk", f"charset={charset}").encode(
-            "utf-8" if charset == "utf-8" else "gb18030")
+        data = (
+            data.decode("gb18030")
+            .replace("charset=gbk", f"charset={charset}")
+            .encode("utf-8" if charset == "utf-8" else "gb18030")
+        )
     ret = parse_published_bytes(data, "page.html")
     assert (ret.unit_name, ret.year) == ("示范区民政局", YEAR)
     assert ret.cells == {**ret.cells, **lianyun_cells()}

@@ -76,7 +76,22 @@ def test_glued_section_3_decodes_exactly_and_says_by_which_identities() -> None:
     name = "2021_pingtan_zonghe-shiyanqu"
     assert outcome(ret, name) == "exact"
     assert [ret.cells[C.s4(g, r)] for g in C.S4_GROUP_KEYS for r in C.S4_RESULT_KEYS] == [
-        1, 0, 2, 0, 3, 12, 0, 0, 0, 12, 0, 0, 0, 0, 0]
+        1,
+        0,
+        2,
+        0,
+        3,
+        12,
+        0,
+        0,
+        0,
+        12,
+        0,
+        0,
+        0,
+        0,
+        0,
+    ]
     # "270020130" has two cuts that satisfy A1; A2 decides: those identities cannot vouch for the row
     assert ret.decoded[C.s3("granted", "total")][0] == "A1:granted"
     assert any(name.startswith("A2:") for name in ret.decoded[C.s3("granted", "total")])

@@ -22,9 +22,7 @@ from sampledata.synthetic import unit_return
 from schemas import cells as C
 
 UNITS = district_roster("320799", "示范区", n_departments=3, n_townships=1)[1:]
-FIGURES: dict[str, dict] = {"lianyun": lianyun_cells()} | {
-    u.unit_id: unit_return(u, 2023, 7).cells for u in UNITS
-}
+FIGURES: dict[str, dict] = {"lianyun": lianyun_cells()} | {u.unit_id: unit_return(u, 2023, 7).cells for u in UNITS}
 _VALUES = re.compile(r"^(?P<label>.*?\S)\s\s(?P<values>\d[\d\s.]*)$")
 
 
@@ -87,7 +85,9 @@ def wrap(line: str) -> str:
 
 def footers(text: str) -> str:
     lines = text.split("\n")
-    for n, at in enumerate(sorted({section(text, "三")[0] + 9, section(text, "三")[0] + 20, section(text, "二")[0] + 3})):
+    for n, at in enumerate(
+        sorted({section(text, "三")[0] + 9, section(text, "三")[0] + 20, section(text, "二")[0] + 3})
+    ):
         lines.insert(at + n, random.Random(at).choice(["- 3 -", "第 2 页 共 5 页", "4 / 6"]))
     return "\n".join(lines)
 
@@ -108,11 +108,18 @@ def sentences(text: str) -> str:
 
 
 def portal_header(text: str) -> str:
-    return "当前位置：首页 > 政务公开 > 政府信息公开年报\n【字体：大 中 小】 打印本页 关闭窗口\n索引号：014314799/2024-00002\n" + text
+    return (
+        "当前位置：首页 > 政务公开 > 政府信息公开年报\n【字体：大 中 小】 打印本页 关闭窗口\n索引号：014314799/2024-00002\n"
+        + text
+    )
 
 
 def typos(text: str) -> str:
-    return text.replace("勾稽", "钩稽").replace("现行有效件数", "先行有效件数").replace("行政复议  行政诉讼", "行政法复议  行政诉讼")
+    return (
+        text.replace("勾稽", "钩稽")
+        .replace("现行有效件数", "先行有效件数")
+        .replace("行政复议  行政诉讼", "行政法复议  行政诉讼")
+    )
 
 
 def full_width(text: str) -> str:
@@ -121,9 +128,9 @@ def full_width(text: str) -> str:
 
 def one_line(text: str) -> str:
     """Everything on one line, as a portal page saved as text by some browsers (平潭)."""
-    a, b = section(text, "三")
+    a, _b = section(text, "三")
     lines = text.split("\n")
-    head, body = lines[:a - 1], lines[a - 1:]
+    head, body = lines[: a - 1], lines[a - 1 :]
     return "\n".join(head) + "\n" + "".join(glue(x) if _VALUES.match(x) else x for x in body)
 
 
@@ -140,8 +147,16 @@ VARIANTS: dict[str, Callable[[str], str]] = {
     "one_line": one_line,
 }
 # variants whose every cell position is unambiguous: they must be read exactly, whatever the figures
-MUST_BE_EXACT = {"values_before_labels", "wrapped_labels", "page_footers", "renumbered_sections",
-                 "sentences_before_tables", "portal_header", "typos", "full_width_digits"}
+MUST_BE_EXACT = {
+    "values_before_labels",
+    "wrapped_labels",
+    "page_footers",
+    "renumbered_sections",
+    "sentences_before_tables",
+    "portal_header",
+    "typos",
+    "full_width_digits",
+}
 
 
 @pytest.mark.parametrize("figures", sorted(FIGURES))
@@ -174,7 +189,7 @@ def test_a_dropped_value_is_never_decoded_into_a_wrong_table(figures: str) -> No
         values = m["values"].split()
         for drop in range(len(values)):
             changed = list(lines)
-            changed[i] = m["label"] + "  " + "  ".join(values[:drop] + values[drop + 1:])
+            changed[i] = m["label"] + "  " + "  ".join(values[:drop] + values[drop + 1 :])
             assert outcome("\n".join(changed), rep) == "refused", (lines[i], drop)
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from schemas.frame import stack
-from warehouse.store import Submission, Warehouse
 from sampledata.roster import district_roster
 from sampledata.synthetic import returns_for
 from schemas.cells import CELL_KEYS, FEE_KEY
+from schemas.frame import stack
+from warehouse.store import Submission, Warehouse
 
 
 def submissions():
@@ -49,7 +49,9 @@ def test_the_frame_load_equals_the_return_by_return_load(tmp_path: Path) -> None
     pd.testing.assert_frame_equal(by_frame, one_by_one)
     first = by_frame[by_frame["sha256"] == subs[0].sha256].set_index("cell_key")
     assert first.at["s3.new_received.natural_person", "raw_text"] == "十二"
-    assert pd.isna(first.at["s3.carried_in.total", "value_int"]) and pd.isna(first.at["s3.carried_in.total", "raw_text"])
+    assert pd.isna(first.at["s3.carried_in.total", "value_int"]) and pd.isna(
+        first.at["s3.carried_in.total", "raw_text"]
+    )
     assert first.at["s2.normative_docs.issued", "raw_text"] == str(2**70)
     assert first.at[FEE_KEY, "raw_text"] == "七百元"
     second = by_frame[by_frame["sha256"] == subs[1].sha256].set_index("cell_key")

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
 pytest.importorskip("prefect_dask")
-from distributed import LocalCluster  # noqa: E402
+from distributed import LocalCluster
 
-from flows import consolidate as flow_module  # noqa: E402
-from flows.consolidate import consolidate_district  # noqa: E402
-from flows.scaleout import DASK_ENV, dask_choice, task_runner, with_task_runner  # noqa: E402
-from intake.parquet import write_returns_parquet  # noqa: E402
-from sampledata.synthetic import build_district, write_returns_json, write_roster_csv  # noqa: E402
-from warehouse.archive import read_kept  # noqa: E402
-from warehouse.store import Warehouse  # noqa: E402
+from flows import consolidate as flow_module
+from flows.consolidate import consolidate_district
+from flows.scaleout import DASK_ENV, dask_choice, task_runner, with_task_runner
+from intake.parquet import write_returns_parquet
+from sampledata.synthetic import build_district, write_returns_json, write_roster_csv
+from warehouse.archive import read_kept
+from warehouse.store import Warehouse
 
 DISTRICT = "320799"
 

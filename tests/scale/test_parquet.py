@@ -12,8 +12,8 @@ import pyarrow.parquet as pq
 from intake.jsonfile import read_json
 from intake.parquet import read_table, row_digests, write_returns_parquet
 from intake.read import read_submissions
-from pipeline import steps
 from intake.roster import read_roster
+from pipeline import steps
 from sampledata.roster import district_roster, write_roster_csv
 from sampledata.synthetic import returns_for, write_returns_json
 from schemas.cells import FEE_KEY
@@ -108,12 +108,20 @@ def test_column_wise_reading_equals_reading_each_row_with_from_raw_cells(tmp_pat
     got = returns_from_table(table)
     rows = table.to_pylist()
     for ret, row in zip(got, rows, strict=True):
-        narrative = {k.removeprefix("narrative."): v.strip() for k, v in row.items() if k.startswith("narrative.") and v}
-        expected = from_raw_cells(row["unit_id"], row["unit_name"], row["year"], {k: row[k] for k in CELL_KEYS},
-                                  narrative)
+        narrative = {
+            k.removeprefix("narrative."): v.strip() for k, v in row.items() if k.startswith("narrative.") and v
+        }
+        expected = from_raw_cells(
+            row["unit_id"], row["unit_name"], row["year"], {k: row[k] for k in CELL_KEYS}, narrative
+        )
         assert dict(ret.cells) == expected.cells
         assert [type(ret.cells[k]) for k in CELL_KEYS] == [type(expected.cells[k]) for k in CELL_KEYS]
         assert (ret.unit_id, ret.unit_name, ret.year, ret.narrative, ret.notes) == (
-            expected.unit_id, expected.unit_name, expected.year, expected.narrative, expected.notes)
+            expected.unit_id,
+            expected.unit_name,
+            expected.year,
+            expected.narrative,
+            expected.notes,
+        )
         assert ret.extra_keys == ("remark",)
     assert got[1].cells[some_count] is None and got[0].notes[FEE_KEY] and got[2].cells[FEE_KEY] is None

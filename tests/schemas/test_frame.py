@@ -59,7 +59,7 @@ def test_stack_keeps_fee_unit_notes_from_reading_and_from_stacking():
     late = lianyun_return(unit_id="B")
     late.cells[FEE_KEY] = "1亿元"
     frame, notes = stack_with_notes([read, late, lianyun_return()])
-    assert frame[FEE_KEY].tolist() == [Decimal("746.844"), Decimal("10000"), Decimal("746.844")]
+    assert frame[FEE_KEY].tolist() == [Decimal("746.844"), Decimal(10000), Decimal("746.844")]
     assert notes.iloc[0].startswith("converted from 元")
     assert notes.iloc[1].startswith("converted from 亿元")
     assert notes.iloc[2] == ""

@@ -54,9 +54,15 @@ def validate_cli(path: Path) -> tuple[int, list[dict]]:
 def test_the_canonical_json_carries_the_single_row_and_reads_back(single, tmp_path: Path) -> None:
     assert single.other_single_row == (4, 0, 0, 0, 0, 1, 5)
     doc = single.to_json()
-    assert doc["other_single_row"] == {"natural_person": 4, "legal_commercial": 0, "legal_research": 0,
-                                       "legal_social_welfare": 0, "legal_legal_service": 0, "legal_other": 1,
-                                       "total": 5}
+    assert doc["other_single_row"] == {
+        "natural_person": 4,
+        "legal_commercial": 0,
+        "legal_research": 0,
+        "legal_social_welfare": 0,
+        "legal_legal_service": 0,
+        "legal_other": 1,
+        "total": 5,
+    }
     assert all(doc["cells"][k] is None for k in SUB_KEYS)
     back = read_json(write(single, tmp_path / "u.json").read_bytes())
     assert back.other_single_row == (4, 0, 0, 0, 0, 1, 5)
@@ -82,8 +88,12 @@ def test_a_broken_single_row_fails_a1_and_a2_naming_the_row(single) -> None:
     assert facts(failures) == [
         ("S6", "s3.other_single.total", "", "6"),
         ("A1", "s3.other_single.total", "5", "6"),
-        ("A2", "s3.total_processed.total", str(single.cells["s3.total_processed.total"] + 1),
-         str(single.cells["s3.total_processed.total"])),
+        (
+            "A2",
+            "s3.total_processed.total",
+            str(single.cells["s3.total_processed.total"] + 1),
+            str(single.cells["s3.total_processed.total"]),
+        ),
     ]
     a1, a2 = failures[1], failures[2]
     assert a1.cells == SINGLE_KEYS
@@ -99,7 +109,12 @@ def test_a_real_a2_failure_is_not_hidden_by_the_single_row(single) -> None:
     processed = {c: single.cells[s3("total_processed", c)] for c in ("natural_person", "total")}
     assert facts(validate_returns([wrong], year=YEAR)) == [
         ("S6", "s3.other_single.total", "", "5"),
-        ("A2", "s3.total_processed.natural_person", str(processed["natural_person"]), str(processed["natural_person"] + 1)),
+        (
+            "A2",
+            "s3.total_processed.natural_person",
+            str(processed["natural_person"]),
+            str(processed["natural_person"] + 1),
+        ),
         ("A2", "s3.total_processed.total", str(processed["total"]), str(processed["total"] + 1)),
     ]
     # and the consistent return reports no A2 at all (no bogus failure from the missing sub-rows)
@@ -114,7 +129,9 @@ def test_a_blank_or_garbled_single_row_cell_is_s2_or_s3_and_stops_the_identities
     ]
     garbled = replace(single, other_single_row=(4, 0, 0, 0, 0, 1, "五"))
     assert [(f.rule, f.cell) for f in validate_returns([garbled], year=YEAR)] == [
-        ("S3", "s3.other_single.total"), ("S6", "s3.other_single.total")]
+        ("S3", "s3.other_single.total"),
+        ("S6", "s3.other_single.total"),
+    ]
 
 
 def test_sub_rows_given_as_well_are_refused(single, tmp_path: Path) -> None:
@@ -132,7 +149,9 @@ def test_other_cells_still_fail_s2_beside_s6(single) -> None:
     gap = replace(single, cells=dict(single.cells))
     gap.cells["s3.granted.natural_person"] = None
     assert facts(validate_returns([gap], year=YEAR)) == [
-        ("S2", "s3.granted.natural_person", "", ""), ("S6", "s3.other_single.total", "", "5")]
+        ("S2", "s3.granted.natural_person", "", ""),
+        ("S6", "s3.other_single.total", "", "5"),
+    ]
 
 
 def test_validate_reports_exactly_what_the_flow_judges(district, single, tmp_path: Path) -> None:

@@ -46,8 +46,12 @@ def test_s2_missing_cell_and_no_spurious_identity_failures(lianyun):
 
 @pytest.mark.parametrize(
     ("raw", "actual", "detail"),
-    [("abc", "abc", "not a number"), (-1, "-1", "negative"), (1.5, "1.5", "not a whole number"),
-     ("2.5", "2.5", "not a whole number")],
+    [
+        ("abc", "abc", "not a number"),
+        (-1, "-1", "negative"),
+        (1.5, "1.5", "not a whole number"),
+        ("2.5", "2.5", "not a whole number"),
+    ],
 )
 def test_s3_count_must_be_a_non_negative_integer(lianyun, raw, actual, detail):
     lianyun.cells["s3.granted.natural_person"] = raw
@@ -98,8 +102,9 @@ def test_s5_wrong_year(lianyun):
     assert check(lianyun, year=None) == []  # no consolidation year given: nothing to compare with
 
 
-@pytest.mark.parametrize(("year", "actual", "detail"), [("二〇二二", "二〇二二", "not a whole number"),
-                                                        (None, "", "missing")])
+@pytest.mark.parametrize(
+    ("year", "actual", "detail"), [("二〇二二", "二〇二二", "not a whole number"), (None, "", "missing")]
+)
 def test_s5_year_that_is_not_a_whole_number(lianyun, year, actual, detail):
     lianyun.year = year
     for consolidation_year, expected in ((2022, "2022"), (None, "")):
@@ -249,8 +254,13 @@ def test_records_serialise_for_the_command_line(lianyun):
     (failure,) = [f for f in validate_returns([lianyun], files=["f.xlsx"], year=2022) if f.rule == "A1"]
     d = failure.to_dict()
     assert {k: d[k] for k in ("file", "unit_id", "rule", "severity", "cell", "expected", "actual")} == {
-        "file": "f.xlsx", "unit_id": "320703", "rule": "A1", "severity": "HARD",
-        "cell": "s3.new_received.total", "expected": "16", "actual": "17",
+        "file": "f.xlsx",
+        "unit_id": "320703",
+        "rule": "A1",
+        "severity": "HARD",
+        "cell": "s3.new_received.total",
+        "expected": "16",
+        "actual": "17",
     }
     assert " / " in d["message"]
 
@@ -275,4 +285,3 @@ def test_a_typed_frame_validates_too():
     assert facts(f for f in validate_frame(frame, year=2022) if f.rule == "A1") == [
         ("A1", "s3.granted.total", "8", "9")
     ]
-

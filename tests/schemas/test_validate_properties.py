@@ -87,8 +87,13 @@ broken_values = st.one_of(st.none(), st.just("abc"), st.integers(-3, 40), st.jus
 @settings(SETTINGS, max_examples=15)
 @given(
     st.lists(
-        st.tuples(consistent_returns(), st.sampled_from(S3_ROW_KEYS), st.sampled_from(S3_APPLICANT_COLS + ("total",)),
-                  broken_values, st.sampled_from([2021, 2022])),
+        st.tuples(
+            consistent_returns(),
+            st.sampled_from(S3_ROW_KEYS),
+            st.sampled_from(S3_APPLICANT_COLS + ("total",)),
+            broken_values,
+            st.sampled_from([2021, 2022]),
+        ),
         min_size=1,
         max_size=3,
     )

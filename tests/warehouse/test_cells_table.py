@@ -37,7 +37,9 @@ def _expected(frame: pd.DataFrame, shas: list[str]) -> tuple[list[tuple], list[t
             if key == FEE_KEY:
                 continue
             v = frame.at[sha, key]
-            if v is None or (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and -(2**63) <= int(v) < 2**63):
+            if v is None or (
+                isinstance(v, (int, np.integer)) and not isinstance(v, bool) and -(2**63) <= int(v) < 2**63
+            ):
                 counts.append((sha, key, None if v is None else int(v)))
             else:
                 odd.append((sha, key, str(v)))

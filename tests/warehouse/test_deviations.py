@@ -39,8 +39,11 @@ def test_the_single_row_is_loaded_and_counted_under_3_other(tmp_path: Path) -> N
         assert wh.single_rows_of(["a" * 64, "b" * 64]) == {"b" * 64: (15, 0, 0, 0, 0, 0, 15)}
         cells = wh.consolidate(["U1", "U2"], YEAR)
         got = {k: (d if k == FEE_KEY else int(v)) for k, v, d in cells.itertuples(index=False)}
-        assert (got["s3.other_no_correction.natural_person"], got["s3.other_fee_unpaid.natural_person"],
-                got["s3.other_other.natural_person"]) == (1, 2, 3 + 15)
+        assert (
+            got["s3.other_no_correction.natural_person"],
+            got["s3.other_fee_unpaid.natural_person"],
+            got["s3.other_other.natural_person"],
+        ) == (1, 2, 3 + 15)
         assert got["s3.other_other.total"] == 18 and got["s3.other_no_correction.total"] == 1
         assert got["s3.total_processed.total"] == 2 * lianyun_return().cells["s3.total_processed.total"]
         direct = wh.direct_sums(["U1", "U2"], ["D", "D"], YEAR).set_index("cell_key")
@@ -69,8 +72,9 @@ def test_a_warehouse_made_before_the_table_gains_it_when_opened_for_writing(tmp_
     with duckdb.connect(str(path)) as con:  # the schema as it was before cell_deviations
         for name in ("create_tables", "create_evidence_tables", "create_node_tables"):
             con.execute(sql(name))
-        con.executemany("INSERT INTO cell_keys VALUES (?, ?, ?)",
-                        [(k, i, k == FEE_KEY) for i, k in enumerate(CELL_KEYS, start=1)])
+        con.executemany(
+            "INSERT INTO cell_keys VALUES (?, ?, ?)", [(k, i, k == FEE_KEY) for i, k in enumerate(CELL_KEYS, start=1)]
+        )
     with Warehouse(path, read_only=True) as wh:  # read-only (e.g. `nianbao audit`): no table, and no error
         assert wh.single_rows_of(["x" * 64]) == {}
     with Warehouse(path) as wh:

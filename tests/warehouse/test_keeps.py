@@ -25,16 +25,28 @@ def receive(wh: Warehouse, run: str, unit_index: int, seed: int, status: str) ->
     unit = UNITS[unit_index]
     ret = unit_return(unit, YEAR, seed)
     sha = f"{seed:064x}"
-    failures = [(sha, make("X1", unit.unit_id, "s3.new_received.total", 8, 15, file=f"{seed}.json"))] if status == "rejected" else []
-    wh.load_run(run, DISTRICT, YEAR, "roster", [Submission(sha, f"{seed}.json", "", 1, "json", unit.unit_id, YEAR,
-                                                          status, ret)], failures)
+    failures = (
+        [(sha, make("X1", unit.unit_id, "s3.new_received.total", 8, 15, file=f"{seed}.json"))]
+        if status == "rejected"
+        else []
+    )
+    wh.load_run(
+        run,
+        DISTRICT,
+        YEAR,
+        "roster",
+        [Submission(sha, f"{seed}.json", "", 1, "json", unit.unit_id, YEAR, status, ret)],
+        failures,
+    )
     return sha
 
 
 def verdicts(wh: Warehouse) -> list[tuple]:
     frame = wh.unit_verdicts([A, B, "nobody"], YEAR)
-    return [(r.unit_id, r.verdict, None if pd.isna(r.version) else int(r.version), r.current_rules)
-            for r in frame.itertuples(index=False)]
+    return [
+        (r.unit_id, r.verdict, None if pd.isna(r.version) else int(r.version), r.current_rules)
+        for r in frame.itertuples(index=False)
+    ]
 
 
 def test_verdicts_keep_voiding_and_revocation(tmp_path) -> None:

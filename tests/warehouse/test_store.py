@@ -111,7 +111,11 @@ def test_a_second_writer_is_refused_with_a_clear_message(tmp_path: Path) -> None
     path = tmp_path / "busy.duckdb"
     Warehouse(path).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('held', flush=True); time.sleep(30)"],
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,time; c=duckdb.connect({str(path)!r}); print('held', flush=True); time.sleep(30)",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -158,8 +162,11 @@ def test_the_fee_and_year_checks_match_the_warehouse_types(tmp_path: Path) -> No
     from schemas.cells import FEE_DECIMALS, FEE_DIGITS
 
     with Warehouse(tmp_path / "w.duckdb") as wh:
-        types = dict(wh.con.execute(
-            "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns "
-            "WHERE table_name IN ('cells', 'submissions')").fetchall())
+        types = dict(
+            wh.con.execute(
+                "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns "
+                "WHERE table_name IN ('cells', 'submissions')"
+            ).fetchall()
+        )
     assert types["cells.value_dec"] == f"DECIMAL({FEE_DIGITS},{FEE_DECIMALS})"
     assert types["cells.value_int"] == "BIGINT" and types["submissions.year"] == "INTEGER"
