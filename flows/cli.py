@@ -264,7 +264,7 @@ def run_consolidation(
     from flows.consolidate import consolidate_district
     from flows.progress import progress_bar
     from flows.scaleout import with_task_runner
-    from pipeline.run import PublicationBlocked
+    from pipeline.result import PublicationBlocked
     from schemas.ids import UnsafeId, check_id
 
     try:  # before the flow starts: a district id of "..", "/etc" or "a/b" never reaches a path (schemas/ids.py)

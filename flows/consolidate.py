@@ -1,6 +1,7 @@
-"""The consolidation flow: collect → read → judge → load → consolidate → checkpoint → publish (or block).
+"""The consolidation flow: ``pipeline.run`` (collect → read → judge → load → consolidate → checkpoint → publish,
+or block) with each step a Prefect task.
 
-Tasks are thin wrappers over ``pipeline.steps`` and run per *batch* of returns, never per return: a task run costs
+Tasks are the plain steps of ``pipeline.run`` / ``pipeline.steps`` and run per *batch* of returns, never per return: a task run costs
 Prefect several milliseconds of client CPU plus server work, so per-unit visibility comes from the warehouse and
 the artifacts instead. Retries are set on I/O steps only; validation and the checkpoint never retry (a retry
 would only repeat the same verdict).
@@ -20,32 +21,33 @@ from prefect.artifacts import create_link_artifact, create_markdown_artifact, cr
 from prefect.cache_policies import NONE
 from pydantic import Field
 
-from checkpoint.suite import CheckpointResult
 from flows.notify import notify_on_failure
 from flows.operations import arm_crash_test_pause, confine_run_paths, one_run_at_a_time
 from flows.progress import reporter
 from flows.scaleout import task_runner
 from intake.read import ReadOutcome
 from intake.roster import Roster, read_roster
+from pipeline import run as pipeline_run
 from pipeline import steps
-from pipeline.memory import collector_paused
-from pipeline.run import PublicationBlocked, RunResult
-from publish.atomic import PublishedFiles
+from pipeline.result import PublicationBlocked, RunResult
 from schemas.errors import NianbaoError
 from schemas.failures import Failure
 from schemas.ids import check_id
-from warehouse.store import Warehouse
 
 # Retries on I/O tasks only (IO_RETRIES times, a second apart), never on validation or the checkpoint. Inputs are
 # large (returns, connections): no task hashes them for caching (cache_policy=NONE) or persists its result.
 IO_RETRIES = 2
+IO_TASK: dict[str, Any] = {
+    "retries": IO_RETRIES,
+    "retry_delay_seconds": 1,
+    "cache_policy": NONE,
+    "persist_result": False,
+}
 
 
 @task(name="collect", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
 def collect_task(submissions: Path, roster_file: Path, district: str) -> tuple[list[Path], Roster]:
-    roster = read_roster(roster_file, district)
-    steps.check_node(roster, district)  # a district, city, province or country row: refused before any work
-    return steps.collect(submissions), roster
+    return pipeline_run.collect(submissions, roster_file, district)
 
 
 @task(name="read-batch", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
@@ -76,59 +78,26 @@ def judge_all(outcomes: list[ReadOutcome], roster: Roster, district: str, year: 
     return judged
 
 
-@task(name="validate", cache_policy=NONE, persist_result=False)
-def judge_task(outcomes: list[ReadOutcome], roster: Roster, district: str, year: int, root: Path) -> steps.Judged:
-    return steps.judge(outcomes, roster, district, year, root)
+judge_task = task(name="validate", cache_policy=NONE, persist_result=False)(steps.judge)
+cross_year_task = task(name="cross-year", cache_policy=NONE, persist_result=False)(steps.cross_year)
+load_task = task(name="load", **IO_TASK)(pipeline_run.keep_and_load)
+consolidate_task = task(name="consolidate", **IO_TASK)(steps.consolidate)
+checkpoint_task = task(name="checkpoint", cache_policy=NONE, persist_result=False)(pipeline_run.checkpoint)
+publish_task = task(name="publish", **IO_TASK)(pipeline_run.publish)
+audit_task = task(name="audit-report", **IO_TASK)(pipeline_run.audit_report)
 
-
-@task(name="cross-year", cache_policy=NONE, persist_result=False)
-def cross_year_task(warehouse: Warehouse, judged: steps.Judged, roster: Roster, year: int) -> steps.Judged:
-    return steps.cross_year(warehouse, judged, roster, year)
-
-
-@task(name="load", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
-def load_task(warehouse: Warehouse, key: str, district: str, year: int, roster: Roster, judged: steps.Judged) -> dict:
-    steps.keep(judged, warehouse.path)
-    return steps.load(warehouse, key, district, year, roster, judged)
-
-
-@task(name="consolidate", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
-def consolidate_task(warehouse: Warehouse, roster: Roster, district: str, year: int) -> steps.Consolidation:
-    return steps.consolidate(warehouse, roster, district, year)
-
-
-@task(name="checkpoint", cache_policy=NONE, persist_result=False)
-def checkpoint_task(
-    warehouse: Warehouse, key: str, consolidation: steps.Consolidation, docs: Path | None = None
-) -> CheckpointResult:
-    result = steps.check(consolidation, data_docs_dir=docs)
-    warehouse.record_outcome(key, consolidation.district_cells, steps.checkpoint_rows(result), consolidation.node_cells)
-    return result
-
-
-@task(name="publish", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
-def publish_task(
-    warehouse: Warehouse,
-    consolidation: steps.Consolidation,
-    roster: Roster,
-    district: str,
-    out: Path,
-    key: str,
-    result: CheckpointResult,
-) -> tuple[dict[str, PublishedFiles], Path]:
-    # every node of the run; the audit report is written before any publication is recorded (a full disk then
-    # records none: steps.publish_all)
-    audit: list[Path] = []
-
-    def write_audit(published: dict[str, PublishedFiles]) -> None:
-        audit.append(steps.write_audit_report(warehouse, key, out, result, published[district].folder))
-
-    return steps.publish_all(consolidation, roster, warehouse, out, key, result, before_record=write_audit), audit[0]
-
-
-@task(name="audit-report", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
-def audit_task(warehouse: Warehouse, key: str, out: Path, result) -> Path:
-    return steps.write_audit_report(warehouse, key, out, result)
+# the run's sequence (pipeline.run) with each step a task: retries on I/O, reads batched over the task runner
+FLOW_STEPS = pipeline_run.Steps(
+    collect=collect_task,
+    read=read_all,
+    judge=judge_all,
+    cross_year=cross_year_task,
+    load=load_task,
+    consolidate=consolidate_task,
+    checkpoint=checkpoint_task,
+    publish=publish_task,
+    audit_report=audit_task,
+)
 
 
 @flow(
@@ -162,43 +131,12 @@ def consolidate_district(
     check_id(district, "district id ('district')")
     # UI-supplied paths must stay inside NIANBAO_ALLOWED_ROOTS; refused here, before any work (flows/operations.py)
     confine_run_paths(submissions=submissions, roster=roster, warehouse=warehouse, out=out)
-    submissions_dir, out_dir = Path(submissions), Path(out)
     read_roster(Path(roster), district)  # a bad roster: one clear error before any work (no slot, no warehouse)
+    spec = pipeline_run.Run(district, year, Path(roster), Path(submissions), Path(warehouse), Path(out))
     # one run per district and year (Prefect concurrency limit), then the warehouse: a second writer is refused
-    # the cyclic garbage collector paused while millions of long-lived objects are built (pipeline/memory.py)
-    with one_run_at_a_time(district, year), Warehouse(Path(warehouse)) as wh, collector_paused():
-        arm_crash_test_pause(wh)  # inert unless NIANBAO_TEST_PAUSE_AT is set (crash tests)
-        paths, roster_ = collect_task(submissions_dir, Path(roster), district)
-        outcomes = read_all(paths, steps.files_root(wh.path), submissions_dir)  # no folder symlink followed
-        judged = judge_all(outcomes, roster_, district, year, submissions_dir)
-        judged = cross_year_task(wh, judged, roster_, year)  # Y1, P2, P3, P5, P6 against last year's returns
-        evidence = steps.run_evidence(  # waivers, last year, files re-sent after another version
-            wh, year, [u.unit_id for u in roster_.below(district)], [o.sha256 for o in outcomes]
-        )
-        key = steps.run_key(district, year, roster_.sha256, [o.sha256 for o in outcomes], evidence)
-        loaded = load_task(wh, key, district, year, roster_, judged)
-        consolidation = consolidate_task(wh, roster_, district, year)
-        result = checkpoint_task(wh, key, consolidation, steps.run_folder(out_dir, key) / "data-docs")
-        run = RunResult(
-            run_key=key,
-            district_id=district,
-            year=year,
-            status="published" if result.success else "blocked",
-            rejected=[s.original_name for s in judged.rejected],
-            **RunResult.unit_lists(consolidation.verdicts()),  # the one verdict query (audit.html counts it too)
-            failures=[f for _, f in judged.failures],
-            checkpoint=result,
-            loaded=loaded,
-        )
-        if not result.success:
-            run.why_missing = steps.why_missing(wh, consolidation)
-        else:
-            published, audit_path = publish_task(wh, consolidation, roster_, district, out_dir, key, result)
-            run.folder, run.files = published[district].folder, published[district].files
-            run.published_nodes = {node: p.folder for node, p in published.items()}
-        if not result.success:  # every run, blocked or not: OUT/runs/<key>/audit.html (a published one above)
-            audit_path = audit_task(wh, key, out_dir, result)
-    _artifacts(run, audit_path)
+    with one_run_at_a_time(district, year):
+        run = pipeline_run.run(spec, FLOW_STEPS, on_open=arm_crash_test_pause)  # crash-test hook: inert unless set
+    _artifacts(run, run.audit)
     if not run.published:
         logger.error("Publication blocked:\n%s", "\n".join(run.blocking_reasons()))
         raise PublicationBlocked(run)

@@ -47,7 +47,7 @@ def describe_failure(exc: BaseException | None) -> dict[str, Any]:
     A ``PublicationBlocked`` (the checkpoint failed) carries the run's result; any other exception (a refused path,
     a busy warehouse, a missing folder) is reported as ``nianbao.run_failed`` with its message.
     """
-    from pipeline.run import PublicationBlocked  # imported here: keeps this module light for the hook's tests
+    from pipeline.result import PublicationBlocked  # imported here: keeps this module light for the hook's tests
 
     if isinstance(exc, PublicationBlocked):
         run = exc.result

@@ -1,95 +1,198 @@
-"""What a consolidation run produces, for the CLI, the flow's artifacts and the tests."""
+"""One run, in one order: what ``nianbao consolidate``, the flow, the benchmarks and the tests all execute.
+
+:class:`Run` names the inputs; :func:`run` holds the sequence —
+
+    collect → read → judge → cross-year → run key → load → consolidate → checkpoint → publish (+ audit report)
+    or blocked (+ audit report)
+
+— and nothing else spells it out. Each step is a plain function of :class:`Steps`; the flow passes its Prefect
+tasks in their place (flows/consolidate.py: retries, the batched or Dask read, progress bars), so the order is
+the same with or without Prefect. The run key is computed here from what the run read (files, roster, waivers,
+keeps, last year's returns): rerunning the same inputs is the same run.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from checkpoint.suite import CheckpointResult
-from schemas.errors import NianbaoError
-from schemas.failures import Failure
-from schemas.verdicts import COUNTED, count_line, verdict_counts
+from intake.read import ReadOutcome
+from intake.roster import Roster, read_roster
+from pipeline import steps
+from pipeline.memory import collector_paused
+from pipeline.result import PublicationBlocked, RunResult
+from publish.atomic import PublishedFiles
+from warehouse.store import Warehouse
+
+__all__ = ["PublicationBlocked", "Run", "RunResult", "Steps", "Trace", "run", "trace"]
+
+
+@dataclass(frozen=True)
+class Run:
+    """The inputs of one consolidation: the node of the roster's tree to consolidate (a district is a tree of one
+    node), its year, and where the submissions, the warehouse and the publication root are."""
+
+    node_id: str
+    year: int
+    roster: Path  # roster CSV: unit_id,unit_name,kind,parent_id
+    submissions: Path  # folder of the units' returns
+    warehouse: Path  # the DuckDB file (created if missing)
+    out: Path  # OUT/<node>/<year>/ for reports, OUT/runs/<run key>/ for the audit report and Data Docs
+    data_docs: bool = True  # write the checkpoint's Data Docs beside the audit report
+
+
+# --- the steps, as plain functions (the flow's tasks have the same signatures) ---------------------------------
+
+
+def collect(submissions: Path, roster_file: Path, node_id: str) -> tuple[list[Path], Roster]:
+    roster = read_roster(roster_file, node_id)
+    steps.check_node(roster, node_id)  # a reporting unit is no node: refused before any work
+    return steps.collect(submissions), roster
+
+
+def read(paths: list[Path], archive: Path | None, root: Path | None) -> list[ReadOutcome]:
+    """Every batch of files read (narratives checked, originals archived), in this process."""
+    return [o for batch in steps.batches(paths) for o in steps.read_checked(batch, archive, root)]
+
+
+def keep_and_load(
+    warehouse: Warehouse, key: str, node_id: str, year: int, roster: Roster, judged: steps.Judged
+) -> dict[str, int]:
+    steps.keep(judged, warehouse.path)
+    return steps.load(warehouse, key, node_id, year, roster, judged)
+
+
+def checkpoint(
+    warehouse: Warehouse, key: str, consolidation: steps.Consolidation, docs: Path | None = None
+) -> CheckpointResult:
+    """The checkpoint on every node of the run, recorded with the nodes' cells."""
+    result = steps.check(consolidation, data_docs_dir=docs)
+    warehouse.record_outcome(key, consolidation.district_cells, steps.checkpoint_rows(result), consolidation.node_cells)
+    return result
+
+
+def publish(
+    warehouse: Warehouse,
+    consolidation: steps.Consolidation,
+    roster: Roster,
+    node_id: str,
+    out: Path,
+    key: str,
+    result: CheckpointResult,
+) -> tuple[dict[str, PublishedFiles], Path]:
+    """Every node of the run, and the audit report written before any publication is recorded (a full disk then
+    records none: steps.publish_all)."""
+    audit: list[Path] = []
+
+    def write_audit(published: dict[str, PublishedFiles]) -> None:
+        audit.append(steps.write_audit_report(warehouse, key, out, result, published[node_id].folder))
+
+    return steps.publish_all(consolidation, roster, warehouse, out, key, result, before_record=write_audit), audit[0]
+
+
+def audit_report(warehouse: Warehouse, key: str, out: Path, result: CheckpointResult | None) -> Path:
+    return steps.write_audit_report(warehouse, key, out, result)
+
+
+@dataclass(frozen=True)
+class Steps:
+    """The callables :func:`run` calls, in its order. The defaults are the plain functions; the flow gives its
+    Prefect tasks (same signatures)."""
+
+    collect: Callable[[Path, Path, str], tuple[list[Path], Roster]] = collect
+    read: Callable[[list[Path], Path | None, Path | None], list[ReadOutcome]] = read
+    judge: Callable[[list[ReadOutcome], Roster, str, int, Path], steps.Judged] = steps.judge
+    cross_year: Callable[[Warehouse, steps.Judged, Roster, int], steps.Judged] = steps.cross_year
+    load: Callable[[Warehouse, str, str, int, Roster, steps.Judged], dict[str, int]] = keep_and_load
+    consolidate: Callable[[Warehouse, Roster, str, int], steps.Consolidation] = steps.consolidate
+    checkpoint: Callable[[Warehouse, str, steps.Consolidation, Path | None], CheckpointResult] = checkpoint
+    publish: Callable[..., tuple[dict[str, PublishedFiles], Path]] = publish
+    audit_report: Callable[[Warehouse, str, Path, CheckpointResult | None], Path] = audit_report
+
+
+PLAIN = Steps()
+Stop = Literal["load", "checkpoint", "end"]
 
 
 @dataclass
-class RunResult:
-    run_key: str
-    district_id: str
-    year: int
-    status: str  # published | blocked
-    accepted: list[str]  # unit ids whose return is counted (verdict accepted, waived or kept)
-    rejected: list[str]  # files rejected in this batch (not units: see ``verdicts``)
-    missing: list[str]  # roster units whose return is not counted (verdict rejected or missing)
-    failures: list[Failure]  # every failure found in this batch (all severities)
-    checkpoint: CheckpointResult
-    why_missing: list[dict[str, Any]] = field(default_factory=list)
-    folder: Path | None = None  # the publication folder, when published
-    files: dict[str, str] = field(default_factory=dict)  # published file -> sha256
-    loaded: dict[str, int] = field(default_factory=dict)  # new / known submissions
-    # every node the run published (a city run publishes the city and each district below it): node -> folder
-    published_nodes: dict[str, Path] = field(default_factory=dict)
-    # unit_id -> accepted | waived | kept | rejected | missing: Warehouse.unit_verdicts, the query audit.html counts
-    # from too (schemas.verdicts)
-    verdicts: dict[str, str] = field(default_factory=dict)
+class Trace:
+    """What each step of a run produced (tests and the benchmarks look inside; :func:`run` returns ``result``)."""
 
-    @property
-    def published(self) -> bool:
-        return self.status == "published"
-
-    @classmethod
-    def unit_lists(cls, verdicts: dict[str, str]) -> dict[str, Any]:
-        """``accepted`` and ``missing`` for the constructor, from the verdicts (roster order)."""
-        return {
-            "accepted": [u for u, v in verdicts.items() if v in COUNTED],
-            "missing": [u for u, v in verdicts.items() if v not in COUNTED],
-            "verdicts": dict(verdicts),
-        }
-
-    def counts(self) -> dict[str, int]:
-        return verdict_counts(self.verdicts.values())
-
-    def count_line(self) -> str:
-        """The line audit.html prints too (schemas.verdicts.count_line)."""
-        return count_line(self.counts())
-
-    def blocking_reasons(self, limit: int = 60) -> list[str]:
-        """One line per failing expectation, then per unit without an accepted return, the rules its return failed.
-        At most ``limit`` lines (a whole missing province would otherwise print thousands); the rest are counted."""
-        lines = [
-            f"checkpoint: {o.name} FAILED ({len(o.unexpected)} unexpected)"
-            for o in self.checkpoint.outcomes
-            if not o.success
-        ]
-        for f in self.checkpoint.failures:
-            # G1/G5 of a node check say which node the unit blocks: "<node> <name> blocked: unit <id> <name> ..."
-            named = f.rule in ("G1", "G5") and " blocked: " in f.detail
-            lines.append(f"  [{f.rule}] {f.detail if named else f.message_en}")
-        for entry in self.why_missing:
-            if entry.get("file"):
-                lines.append(
-                    f"unit {entry['unit_id']} {entry['unit_name']}: latest return {entry['file']} "
-                    f"(v{entry.get('version')}) was rejected:"
-                )
-                for f in entry["failures"]:
-                    lines.append(
-                        f"  [{f['rule']}] cell {f['cell'] or '-'} expected={f['expected']} actual={f['actual']}"
-                    )
-            else:
-                lines.append(f"unit {entry['unit_id']} {entry['unit_name']}: no return received")
-        if len(lines) > limit:
-            hidden = len(lines) - limit
-            lines = [*lines[:limit], f"… and {hidden} more line(s): see the run's audit.html and `nianbao audit`"]
-        return lines
+    spec: Run
+    roster: Roster | None = None
+    outcomes: list[ReadOutcome] = field(default_factory=list, repr=False)
+    judged: steps.Judged | None = field(default=None, repr=False)
+    key: str = ""
+    loaded: dict[str, int] = field(default_factory=dict)
+    consolidation: steps.Consolidation | None = field(default=None, repr=False)
+    checkpoint: CheckpointResult | None = None
+    result: RunResult | None = None
 
 
-class PublicationBlocked(NianbaoError):
-    """The checkpoint failed: nothing was published. Carries the run's result so callers can say why."""
+def run(spec: Run, steps: Steps = PLAIN, on_open: Callable[[Warehouse], Any] | None = None) -> RunResult:
+    """Consolidate ``spec.node_id`` and publish every node of its tree, or record why not (status ``blocked``).
+    Does not raise for a blocked run: the caller decides (the flow raises :class:`PublicationBlocked`)."""
+    done = trace(spec, steps, on_open=on_open)
+    assert done.result is not None
+    return done.result
 
-    def __init__(self, result: RunResult):
-        self.result = result
-        reasons = "\n".join(result.blocking_reasons())
-        super().__init__(
-            f"Publication of {result.district_id} {result.year} blocked by the checkpoint "
-            f"(run {result.run_key}):\n{reasons}"
+
+def trace(
+    spec: Run, steps: Steps = PLAIN, *, until: Stop = "end", on_open: Callable[[Warehouse], Any] | None = None
+) -> Trace:
+    """:func:`run`, keeping what every step produced; ``until`` stops after ``load`` or ``checkpoint``.
+    ``on_open``: called with the open warehouse before any step (the flow's crash-test hook)."""
+    node, year, out = spec.node_id, spec.year, Path(spec.out)
+    t = Trace(spec)
+    # the cyclic garbage collector paused while millions of long-lived objects are built (pipeline/memory.py)
+    with Warehouse(Path(spec.warehouse)) as wh, collector_paused():
+        if on_open is not None:
+            on_open(wh)
+        paths, roster = steps.collect(Path(spec.submissions), Path(spec.roster), node)
+        t.roster = roster
+        # originals archived where they are read; no folder symlink followed below the submissions folder
+        t.outcomes = steps.read(paths, _files_root(wh.path), Path(spec.submissions))
+        judged = steps.judge(t.outcomes, roster, node, year, Path(spec.submissions))
+        t.judged = judged = steps.cross_year(wh, judged, roster, year)  # Y1, P2, P3, P5, P6 against last year
+        shas = [o.sha256 for o in t.outcomes]
+        evidence = _evidence(wh, year, [u.unit_id for u in roster.below(node)], shas)
+        t.key = key = _key(node, year, roster.sha256, shas, evidence)
+        t.loaded = steps.load(wh, key, node, year, roster, judged)
+        if until == "load":
+            return t
+        t.consolidation = consolidation = steps.consolidate(wh, roster, node, year)
+        docs = _run_folder(out, key) / "data-docs" if spec.data_docs else None
+        t.checkpoint = result = steps.checkpoint(wh, key, consolidation, docs)
+        if until == "checkpoint":
+            return t
+        done = RunResult(
+            run_key=key,
+            district_id=node,
+            year=year,
+            status="published" if result.success else "blocked",
+            rejected=[s.original_name for s in judged.rejected],
+            **RunResult.unit_lists(consolidation.verdicts()),  # the one verdict query (audit.html counts it too)
+            failures=[f for _, f in judged.failures],
+            checkpoint=result,
+            loaded=t.loaded,
         )
+        if result.success:
+            published, done.audit = steps.publish(wh, consolidation, roster, node, out, key, result)
+            done.folder, done.files = published[node].folder, published[node].files
+            done.published_nodes = {n: p.folder for n, p in published.items()}
+        else:  # every run, blocked or not, writes OUT/runs/<key>/audit.html (a published one just above)
+            done.why_missing = _why_missing(wh, consolidation)
+            done.audit = steps.audit_report(wh, key, out, result)
+        t.result = done
+    return t
+
+
+# the plain helpers the sequence calls between steps (not overridable: no I/O worth a task of its own)
+_files_root = steps.files_root
+_evidence = steps.run_evidence
+_key = steps.run_key
+_run_folder = steps.run_folder
+_why_missing = steps.why_missing

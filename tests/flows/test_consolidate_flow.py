@@ -13,7 +13,7 @@ from prefect.testing.utilities import prefect_test_harness
 
 from flows.consolidate import consolidate_district
 from flows.demo import write_returns
-from pipeline.run import PublicationBlocked
+from pipeline.result import PublicationBlocked
 from sampledata.synthetic import break_a3, build_district, write_roster_csv
 from schemas.cells import CELL_KEYS, FEE_KEY
 from warehouse.store import Warehouse

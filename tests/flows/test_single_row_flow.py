@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.consolidate import consolidate_district
 from intake.jsonfile import write_json_return
-from pipeline.run import PublicationBlocked
+from pipeline.result import PublicationBlocked
 from sampledata.single_row import collapse_other
 from sampledata.synthetic import build_district, write_roster_csv
 from schemas.cells import S3_COL_KEYS, s3

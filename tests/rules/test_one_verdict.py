@@ -29,7 +29,7 @@ from flows.cli import app
 from flows.consolidate import consolidate_district
 from intake.jsonfile import write_json_return
 from intake.template import write_form
-from pipeline.run import PublicationBlocked, RunResult
+from pipeline.result import PublicationBlocked, RunResult
 from sampledata.single_row import collapse_other
 from sampledata.synthetic import break_a3, build_district, narrative_for, unit_rng, write_roster_csv
 from schemas.cells import FEE_KEY
