@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -139,46 +139,45 @@ def run_pipeline(report: Report, folder: Path, work: Path, publish: bool) -> Non
 
 
 def _pipeline_stages(report: Report, folder: Path, work: Path, publish: bool) -> None:
-    from intake.roster import read_roster
+    """pipeline.run — the sequence the flow wraps — with each step timed (its own ``Steps``)."""
     from pipeline import steps
-    from warehouse.store import Warehouse
+    from pipeline.run import PLAIN, Run, Steps, trace
 
-    submissions = folder / report.format
-    with timed(report, "collect"):
-        paths = steps.collect(submissions)
-        roster = read_roster(folder / "roster.csv", TOP_NODE)
-    with timed(report, "read"):
-        outcomes = read_in_workers(paths, report.workers, steps.files_root(work / "warehouse.duckdb"))
-    if in_process(paths, report.workers):
-        report.workers = 1  # what the per-form figure below divides by
-    report.returns = sum(o.ret is not None for o in outcomes)
-    with Warehouse(work / "warehouse.duckdb") as wh:
-        with timed(report, "validate"):
-            judged = steps.judge(outcomes, roster, TOP_NODE, YEAR, submissions)
-            judged = steps.cross_year(wh, judged, roster, YEAR)
-        report.accepted = len(judged.accepted)
+    def timed_step(name: str, call: Callable[..., Any]) -> Callable[..., Any]:
+        def step(*args: Any) -> Any:
+            with timed(report, name):
+                return call(*args)
+
+        return step
+
+    def read(paths: list[Path], archive: Path | None, root: Path | None) -> list:
+        with timed(report, "read"):
+            return read_in_workers(paths, report.workers, archive)
+
+    def keep_and_load(wh: Any, key: str, node: str, year: int, roster: Any, judged: Any) -> dict[str, int]:
         with timed(report, "keep"):
             steps.keep(judged, wh.path)
         with timed(report, "load"):
-            evidence = steps.run_evidence(wh, YEAR, [u.unit_id for u in roster.reporting_units])
-            key = steps.run_key(TOP_NODE, YEAR, roster.sha256, [o.sha256 for o in outcomes], evidence)
-            steps.load(wh, key, TOP_NODE, YEAR, roster, judged)
-        del outcomes, judged
-        with timed(report, "consolidate"):
-            consolidation = steps.consolidate(wh, roster, TOP_NODE, YEAR)
-        with timed(report, "checkpoint"):
-            result = steps.check(consolidation)
-            node_cells = getattr(consolidation, "node_cells", None)
-            args = (node_cells,) if node_cells is not None else ()
-            wh.record_outcome(key, consolidation.district_cells, steps.checkpoint_rows(result), *args)
-        report.checkpoint_passed = bool(result.success)
-        if publish and result.success:
-            with timed(report, "publish"):
-                publish_all = getattr(steps, "publish_all", None)
-                if publish_all is not None:
-                    publish_all(consolidation, roster, wh, work / "out", key, result)
-                else:
-                    steps.publish_report(consolidation, roster, TOP_NODE, wh, work / "out", key, result)
+            return steps.load(wh, key, node, year, roster, judged)
+
+    timed_steps = Steps(
+        collect=timed_step("collect", PLAIN.collect),
+        read=read,
+        judge=timed_step("validate", PLAIN.judge),
+        cross_year=timed_step("validate", PLAIN.cross_year),
+        load=keep_and_load,
+        consolidate=timed_step("consolidate", PLAIN.consolidate),
+        checkpoint=timed_step("checkpoint", PLAIN.checkpoint),
+        publish=timed_step("publish", PLAIN.publish),
+    )
+    spec = Run(TOP_NODE, YEAR, folder / "roster.csv", folder / report.format, work / "warehouse.duckdb", work / "out")
+    spec = replace(spec, data_docs=False)
+    done = trace(spec, timed_steps, until="end" if publish else "checkpoint")
+    if in_process(done.outcomes, report.workers):
+        report.workers = 1  # what the per-form figure below divides by
+    report.returns = sum(o.ret is not None for o in done.outcomes)
+    report.accepted = len(done.judged.accepted) if done.judged is not None else 0
+    report.checkpoint_passed = bool(done.checkpoint is not None and done.checkpoint.success)
     report.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report.peak_rss_workers_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 

@@ -1,5 +1,5 @@
-"""A small district run through the real pipeline steps (real DuckDB, real GX, no Prefect: the flow is a thin
-wrapper over the same steps), for the audit tests. Two years: 2023 consistent and published; 2024 where unit
+"""A small district run through pipeline.run (real DuckDB, real GX, no Prefect: the flow wraps the same
+sequence), for the audit tests. Two years: 2023 consistent and published; 2024 where unit
 U2's carry-in does not match its 2023 carry-out (Y1, HARD-W)."""
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from intake.roster import read_roster
-from pipeline import steps
+from pipeline.run import Run as RunSpec
+from pipeline.run import run
 from sampledata.lianyun import lianyun_return
 from schemas.cells import S3_COL_KEYS, s3
 from schemas.returns import CanonicalReturn
-from warehouse.store import Warehouse
 
 DISTRICT = "D1"
 UNITS = (("U1", "区政府办公室", "office"), ("U2", "区财政局", "department"), ("U3", "海州镇", "township"))
@@ -73,26 +72,10 @@ class Run:
 
 
 def run_pipeline(tmp: Path, year: int, submissions: Path, roster: Path, district: str = DISTRICT) -> Run:
-    """collect → read → judge → cross-year → load → consolidate → checkpoint (+ Data Docs) → publish → audit,
-    exactly as flows/consolidate.py orders them."""
-    out, warehouse = tmp / "out", tmp / "w.duckdb"
-    roster_ = read_roster(roster, district)
-    with Warehouse(warehouse) as wh:
-        outcomes = steps.read(steps.collect(submissions))
-        judged = steps.judge(outcomes, roster_, district, year, submissions)
-        judged = steps.cross_year(wh, judged, roster_, year)
-        evidence = steps.run_evidence(wh, year, [u.unit_id for u in roster_.below(district)])
-        key = steps.run_key(district, year, roster_.sha256, [o.sha256 for o in outcomes], evidence)
-        steps.keep(judged, wh.path)
-        steps.load(wh, key, district, year, roster_, judged)
-        consolidation = steps.consolidate(wh, roster_, district, year)
-        result = steps.check(consolidation, data_docs_dir=steps.run_folder(out, key) / "data-docs")
-        wh.record_outcome(key, consolidation.district_cells, steps.checkpoint_rows(result))
-        folder = None
-        if result.success:
-            folder = steps.publish_report(consolidation, roster_, district, wh, out, key, result).folder
-        audit = steps.write_audit_report(wh, key, out, result)
-    return Run(key, result.success, audit, result.data_docs_page, folder)
+    """The whole run (pipeline.run, the sequence the flow wraps): checkpoint with Data Docs, publish, audit."""
+    result = run(RunSpec(district, year, roster, submissions, tmp / "w.duckdb", tmp / "out"))
+    assert result.audit is not None
+    return Run(result.run_key, result.published, result.audit, result.checkpoint.data_docs_page, result.folder)
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ import typer
 from typer.testing import CliRunner
 
 from flows.cli_audit import EXIT_OK, EXIT_TAMPERED, register
-from intake.roster import read_roster
-from pipeline import steps
+from pipeline.run import Run
+from pipeline.run import run as pipeline_run
 from sampledata.lianyun import lianyun_return, sample_report_text
 from sampledata.roster import district_roster, write_roster_csv
 from sampledata.single_row import collapse_other
@@ -48,23 +48,10 @@ def audit_verify(warehouse: Path) -> tuple[int, str]:
 
 
 def run(root: Path, out: Path) -> dict[str, Path]:
-    """One district run through the real steps, as flows/consolidate.py orders them; the published folders."""
-    roster = read_roster(root / "roster.csv", DISTRICT)
-    subs = root / "subs"
-    with Warehouse(root / "w.duckdb") as wh:
-        outcomes = steps.read_checked(steps.collect(subs), steps.files_root(wh.path))  # originals in packs
-        judged = steps.judge(outcomes, roster, DISTRICT, YEAR, subs)
-        judged = steps.cross_year(wh, judged, roster, YEAR)
-        evidence = steps.run_evidence(wh, YEAR, [u.unit_id for u in roster.below(DISTRICT)])
-        key = steps.run_key(DISTRICT, YEAR, roster.sha256, [o.sha256 for o in outcomes], evidence)
-        steps.keep(judged, wh.path)
-        steps.load(wh, key, DISTRICT, YEAR, roster, judged)
-        consolidation = steps.consolidate(wh, roster, DISTRICT, YEAR)
-        result = steps.check(consolidation)
-        wh.record_outcome(key, consolidation.district_cells, steps.checkpoint_rows(result), consolidation.node_cells)
-        assert result.success, [o.name for o in result.outcomes if not o.success]
-        published = steps.publish_all(consolidation, roster, wh, out, key, result)
-    return {node: p.folder for node, p in published.items()}
+    """One district run through pipeline.run (the sequence the flow wraps); the published folders."""
+    result = pipeline_run(Run(DISTRICT, YEAR, root / "roster.csv", root / "subs", root / "w.duckdb", out, False))
+    assert result.published, [o.name for o in result.checkpoint.outcomes if not o.success]
+    return dict(result.published_nodes)
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,7 @@ from checkpoint.suite import run_node_checkpoint
 from intake.roster import Roster, read_roster
 from pipeline import steps
 from pipeline.hierarchy import NotANode, build_tree
+from pipeline.run import Run, trace
 from sampledata.roster import write_roster_csv
 from sampledata.synthetic import returns_for, write_returns_json
 from schemas.cells import CELL_KEYS, FEE_KEY
@@ -52,23 +53,15 @@ class Outcome:
     warehouse: Path
 
 
-def run_steps(tmp: Path, root: str, returns: list[CanonicalReturn], publish: bool = True) -> Outcome:
-    """collect → read → judge → load → consolidate → check → publish_all, as flows/consolidate.py orders them."""
+def run_steps(tmp: Path, root: str, returns: list[CanonicalReturn]) -> Outcome:
+    """The run of ``root`` (pipeline.run, the sequence the flow wraps), without Prefect."""
     roster_path = write_roster_csv(tree_units(), tmp / "roster.csv")
     subs = tmp / "subs"
     write_returns_json(returns, subs)
-    roster = read_roster(roster_path, root)
     out, warehouse = tmp / "out", tmp / "w.duckdb"
-    with Warehouse(warehouse) as wh:
-        outcomes = steps.read(steps.collect(subs))
-        judged = steps.judge(outcomes, roster, root, YEAR, subs)
-        key = steps.run_key(root, YEAR, roster.sha256, [o.sha256 for o in outcomes])
-        steps.load(wh, key, root, YEAR, roster, judged)
-        consolidation = steps.consolidate(wh, roster, root, YEAR)
-        result = steps.check(consolidation)
-        wh.record_outcome(key, consolidation.district_cells, steps.checkpoint_rows(result), consolidation.node_cells)
-        published = steps.publish_all(consolidation, roster, wh, out, key, result) if publish and result.success else {}
-    return Outcome(consolidation, result, published, out, warehouse)
+    done = trace(Run(root, YEAR, roster_path, subs, warehouse, out, data_docs=False))
+    assert done.consolidation is not None and done.result is not None
+    return Outcome(done.consolidation, done.result.checkpoint, done.result.published_nodes, out, warehouse)
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +171,8 @@ def test_one_missing_township_blocks_its_district_city_province_and_country(tmp_
     assert "110101 城东区人民政府 blocked: unit 110101501 城东街道 has no accepted return" in details
     assert any(d.startswith("110100 南湖市 blocked: unit 110101501") for d in details)
     assert {o.rule for o in run.result.outcomes if not o.success} == {"G1"}  # the sums still add up
-    assert run.published == {} and not run.out.exists()  # all or nothing: D2, D3 pass but nothing is published
+    assert run.published == {}  # all or nothing: D2, D3 pass but nothing is published (only the audit report)
+    assert sorted(p.name for p in run.out.iterdir()) == ["runs"]
     roster = read_roster(tmp_path / "roster.csv", COUNTRY)
     with (
         pytest.raises(steps.PublicationRefused, match="000000, 110000, 110100, 110101"),
@@ -196,7 +190,7 @@ def test_a_city_run_consolidates_only_its_subtree(tmp_path, returns) -> None:
     assert c.cells() == expected_sums(returns, leaves_below(tree_units(), C1101))
     assert set(run.published) == {C1101, D1, D2}
     # OUT/.published is the store every OUT/<node>/<year> is read through (publish/generations.py)
-    assert sorted(p.name for p in run.out.iterdir() if not p.name.startswith(".")) == sorted([C1101, D1, D2])
+    assert sorted(p.name for p in run.out.iterdir() if p.name not in (".published", "runs")) == sorted([C1101, D1, D2])
 
 
 def test_the_gx_frame_has_one_g1_row_per_unit_on_its_home_node(country) -> None:

@@ -1,5 +1,6 @@
-"""Helpers for the intake-flow tests: a small roster, good returns, and one batch run through
-collect → read → judge → cross-year → keep → load (``pipeline.steps``) into a real DuckDB warehouse.
+"""Helpers for the intake-flow tests: a small roster, good returns, and one batch run through the run's sequence
+(``pipeline.run.trace``) up to the load: collect → read → judge → cross-year → keep → load, into a real DuckDB
+warehouse.
 
 No Prefect here: these are the plain step functions the flow wraps.
 """
@@ -14,8 +15,10 @@ from typing import Any
 
 import pandas as pd
 
+from intake.read import ReadOutcome
 from intake.roster import Roster, read_roster
 from pipeline import steps
+from pipeline.run import Run, Steps, Stop, Trace, trace
 from sampledata.roster import district_roster, write_roster_csv
 from sampledata.synthetic import unit_return
 from schemas.failures import Failure
@@ -68,6 +71,7 @@ class Batch:
     warehouse_path: Path
     judged: steps.Judged
     submissions: pd.DataFrame  # the submissions table after the load
+    trace: Trace | None = None  # what each step of the run produced
 
     @property
     def files_root(self) -> Path:
@@ -107,15 +111,16 @@ def run_batch(
     batch_name: str = "submissions",
     paths: list[Path] | None = None,
     extra_paths: list[Path] = (),
+    until: Stop = "load",
 ) -> Batch:
     """Write ``files`` (name inside the submissions folder → bytes), then collect → read → judge → cross-year →
     keep → load them into the warehouse (``tmp_path/w.duckdb`` unless given). ``paths`` replaces collect;
-    ``extra_paths`` are read after the collected files (paths collect would never produce)."""
+    ``extra_paths`` are read after the collected files (paths collect would never produce). ``until``: how far the
+    run goes (``"end"``: consolidated, checked and published or blocked; ``Batch.trace`` holds what each step made)."""
     units = units if units is not None else roster_units()
     roster_path = tmp_path / "roster.csv"
     if not roster_path.exists():
         write_roster_csv(units, roster_path)
-    roster: Roster = read_roster(roster_path, DISTRICT)
     subs = tmp_path / batch_name
     subs.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
@@ -123,19 +128,20 @@ def run_batch(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     warehouse_path = warehouse_path or tmp_path / "w.duckdb"
-    collected = (paths if paths is not None else steps.collect(subs)) + list(extra_paths)
-    outcomes = steps.read(collected)
-    judged = steps.judge(outcomes, roster, DISTRICT, year, subs)
-    with Warehouse(warehouse_path) as wh:
-        judged = steps.cross_year(wh, judged, roster, year)
-        evidence = steps.run_evidence(
-            wh, year, [u.unit_id for u in roster.below(DISTRICT)], [o.sha256 for o in outcomes]
-        )
-        key = steps.run_key(DISTRICT, year, roster.sha256, [o.sha256 for o in outcomes], evidence)
-        steps.keep(judged, warehouse_path)
-        steps.load(wh, key, DISTRICT, year, roster, judged)
+
+    def collect(submissions: Path, roster_file: Path, node_id: str) -> tuple[list[Path], Roster]:
+        collected = paths if paths is not None else steps.collect(submissions)
+        return collected + list(extra_paths), read_roster(roster_file, node_id)
+
+    def read(paths: list[Path], archive: Path | None, root: Path | None) -> list[ReadOutcome]:
+        return steps.read(paths)  # no folder guard: ``extra_paths`` lie outside the submissions folder
+
+    spec = Run(DISTRICT, year, roster_path, subs, warehouse_path, tmp_path / "out")
+    done = trace(spec, Steps(collect=collect, read=read), until=until)  # the run's sequence, up to ``until``
+    assert done.judged is not None
+    with Warehouse(warehouse_path, read_only=True) as wh:
         table = wh.frame("SELECT * FROM submissions ORDER BY unit_id, version")
-    return Batch(subs=subs, warehouse_path=warehouse_path, judged=judged, submissions=table)
+    return Batch(subs=subs, warehouse_path=warehouse_path, judged=done.judged, submissions=table, trace=done)
 
 
 def failure_summary(batch: Batch) -> list[dict[str, Any]]:

@@ -1029,15 +1029,12 @@ def consolidated(tmp_path: Path):
     """Every unit of a small district sent a good return: the run is publishable."""
     units = [u for u in UNITS[:6]]
     files = {f"{u.unit_id}.json": return_json_bytes(good_return(u)) for u in units if u.kind != "district"}
-    batch = run_batch(tmp_path, files, units)
-    roster = read_roster(tmp_path / "roster.csv", DISTRICT)
+    batch = run_batch(tmp_path, files, units, until="checkpoint")  # consolidated and checked, not published
+    done = batch.trace
+    assert done is not None and done.checkpoint is not None and done.checkpoint.success
     mounts: list[Path] = []
     with Warehouse(batch.warehouse_path) as wh:
-        consolidation = steps.consolidate(wh, roster, DISTRICT, YEAR)
-        result = steps.check(consolidation)
-        assert result.success
-        key = wh.scalar("SELECT run_key FROM runs")
-        yield wh, consolidation, roster, result, key, tmp_path / "out", mounts
+        yield wh, done.consolidation, done.roster, done.checkpoint, done.key, tmp_path / "out", mounts
     for folder in reversed(mounts):
         subprocess.run(["umount", str(folder)], check=False)
 

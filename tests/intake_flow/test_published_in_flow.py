@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from intake_flow_support import (
-    DISTRICT,
     LIANYUN_NAME,
     YEAR,
     csv_bytes,
@@ -24,12 +23,9 @@ from intake_flow_support import (
     run_batch,
 )
 
-from intake.roster import read_roster
 from intake.template import write_form
-from pipeline import steps
 from sampledata.lianyun import lianyun_cells, sample_report_text
 from schemas.cells import CELL_KEYS, FEE_KEY
-from warehouse.store import Warehouse
 
 PUBLISHED_FIXTURES = Path(__file__).resolve().parents[1] / "published" / "fixtures"
 sys.path.insert(0, str(PUBLISHED_FIXTURES.parent))
@@ -70,20 +66,17 @@ PUBLISHED = {
 def test_a_published_report_is_consolidated_like_a_form(tmp_path: Path, reader: str) -> None:
     name, make = PUBLISHED[reader]
     files = {**department_files(tmp_path), name: make()}
-    batch = run_batch(tmp_path, files, UNITS)
+    batch = run_batch(tmp_path, files, UNITS, until="end")
     blocking = [(f.file, f.rule, f.cell) for _, f in batch.judged.failures if f.blocking]
     assert blocking == []
     row = batch.submissions[batch.submissions["original_name"] == name].iloc[0]
     assert (row["unit_id"], row["reader"], row["status"]) == (OFFICE.unit_id, reader, "accepted")
 
-    roster = read_roster(tmp_path / "roster.csv", DISTRICT)
-    with Warehouse(batch.warehouse_path) as wh:
-        consolidation = steps.consolidate(wh, roster, DISTRICT, YEAR)
-        result = steps.check(consolidation)
-        assert result.success, [o.name for o in result.outcomes if not o.success]
-        published = steps.publish_report(consolidation, roster, DISTRICT, wh, tmp_path / "out", "run-1", result)
-
-    manifest = json.loads((published.folder / "manifest.json").read_text(encoding="utf-8"))
+    assert batch.trace is not None and batch.trace.result is not None
+    result = batch.trace.result
+    assert result.published, [o.name for o in result.checkpoint.outcomes if not o.success]
+    assert result.folder is not None
+    manifest = json.loads((result.folder / "manifest.json").read_text(encoding="utf-8"))
     readers = {u["unit_id"]: (u["reader"], u["file"]) for u in manifest["units"]}
     assert readers == {
         OFFICE.unit_id: (reader, name),
@@ -93,7 +86,7 @@ def test_a_published_report_is_consolidated_like_a_form(tmp_path: Path, reader: 
         DEPTS[3].unit_id: ("csv", "部门/人社局.csv"),
     }
     # the district report is the exact sum: the published figures of 连云区 plus the departments' returns
-    report = json.loads((published.folder / "report.json").read_text(encoding="utf-8"))
+    report = json.loads((result.folder / "report.json").read_text(encoding="utf-8"))
     parts = [lianyun_cells()] + [good_return(d).cells for d in DEPTS]
     for key in CELL_KEYS:
         if key == FEE_KEY:
