@@ -118,7 +118,9 @@ def run_audit(
             [run_key],
         ).fetchall()
     ]
-    folder = publication_folder or warehouse.scalar("SELECT folder FROM publications WHERE run_key = ?", [run_key])
+    folder = publication_folder or warehouse.scalar(
+        "SELECT folder FROM node_publications WHERE run_key = ? AND node_id = ?", [run_key, district_id]
+    )
     outcome = "published" if folder else ("blocked" if any(not c["success"] for c in checks) else "checked")
     ids = {u.unit_id for u in units}
     run_findings = warehouse.failures_of_run(run_key)

@@ -112,23 +112,24 @@ def machine() -> str:
 
 def in_process(paths: Sequence[Path], workers: int) -> bool:
     """A few files are read in this process: starting workers would cost more than it saves."""
-    from pipeline import steps
+    from pipeline.collect import READ_BATCH
 
-    return workers <= 1 or len(paths) <= min(steps.READ_BATCH, 1000)
+    return workers <= 1 or len(paths) <= min(READ_BATCH, 1000)
 
 
-def read_in_workers(paths: Sequence[Path], workers: int, archive: Path) -> list:
-    """steps.read_checked batch by batch (read, narrative checks, originals archived), on ``workers`` processes."""
-    from pipeline import steps
+def read_in_workers(paths: Sequence[Path], workers: int, archive: Path | None) -> list:
+    """read_checked batch by batch (read, narrative checks, originals archived), on ``workers`` processes."""
+    from pipeline.collect import batches
+    from pipeline.read import read_checked
 
-    batches = steps.batches(list(paths))
-    read = functools.partial(steps.read_checked, archive=archive)
+    parts = batches(list(paths))
+    read = functools.partial(read_checked, archive=archive)
     if in_process(paths, workers):
-        return [o for batch in batches for o in read(batch)]
-    if len(batches) < workers:  # few files: still give every worker a share
-        batches = steps.batches(list(paths), max(1, -(-len(paths) // workers)))
+        return [o for batch in parts for o in read(batch)]
+    if len(parts) < workers:  # few files: still give every worker a share
+        parts = batches(list(paths), max(1, -(-len(paths) // workers)))
     with ProcessPoolExecutor(workers) as pool:
-        return [o for part in pool.map(read, batches) for o in part]
+        return [o for part in pool.map(read, parts) for o in part]
 
 
 def run_pipeline(report: Report, folder: Path, work: Path, publish: bool) -> None:
@@ -140,7 +141,8 @@ def run_pipeline(report: Report, folder: Path, work: Path, publish: bool) -> Non
 
 def _pipeline_stages(report: Report, folder: Path, work: Path, publish: bool) -> None:
     """pipeline.run — the sequence the flow wraps — with each step timed (its own ``Steps``)."""
-    from pipeline import steps
+    from pipeline.keep import keep
+    from pipeline.load import load
     from pipeline.run import PLAIN, Run, Steps, trace
 
     def timed_step(name: str, call: Callable[..., Any]) -> Callable[..., Any]:
@@ -152,13 +154,16 @@ def _pipeline_stages(report: Report, folder: Path, work: Path, publish: bool) ->
 
     def read(paths: list[Path], archive: Path | None, root: Path | None) -> list:
         with timed(report, "read"):
-            return read_in_workers(paths, report.workers, archive)
+            outcomes = read_in_workers(paths, report.workers, archive)
+        if in_process(paths, report.workers):
+            report.workers = 1  # what the per-form figure below divides by
+        return outcomes
 
     def keep_and_load(wh: Any, key: str, node: str, year: int, roster: Any, judged: Any) -> dict[str, int]:
         with timed(report, "keep"):
-            steps.keep(judged, wh.path)
+            keep(judged, wh.path)
         with timed(report, "load"):
-            return steps.load(wh, key, node, year, roster, judged)
+            return load(wh, key, node, year, roster, judged)
 
     timed_steps = Steps(
         collect=timed_step("collect", PLAIN.collect),
@@ -173,8 +178,6 @@ def _pipeline_stages(report: Report, folder: Path, work: Path, publish: bool) ->
     spec = Run(TOP_NODE, YEAR, folder / "roster.csv", folder / report.format, work / "warehouse.duckdb", work / "out")
     spec = replace(spec, data_docs=False)
     done = trace(spec, timed_steps, until="end" if publish else "checkpoint")
-    if in_process(done.outcomes, report.workers):
-        report.workers = 1  # what the per-form figure below divides by
     report.returns = sum(o.ret is not None for o in done.outcomes)
     report.accepted = len(done.judged.accepted) if done.judged is not None else 0
     report.checkpoint_passed = bool(done.checkpoint is not None and done.checkpoint.success)

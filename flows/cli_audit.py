@@ -332,8 +332,8 @@ def verify_warehouse(warehouse: Path, wh: Any) -> bool:
 
     result = chain.verify(wh.con)
     kept = dict(wh.con.execute(sql("kept_paths")).fetchall()) if chain.exists(wh.con) else {}
-    files_root = Path(warehouse).with_name(Path(warehouse).stem + ".files")  # = pipeline.steps.files_root (not
-    # imported: pipeline.steps loads Great Expectations, seconds for a command that only reads)
+    files_root = Path(warehouse).with_name(Path(warehouse).stem + ".files")  # = pipeline.keep.files_root (not
+    # imported: pipeline loads Great Expectations, seconds for a command that only reads)
     originals, problems = check_originals(files_root, kept)
     breaks = [str(b) for b in result.breaks]
     breaks += [f"originals {where} member {member}: {what}" for where, member, what in problems]

@@ -27,8 +27,11 @@ from flows.progress import reporter
 from flows.scaleout import task_runner
 from intake.read import ReadOutcome
 from intake.roster import Roster, read_roster
+from pipeline import collect as collecting
 from pipeline import run as pipeline_run
-from pipeline import steps
+from pipeline.consolidate import consolidate
+from pipeline.judge import Judged, cross_year, judge
+from pipeline.read import read_checked
 from pipeline.result import PublicationBlocked, RunResult
 from schemas.errors import NianbaoError
 from schemas.failures import Failure
@@ -53,35 +56,35 @@ def collect_task(submissions: Path, roster_file: Path, district: str) -> tuple[l
 @task(name="read-batch", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
 def read_task(paths: list[Path], archive: Path | None = None, root: Path | None = None) -> list[ReadOutcome]:
     # read, check each narrative (the per-return work) and archive the originals, where the batch runs
-    return steps.read_checked(paths, archive, root)
+    return read_checked(paths, archive, root)
 
 
 def read_all(paths: list[Path], archive: Path | None = None, root: Path | None = None) -> list[ReadOutcome]:
     """Every batch submitted at once to the task runner (a thread pool, or Dask workers with ``--dask``), then
-    gathered in order; one task run per batch of ``steps.READ_BATCH`` files, never one per return. ``archive``:
-    the warehouse's files folder, where the workers keep the originals as they read them (steps.read_checked)."""
+    gathered in order; one task run per batch of ``pipeline.collect.READ_BATCH`` files, never one per return. ``archive``:
+    the warehouse's files folder, where the workers keep the originals as they read them (read_checked)."""
     progress = reporter()
     progress.files_found(len(paths))
-    batches = steps.batches(paths, steps.READ_BATCH)
-    futures = [read_task.submit(batch, archive, root) for batch in batches]
+    parts = collecting.batches(paths, collecting.READ_BATCH)  # the module's value: tests set a small one
+    futures = [read_task.submit(batch, archive, root) for batch in parts]
     outcomes: list[ReadOutcome] = []
-    for batch, future in zip(batches, futures):
+    for batch, future in zip(parts, futures):
         outcomes.extend(future.result())
         progress.files_read(len(batch))
     progress.returns_found(sum(o.ret is not None for o in outcomes))
     return outcomes
 
 
-def judge_all(outcomes: list[ReadOutcome], roster: Roster, district: str, year: int, root: Path) -> steps.Judged:
+def judge_all(outcomes: list[ReadOutcome], roster: Roster, district: str, year: int, root: Path) -> Judged:
     judged = judge_task(outcomes, roster, district, year, root)
     reporter().returns_validated(sum(o.ret is not None for o in outcomes))
     return judged
 
 
-judge_task = task(name="validate", cache_policy=NONE, persist_result=False)(steps.judge)
-cross_year_task = task(name="cross-year", cache_policy=NONE, persist_result=False)(steps.cross_year)
+judge_task = task(name="validate", cache_policy=NONE, persist_result=False)(judge)
+cross_year_task = task(name="cross-year", cache_policy=NONE, persist_result=False)(cross_year)
 load_task = task(name="load", **IO_TASK)(pipeline_run.keep_and_load)
-consolidate_task = task(name="consolidate", **IO_TASK)(steps.consolidate)
+consolidate_task = task(name="consolidate", **IO_TASK)(consolidate)
 checkpoint_task = task(name="checkpoint", cache_policy=NONE, persist_result=False)(pipeline_run.checkpoint)
 publish_task = task(name="publish", **IO_TASK)(pipeline_run.publish)
 audit_task = task(name="audit-report", **IO_TASK)(pipeline_run.audit_report)

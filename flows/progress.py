@@ -5,7 +5,7 @@ run. So a flow run started by a Prefect worker or a deployment (no terminal, nob
 its logs; ``nianbao consolidate`` draws them when stdout is a terminal, or when asked with ``--progress``.
 
 The flow advances the bars between batches, in the flow's own thread: one update per batch of
-``pipeline.steps.READ_BATCH`` files, never one per return.
+``pipeline.collect.READ_BATCH`` files, never one per return.
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ class ReadOutcome:
     container_sha256: str = ""
     # X1–X3 failures when the narrative was already checked where the batch was read (None: not checked yet)
     narrative_failures: list[Failure] | None = None
-    # where the original's bytes were archived where the batch was read (pipeline.steps.read_checked); "" if not yet
+    # where the original's bytes were archived where the batch was read (pipeline.read.read_checked); "" if not yet
     kept: str = ""
     # the bytes read (and hashed), only when asked for (read_submissions(..., keep_bytes=True)): archived from
     # memory, so what is kept is exactly what was hashed and read, without opening the file a second time

@@ -21,9 +21,19 @@ from typing import Any, Literal
 from checkpoint.suite import CheckpointResult
 from intake.read import ReadOutcome
 from intake.roster import Roster, read_roster
-from pipeline import steps
+from pipeline import audit_report as audit_module
+from pipeline.check import check, checkpoint_rows, why_missing
+from pipeline.collect import batches
+from pipeline.collect import collect as collect_files
+from pipeline.consolidate import Consolidation, check_node, consolidate
+from pipeline.judge import Judged, cross_year, judge
+from pipeline.keep import files_root, keep
+from pipeline.load import load
 from pipeline.memory import collector_paused
+from pipeline.publish import publish_all
+from pipeline.read import read_checked
 from pipeline.result import PublicationBlocked, RunResult
+from pipeline.runkey import run_evidence, run_key
 from publish.atomic import PublishedFiles
 from warehouse.store import Warehouse
 
@@ -49,34 +59,34 @@ class Run:
 
 def collect(submissions: Path, roster_file: Path, node_id: str) -> tuple[list[Path], Roster]:
     roster = read_roster(roster_file, node_id)
-    steps.check_node(roster, node_id)  # a reporting unit is no node: refused before any work
-    return steps.collect(submissions), roster
+    check_node(roster, node_id)  # a reporting unit is no node: refused before any work
+    return collect_files(submissions), roster
 
 
 def read(paths: list[Path], archive: Path | None, root: Path | None) -> list[ReadOutcome]:
     """Every batch of files read (narratives checked, originals archived), in this process."""
-    return [o for batch in steps.batches(paths) for o in steps.read_checked(batch, archive, root)]
+    return [o for batch in batches(paths) for o in read_checked(batch, archive, root)]
 
 
 def keep_and_load(
-    warehouse: Warehouse, key: str, node_id: str, year: int, roster: Roster, judged: steps.Judged
+    warehouse: Warehouse, key: str, node_id: str, year: int, roster: Roster, judged: Judged
 ) -> dict[str, int]:
-    steps.keep(judged, warehouse.path)
-    return steps.load(warehouse, key, node_id, year, roster, judged)
+    keep(judged, warehouse.path)
+    return load(warehouse, key, node_id, year, roster, judged)
 
 
 def checkpoint(
-    warehouse: Warehouse, key: str, consolidation: steps.Consolidation, docs: Path | None = None
+    warehouse: Warehouse, key: str, consolidation: Consolidation, docs: Path | None = None
 ) -> CheckpointResult:
     """The checkpoint on every node of the run, recorded with the nodes' cells."""
-    result = steps.check(consolidation, data_docs_dir=docs)
-    warehouse.record_outcome(key, consolidation.district_cells, steps.checkpoint_rows(result), consolidation.node_cells)
+    result = check(consolidation, data_docs_dir=docs)
+    warehouse.record_outcome(key, checkpoint_rows(result), consolidation.node_cells)
     return result
 
 
 def publish(
     warehouse: Warehouse,
-    consolidation: steps.Consolidation,
+    consolidation: Consolidation,
     roster: Roster,
     node_id: str,
     out: Path,
@@ -84,17 +94,17 @@ def publish(
     result: CheckpointResult,
 ) -> tuple[dict[str, PublishedFiles], Path]:
     """Every node of the run, and the audit report written before any publication is recorded (a full disk then
-    records none: steps.publish_all)."""
+    records none: pipeline.publish.publish_all)."""
     audit: list[Path] = []
 
     def write_audit(published: dict[str, PublishedFiles]) -> None:
-        audit.append(steps.write_audit_report(warehouse, key, out, result, published[node_id].folder))
+        audit.append(audit_module.write_audit_report(warehouse, key, out, result, published[node_id].folder))
 
-    return steps.publish_all(consolidation, roster, warehouse, out, key, result, before_record=write_audit), audit[0]
+    return publish_all(consolidation, roster, warehouse, out, key, result, before_record=write_audit), audit[0]
 
 
 def audit_report(warehouse: Warehouse, key: str, out: Path, result: CheckpointResult | None) -> Path:
-    return steps.write_audit_report(warehouse, key, out, result)
+    return audit_module.write_audit_report(warehouse, key, out, result)
 
 
 @dataclass(frozen=True)
@@ -104,11 +114,11 @@ class Steps:
 
     collect: Callable[[Path, Path, str], tuple[list[Path], Roster]] = collect
     read: Callable[[list[Path], Path | None, Path | None], list[ReadOutcome]] = read
-    judge: Callable[[list[ReadOutcome], Roster, str, int, Path], steps.Judged] = steps.judge
-    cross_year: Callable[[Warehouse, steps.Judged, Roster, int], steps.Judged] = steps.cross_year
-    load: Callable[[Warehouse, str, str, int, Roster, steps.Judged], dict[str, int]] = keep_and_load
-    consolidate: Callable[[Warehouse, Roster, str, int], steps.Consolidation] = steps.consolidate
-    checkpoint: Callable[[Warehouse, str, steps.Consolidation, Path | None], CheckpointResult] = checkpoint
+    judge: Callable[[list[ReadOutcome], Roster, str, int, Path], Judged] = judge
+    cross_year: Callable[[Warehouse, Judged, Roster, int], Judged] = cross_year
+    load: Callable[[Warehouse, str, str, int, Roster, Judged], dict[str, int]] = keep_and_load
+    consolidate: Callable[[Warehouse, Roster, str, int], Consolidation] = consolidate
+    checkpoint: Callable[[Warehouse, str, Consolidation, Path | None], CheckpointResult] = checkpoint
     publish: Callable[..., tuple[dict[str, PublishedFiles], Path]] = publish
     audit_report: Callable[[Warehouse, str, Path, CheckpointResult | None], Path] = audit_report
 
@@ -124,10 +134,10 @@ class Trace:
     spec: Run
     roster: Roster | None = None
     outcomes: list[ReadOutcome] = field(default_factory=list, repr=False)
-    judged: steps.Judged | None = field(default=None, repr=False)
+    judged: Judged | None = field(default=None, repr=False)
     key: str = ""
     loaded: dict[str, int] = field(default_factory=dict)
-    consolidation: steps.Consolidation | None = field(default=None, repr=False)
+    consolidation: Consolidation | None = field(default=None, repr=False)
     checkpoint: CheckpointResult | None = None
     result: RunResult | None = None
 
@@ -154,17 +164,17 @@ def trace(
         paths, roster = steps.collect(Path(spec.submissions), Path(spec.roster), node)
         t.roster = roster
         # originals archived where they are read; no folder symlink followed below the submissions folder
-        t.outcomes = steps.read(paths, _files_root(wh.path), Path(spec.submissions))
+        t.outcomes = steps.read(paths, files_root(wh.path), Path(spec.submissions))
         judged = steps.judge(t.outcomes, roster, node, year, Path(spec.submissions))
         t.judged = judged = steps.cross_year(wh, judged, roster, year)  # Y1, P2, P3, P5, P6 against last year
         shas = [o.sha256 for o in t.outcomes]
-        evidence = _evidence(wh, year, [u.unit_id for u in roster.below(node)], shas)
-        t.key = key = _key(node, year, roster.sha256, shas, evidence)
+        evidence = run_evidence(wh, year, [u.unit_id for u in roster.below(node)], shas)
+        t.key = key = run_key(node, year, roster.sha256, shas, evidence)
         t.loaded = steps.load(wh, key, node, year, roster, judged)
         if until == "load":
             return t
         t.consolidation = consolidation = steps.consolidate(wh, roster, node, year)
-        docs = _run_folder(out, key) / "data-docs" if spec.data_docs else None
+        docs = audit_module.run_folder(out, key) / "data-docs" if spec.data_docs else None
         t.checkpoint = result = steps.checkpoint(wh, key, consolidation, docs)
         if until == "checkpoint":
             return t
@@ -184,15 +194,7 @@ def trace(
             done.folder, done.files = published[node].folder, published[node].files
             done.published_nodes = {n: p.folder for n, p in published.items()}
         else:  # every run, blocked or not, writes OUT/runs/<key>/audit.html (a published one just above)
-            done.why_missing = _why_missing(wh, consolidation)
+            done.why_missing = why_missing(wh, consolidation)
             done.audit = steps.audit_report(wh, key, out, result)
         t.result = done
     return t
-
-
-# the plain helpers the sequence calls between steps (not overridable: no I/O worth a task of its own)
-_files_root = steps.files_root
-_evidence = steps.run_evidence
-_key = steps.run_key
-_run_folder = steps.run_folder
-_why_missing = steps.why_missing

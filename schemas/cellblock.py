@@ -1,7 +1,7 @@
 """The cells of a batch of returns held column by column, so that a batch crosses a process boundary and becomes a
 frame as arrays, not as millions of Python objects.
 
-A read batch (pipeline.steps.read_checked) holds ~2,000 returns of 200 cells each. Sent back from a read worker as
+A read batch (pipeline.read.read_checked) holds ~2,000 returns of 200 cells each. Sent back from a read worker as
 dicts, 150,000 returns are 30 million Python objects to pickle, unpickle and then stack again into columns: at
 country scale that cost more than reading the files. A :class:`CellBlock` holds one numpy array per cell — int64
 when every value in the batch is a plain count (the usual case), otherwise an object array that keeps the values

@@ -1,6 +1,6 @@
 """One verdict: every rule that applies to a batch of returns, in one place.
 
-:func:`judge_batch` is what ``nianbao validate``, the run's judge step (pipeline.steps.judge / cross_year) and the
+:func:`judge_batch` is what ``nianbao validate``, the run's judge step (pipeline.judge.judge / cross_year) and the
 tests call, so that a file gets the same verdict wherever it is checked. It runs, on returns already read:
 
 * I2, I3 (roster membership, one return per unit in the batch) — only when a roster is given; I4 (unknown keys);
@@ -116,7 +116,7 @@ def judge_cross_year(
     """The cross-year rules (Y1, P2, P3, P5, P6, N1) of the batch ``frame`` (as :func:`judge_batch` stacked it,
     row i = return i) against ``prior``; failures with their row's position. Only a return that names its unit
     and is for ``year`` is compared (a wrong year is S5's). The second half of :func:`judge_batch`, called on its
-    own by the run, which judges a batch before it opens last year's returns (pipeline.steps.cross_year)."""
+    own by the run, which judges a batch before it opens last year's returns (pipeline.judge.cross_year)."""
     years = frame["year"].tolist()
     rows = np.flatnonzero([bool(u) and _is_year(y, year) for u, y in zip(frame["unit_id"].tolist(), years)])
     if not len(rows):

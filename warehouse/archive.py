@@ -182,7 +182,7 @@ def quarantine(
     src: Path | bytes, files_root: Path, sha256: str, original_name: str, failures: Sequence[Failure]
 ) -> Path:
     """Set a rejected file aside in quarantine/ with a reason file naming every blocking rule, cell and value.
-    ``src``: the bytes judged (what pipeline.steps.keep passes: the kept original), or a path copied through one
+    ``src``: the bytes judged (what pipeline.keep.keep passes: the kept original), or a path copied through one
     descriptor, never through a symlink."""
     _check_sha256(sha256)
     dest = files_root / "quarantine" / f"{sha256[:12]}-{safe_name(original_name)}"

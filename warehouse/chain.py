@@ -2,8 +2,7 @@
 
 Each evidence table has a chain of links in ``evidence_chain`` (sql/create_chain_tables.sql), one per row in the
 order rows were recorded — or one per group where rows come by the hundred: a submission's cells (30 million
-cells at 150,000 returns), its cell sources and deviations, a run's consolidated cells, a node's cells, a roster's
-units. A link holds the hash of its row's content (sql/chain_rows_<table>.sql) and the hash of the table's
+cells at 150,000 returns), its cell sources and deviations, a node's cells, a roster's units. A link holds the hash of its row's content (sql/chain_rows_<table>.sql) and the hash of the table's
 previous link. :func:`seal` adds the links of rows just written, in the transaction that writes them;
 :func:`verify` recomputes every row's hash and walks every chain: a row changed, deleted or inserted outside
 nianbao, or a link rewritten, is a :class:`Break` naming the table and the row.
@@ -44,14 +43,15 @@ CHAINED = (
     "cell_sources",
     "cell_deviations",
     "validation_results",
-    "consolidated_cells",
     "checkpoint_results",
     "node_cells",
     "waivers",
     "keeps",
-    "publications",
     "node_publications",
 )
+# Tables of the district era, retired by warehouse/migrate.py: each row was moved to the node table named here (the
+# run's own node), and the table dropped. Nothing links rows to them any more; their links stay in the chain.
+RETIRED = {"consolidated_cells": "node_cells", "publications": "node_publications"}
 GENESIS = "0" * 64  # the "previous link" of a table's first link
 MANIFEST_KEY = "evidence_chain"  # where a manifest records the chain heads
 
@@ -223,38 +223,95 @@ def verify(con: duckdb.DuckDBPyConnection) -> Verified:
         by_id[link_id] = (table, lh)
     breaks: list[Break] = []
     n_rows = 0
+    hashes: dict[str, dict[str, str]] = {}
     for table in CHAINED:
         try:
-            actual = dict(_row_hashes(con, table, None))
+            hashes[table] = dict(_row_hashes(con, table, None))
         except duckdb.CatalogException:  # a table this (read-only, older) file does not have
-            actual = {}
-        n_rows += len(actual)
-        prev = GENESIS
-        seen: set[str] = set()
-        for link_id, ref, h, link_prev, lh in links.get(table, []):
-            if link_prev != prev:
-                breaks.append(
-                    Break(
-                        table,
-                        ref,
-                        f"chain link {link_id} does not follow the table's previous link "
-                        "(a link was removed, inserted or rewritten before it)",
-                    )
-                )
-            if lh != link_hash(link_prev, table, ref, h):
-                breaks.append(Break(table, ref, f"chain link {link_id} was rewritten"))
-            prev = lh
-            if ref in seen:
-                breaks.append(Break(table, ref, f"linked twice (chain link {link_id})"))
-            seen.add(ref)
-            if ref not in actual:
-                breaks.append(Break(table, ref, "deleted: recorded in the chain, no longer in the table"))
-            elif actual[ref] != h:
-                breaks.append(Break(table, ref, "changed since it was recorded (its content hash differs)"))
-        for ref in sorted(set(actual) - seen):
-            breaks.append(Break(table, ref, "not in the chain: inserted outside nianbao"))
+            hashes[table] = {}
+        n_rows += len(hashes[table])
+        breaks += _table_breaks(table, links.get(table, []), hashes[table])
+    for table, successor in RETIRED.items():
+        if _has_table(con, table):  # not migrated yet (a file opened read-only): checked as it is
+            actual = dict(_row_hashes(con, table, None))
+            n_rows += len(actual)
+            breaks += _table_breaks(table, links.get(table, []), actual)
+        else:
+            breaks += _retired_breaks(con, table, links.get(table, []), hashes[successor])
     anchors, anchor_breaks = _check_anchors(con, by_id)
     return Verified(sum(len(v) for v in links.values()), n_rows, anchors, breaks + anchor_breaks)
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(con.execute(_sql("table_exists"), [table]).fetchall()[0][0])
+
+
+def _walk(table: str, links: Sequence[tuple[Any, ...]]) -> list[Break]:
+    """A table's links in order: each follows the previous one, hashes as recorded, and names a row once."""
+    breaks: list[Break] = []
+    prev = GENESIS
+    seen: set[str] = set()
+    for link_id, ref, h, link_prev, lh in links:
+        if link_prev != prev:
+            breaks.append(
+                Break(
+                    table,
+                    ref,
+                    f"chain link {link_id} does not follow the table's previous link "
+                    "(a link was removed, inserted or rewritten before it)",
+                )
+            )
+        if lh != link_hash(link_prev, table, ref, h):
+            breaks.append(Break(table, ref, f"chain link {link_id} was rewritten"))
+        prev = lh
+        if ref in seen:
+            breaks.append(Break(table, ref, f"linked twice (chain link {link_id})"))
+        seen.add(ref)
+    return breaks
+
+
+def _table_breaks(table: str, links: Sequence[tuple[Any, ...]], actual: Mapping[str, str]) -> list[Break]:
+    """The chain of ``table`` walked, and every row compared with its link: changed, deleted or inserted."""
+    breaks = _walk(table, links)
+    linked: dict[str, str] = {}
+    for _, ref, h, _, _ in links:
+        linked[ref] = h
+    for ref, h in linked.items():
+        if ref not in actual:
+            breaks.append(Break(table, ref, "deleted: recorded in the chain, no longer in the table"))
+        elif actual[ref] != h:
+            breaks.append(Break(table, ref, "changed since it was recorded (its content hash differs)"))
+    for ref in sorted(set(actual) - set(linked)):
+        breaks.append(Break(table, ref, "not in the chain: inserted outside nianbao"))
+    return breaks
+
+
+def verify_tables(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> list[Break]:
+    """The breaks of these tables only (warehouse/migrate.py checks the tables it is about to retire)."""
+    if not exists(con):
+        return []
+    links: dict[str, list[tuple[Any, ...]]] = {}
+    for link_id, table, ref, h, prev, lh in con.execute(_sql("chain_links")).fetchall():
+        links.setdefault(table, []).append((link_id, ref, h, prev, lh))
+    return [b for t in tables for b in _table_breaks(t, links.get(t, []), dict(_row_hashes(con, t, None)))]
+
+
+def _retired_breaks(
+    con: duckdb.DuckDBPyConnection, table: str, links: Sequence[tuple[Any, ...]], successors: Mapping[str, str]
+) -> list[Break]:
+    """A retired table's chain is still walked, and each row it links must be in the node table that took it over
+    (the run's own node): a run's consolidated report with the very content hash it was recorded with (the two
+    tables hash a report alike); a publication as a row of ``node_publications`` (whose own link vouches for it:
+    the two rows of one publication were recorded microseconds apart, so their times differ)."""
+    breaks = _walk(table, links)
+    node_of = dict(con.execute(_sql("chain_run_nodes")).fetchall())
+    for _, ref, h, _, _ in links:
+        moved = f"{ref}/{node_of.get(ref, '?')}"
+        if moved not in successors:
+            breaks.append(Break(table, ref, f"retired: its row is not in {RETIRED[table]} as {moved}"))
+        elif table == "consolidated_cells" and successors[moved] != h:
+            breaks.append(Break(table, ref, f"retired: {RETIRED[table]} {moved} differs from what was recorded"))
+    return breaks
 
 
 def _check_anchors(con: duckdb.DuckDBPyConnection, by_id: dict[int, tuple[str, str]]) -> tuple[int, list[Break]]:
@@ -266,7 +323,9 @@ def _check_anchors(con: duckdb.DuckDBPyConnection, by_id: dict[int, tuple[str, s
     try:
         rows = con.execute(_sql("chain_manifests")).fetchall()
     except duckdb.CatalogException:  # an older file without node publications
-        return 0, []
+        rows = []
+    if _has_table(con, "publications"):  # an older file not migrated yet (opened read-only)
+        rows += con.execute(_sql("chain_manifests_legacy")).fetchall()
     for table, ref, run_key, folder in rows:
         try:
             manifest = json.loads((Path(folder) / "manifest.json").read_bytes())

@@ -1,5 +1,5 @@
 """The DuckDB warehouse: one file holds the rosters, every submission and its cells, every validation result,
-each run's consolidated report, checkpoint outcome and publication.
+each run's consolidated reports (one per node of its tree), checkpoint outcome and publications.
 
 Writes happen in transactions: a crash mid-load leaves the file as it was before the load. Evidence tables are
 append-only (see sql/create_tables.sql). SQL lives in ``sql/*.sql`` beside this module, one statement per file.
@@ -26,11 +26,13 @@ import pyarrow as pa
 from schemas.cells import CELL_KEYS, FEE_KEY
 from schemas.errors import NianbaoError
 from schemas.failures import Failure
+from schemas.frame import stack
 from schemas.returns import CanonicalReturn
 from schemas.roster import RosterUnit
 from schemas.values import fee_fits, fee_text
 from warehouse import chain
 from warehouse.deviations import deviations_table, single_rows
+from warehouse.migrate import retire_district_tables
 
 
 class WarehouseError(NianbaoError):
@@ -131,6 +133,7 @@ class Warehouse:
             self.con.execute(sql("create_source_tables"))  # where a published report's cells were read
             self.con.execute(sql("create_deviation_tables"))  # a single (六) row (S6): also added to old files
             self.con.execute(sql("create_keep_tables"))  # older versions kept by the office: also added to old files
+            retire_district_tables(self.con)  # a file from before the tree: its district-era tables moved over
             chained = chain.exists(self.con)
             fresh_receipts = not self.scalar("SELECT count(*) FROM receipts")
             self.con.execute(sql("backfill_receipts"))  # a file from before receipts: each submission's first one
@@ -256,11 +259,12 @@ class Warehouse:
             self._insert_receipts(run_key, revived, received)
             if fresh:
                 self._insert_submissions(fresh, versions, received, run_key)
-                readable = [s.sha256 for s in fresh if s.ret is not None]
-                if cells is not None and set(readable) <= set(cells.index):
-                    self._insert_cell_table(cells_table(cells, readable))
-                else:
-                    self._insert_cells(fresh)
+                readable = [s for s in fresh if s.ret is not None]
+                shas = [s.sha256 for s in readable]
+                if cells is None or not set(shas) <= set(cells.index):  # no stacked frame given: stack them here
+                    cells = stack([s.ret for s in readable if s.ret is not None], [s.original_name for s in readable])
+                    cells.index = pd.Index(shas, name="sha256")
+                self._insert_cell_table(cells_table(cells, shas))
                 self._insert_cell_sources(fresh)
                 self._insert_deviations(fresh)
             self._insert_failures(run_key, failures)
@@ -334,48 +338,6 @@ class Warehouse:
         self.con.register("new_submissions", table)
         self.con.execute("INSERT INTO submissions SELECT * FROM new_submissions")
         self.con.unregister("new_submissions")
-
-    def _insert_cells(self, fresh: Sequence[Submission]) -> None:
-        """All cells of all new readable submissions in one statement (long form)."""
-        sha: list[str] = []
-        keys: list[str] = []
-        ints: list[int | None] = []
-        decs: list[str | None] = []
-        raws: list[str | None] = []
-        for s in fresh:
-            if s.ret is None:
-                continue
-            for key in CELL_KEYS:
-                v = s.ret.cells.get(key)
-                sha.append(s.sha256)
-                keys.append(key)
-                if key == FEE_KEY and isinstance(v, Decimal) and fee_fits(v):
-                    ints.append(None)
-                    decs.append(fee_text(v))
-                    raws.append(None)
-                elif isinstance(v, int) and not isinstance(v, bool) and key != FEE_KEY and -(2**63) <= v < 2**63:
-                    ints.append(v)
-                    decs.append(None)
-                    raws.append(None)
-                else:  # missing or not a clean number (or a fee DECIMAL(18,6) cannot hold): the text as evidence
-                    ints.append(None)
-                    decs.append(None)
-                    raws.append(None if v is None else fee_text(v) if isinstance(v, Decimal) else str(v))
-        table = pa.table(
-            {
-                "sha256": sha,
-                "cell_key": keys,
-                "value_int": pa.array(ints, pa.int64()),
-                "value_dec": pa.array(decs, pa.string()),
-                "raw_text": pa.array(raws, pa.string()),
-            }
-        )
-        self.con.register("new_cells", table)
-        self.con.execute(
-            "INSERT INTO cells SELECT sha256, cell_key, value_int, CAST(value_dec AS DECIMAL(18, 6)), raw_text "
-            "FROM new_cells"
-        )
-        self.con.unregister("new_cells")
 
     def _insert_cell_sources(self, fresh: Sequence[Submission]) -> None:
         """Where each cell of the new published reports was read (returns of forms and JSON have no such record)."""
@@ -483,13 +445,6 @@ class Warehouse:
             query = "unit_verdicts" if self.has_receipts else "unit_verdicts_by_version"
             return self.frame(sql(query), {"year": year})
 
-    def consolidate(self, unit_ids: Sequence[str], year: int) -> pd.DataFrame:
-        """One report (cell_key, value_int, value_dec) summed over these units' latest accepted returns: the
-        all-levels statement (sql/consolidate_nodes.sql) with a single node, so there is one consolidation query."""
-        node = "__scope__"
-        frame = self.consolidate_nodes([node], [node] * len(unit_ids), list(unit_ids), year)
-        return frame.drop(columns=["node_id"]).reset_index(drop=True)
-
     def latest_submissions(self, unit_ids: Sequence[str], year: int) -> pd.DataFrame:
         """Each unit's latest received submission for ``year`` whatever its status (to say why a unit has none
         accepted)."""
@@ -582,24 +537,13 @@ class Warehouse:
     def record_outcome(
         self,
         run_key: str,
-        consolidated: pd.DataFrame,
         checkpoint_rows: Sequence[tuple[str, str, bool, list[dict[str, Any]]]],
-        node_cells: pd.DataFrame | None = None,
+        node_cells: pd.DataFrame,
     ) -> None:
-        """Store the run's consolidated cells and checkpoint outcome once (a rerun adds nothing).
-
-        ``node_cells`` (node_id, cell_key, value_int, value_dec): every node of a tree run, into ``node_cells``.
-        """
-        if self.scalar("SELECT count(*) FROM consolidated_cells WHERE run_key = ?", [run_key]):
+        """Store the run's checkpoint outcome and every node's cells (node_id, cell_key, value_int, value_dec: the
+        run's own node and each node below it) once; a rerun adds nothing."""
+        if self.scalar(sql("outcome_recorded"), [run_key]):
             return
-        table = pa.table(
-            {
-                "run_key": [run_key] * len(consolidated),
-                "cell_key": consolidated["cell_key"].astype(str).tolist(),
-                "value_int": pa.array([_int_or_none(v) for v in consolidated["value_int"]], pa.int64()),
-                "value_dec": pa.array([_dec_text(v) for v in consolidated["value_dec"]], pa.string()),
-            }
-        )
         checks = pa.table(
             {
                 "run_key": [run_key] * len(checkpoint_rows),
@@ -611,23 +555,13 @@ class Warehouse:
             }
         )
         with self.transaction():
-            self.con.register("new_consolidated", table)
-            self.con.execute(
-                "INSERT INTO consolidated_cells SELECT run_key, cell_key, value_int, "
-                "CAST(value_dec AS DECIMAL(38, 6)) FROM new_consolidated"
-            )
-            self.con.unregister("new_consolidated")
             if checkpoint_rows:
                 self.con.register("new_checks", checks)
                 self.con.execute("INSERT INTO checkpoint_results SELECT * FROM new_checks")
                 self.con.unregister("new_checks")
-            if node_cells is not None and len(node_cells):
+            if len(node_cells):
                 self._insert_node_cells(run_key, node_cells)
-            chain.seal(
-                self.con,
-                {"consolidated_cells": [run_key], "checkpoint_results": [run_key], "node_cells": [run_key]},
-                run_key,
-            )
+            chain.seal(self.con, {"checkpoint_results": [run_key], "node_cells": [run_key]}, run_key)
 
     def _insert_node_cells(self, run_key: str, node_cells: pd.DataFrame) -> None:
         """All nodes' cells in one statement; the fee goes through text so that it stays exact."""
@@ -645,20 +579,6 @@ class Warehouse:
                 "FROM new_node_cells",
                 [run_key],
             )
-
-    def record_publication(
-        self, run_key: str, district_id: str, year: int, folder: str, manifest_sha256: str, files: dict[str, str]
-    ) -> bool:
-        """Record a publication once per run; False when this run was already recorded as published."""
-        if self.scalar("SELECT count(*) FROM publications WHERE run_key = ?", [run_key]):
-            return False
-        with self.transaction():
-            self.con.execute(
-                "INSERT INTO publications VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [run_key, district_id, year, folder, now(), manifest_sha256, json.dumps(files, sort_keys=True)],
-            )
-            chain.seal(self.con, {"publications": [run_key]}, run_key)
-        return True
 
     def record_node_publication(
         self, run_key: str, node_id: str, year: int, folder: str, manifest_sha256: str, files: dict[str, str]
@@ -684,7 +604,6 @@ def cells_table(frame: pd.DataFrame, sha256s: Sequence[str]) -> dict[str, pa.Tab
     * ``new_odd``: count cells that are neither (text such as "abc", a number beyond int64): ``raw_text``;
     * ``new_fees``: the fee, as exact decimal text, or ``raw_text`` when it is not an amount.
 
-    Same rows and values as :meth:`Warehouse._insert_cells` builds from the returns one by one.
     """
     wanted = list(dict.fromkeys(sha256s))
     first = ~frame.index.duplicated()

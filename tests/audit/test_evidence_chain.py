@@ -116,16 +116,14 @@ CASES = {
     "cell_sources": ("source = source || ' (edited)'", f"'{FORGED}' AS sha256"),
     "cell_deviations": ("value_int = coalesce(value_int, 0) + 1", f"'{FORGED}' AS sha256"),
     "validation_results": ("message = message || '（已核实）'", "seq + 1000 AS seq"),
-    "consolidated_cells": ("value_int = coalesce(value_int, 0) + 1", "'forged-run' AS run_key"),
     "checkpoint_results": ("success = NOT success", "seq + 1000 AS seq"),
     "node_cells": ("value_int = coalesce(value_int, 0) + 1", "'forged-run' AS run_key"),
     "waivers": ("reason = 'forged'", "waiver_id + 1000 AS waiver_id"),
     # a keep decides which version of a return is counted (G5): a forged one would publish a rejected unit's old one
     "keeps": ("version = version + 1", "keep_id + 1000 AS keep_id"),
-    "publications": (f"manifest_sha256 = '{FORGED}'", "'forged-run' AS run_key"),
     "node_publications": ("folder = '/tmp/elsewhere'", "'forged-node' AS node_id"),
 }
-GROUPED = ("roster_units", "cells", "cell_sources", "cell_deviations", "consolidated_cells", "node_cells")
+GROUPED = ("roster_units", "cells", "cell_sources", "cell_deviations", "node_cells")
 TRIED: list[str] = []
 DETECTED: list[str] = []
 

@@ -34,8 +34,10 @@ from hierarchy_support import (
 from checkpoint.nodes import build_node_checks
 from checkpoint.suite import run_node_checkpoint
 from intake.roster import Roster, read_roster
-from pipeline import steps
+from pipeline.check import blocked_nodes
+from pipeline.consolidate import Consolidation
 from pipeline.hierarchy import NotANode, build_tree
+from pipeline.publish import PublicationRefused, publish_all
 from pipeline.run import Run, trace
 from sampledata.roster import write_roster_csv
 from sampledata.synthetic import returns_for, write_returns_json
@@ -46,7 +48,7 @@ from warehouse.store import Warehouse
 
 @dataclass
 class Outcome:
-    consolidation: steps.Consolidation
+    consolidation: Consolidation
     result: object
     published: dict
     out: Path
@@ -140,7 +142,7 @@ def test_every_node_is_published_and_a_city_annex_lists_its_districts(country, r
     assert len(manifest["units"]) == len(returns) and all(u["sha256"] for u in manifest["units"])
     with Warehouse(country.warehouse, read_only=True) as wh:
         assert wh.scalar("SELECT count(*) FROM node_publications") == 8
-        assert wh.scalar("SELECT district_id FROM publications") == COUNTRY
+        assert wh.scalar("SELECT district_id FROM runs") == COUNTRY
 
 
 def test_the_country_run_switches_all_its_nodes_in_one_generation(country) -> None:
@@ -165,7 +167,7 @@ def test_the_country_run_switches_all_its_nodes_in_one_generation(country) -> No
 def test_one_missing_township_blocks_its_district_city_province_and_country(tmp_path, returns) -> None:
     run = run_steps(tmp_path, COUNTRY, [r for r in returns if r.unit_id != MISSING_TOWNSHIP])
     assert not run.result.success
-    assert steps.blocked_nodes(run.result) == {n: [MISSING_TOWNSHIP] for n in (COUNTRY, P11, C1101, D1)}
+    assert blocked_nodes(run.result) == {n: [MISSING_TOWNSHIP] for n in (COUNTRY, P11, C1101, D1)}
     details = sorted(f.detail for f in run.result.failures if f.rule == "G1")
     assert all(f.unit_id == MISSING_TOWNSHIP for f in run.result.failures)
     assert "110101 城东区人民政府 blocked: unit 110101501 城东街道 has no accepted return" in details
@@ -175,10 +177,10 @@ def test_one_missing_township_blocks_its_district_city_province_and_country(tmp_
     assert sorted(p.name for p in run.out.iterdir()) == ["runs"]
     roster = read_roster(tmp_path / "roster.csv", COUNTRY)
     with (
-        pytest.raises(steps.PublicationRefused, match="000000, 110000, 110100, 110101"),
+        pytest.raises(PublicationRefused, match="000000, 110000, 110100, 110101"),
         Warehouse(run.warehouse) as wh,
     ):
-        steps.publish_all(run.consolidation, roster, wh, run.out, "k", run.result)
+        publish_all(run.consolidation, roster, wh, run.out, "k", run.result)
 
 
 def test_a_city_run_consolidates_only_its_subtree(tmp_path, returns) -> None:
@@ -250,7 +252,7 @@ def test_a_missing_unit_at_depth_four_names_each_blocked_node_once(country) -> N
         f"{node} {names[node]} blocked: unit {MISSING_TOWNSHIP} 城东街道 has no accepted return"
         for node in (COUNTRY, P11, C1101, D1)
     ]
-    assert steps.blocked_nodes(result) == {
+    assert blocked_nodes(result) == {
         COUNTRY: [CITY_OFFICE, MISSING_TOWNSHIP],
         P11: [CITY_OFFICE, MISSING_TOWNSHIP],
         C1101: [CITY_OFFICE, MISSING_TOWNSHIP],

@@ -17,7 +17,10 @@ import pandas as pd
 
 from intake.read import ReadOutcome
 from intake.roster import Roster, read_roster
-from pipeline import steps
+from pipeline import collect as collecting
+from pipeline import read as reading
+from pipeline.judge import Judged
+from pipeline.keep import files_root
 from pipeline.run import Run, Steps, Stop, Trace, trace
 from sampledata.roster import district_roster, write_roster_csv
 from sampledata.synthetic import unit_return
@@ -69,13 +72,13 @@ class Batch:
 
     subs: Path
     warehouse_path: Path
-    judged: steps.Judged
+    judged: Judged
     submissions: pd.DataFrame  # the submissions table after the load
     trace: Trace | None = None  # what each step of the run produced
 
     @property
     def files_root(self) -> Path:
-        return steps.files_root(self.warehouse_path)
+        return files_root(self.warehouse_path)
 
     def failures(self, file: str | None = None, rule: str | None = None) -> list[Failure]:
         return [
@@ -130,11 +133,11 @@ def run_batch(
     warehouse_path = warehouse_path or tmp_path / "w.duckdb"
 
     def collect(submissions: Path, roster_file: Path, node_id: str) -> tuple[list[Path], Roster]:
-        collected = paths if paths is not None else steps.collect(submissions)
+        collected = paths if paths is not None else collecting.collect(submissions)
         return collected + list(extra_paths), read_roster(roster_file, node_id)
 
     def read(paths: list[Path], archive: Path | None, root: Path | None) -> list[ReadOutcome]:
-        return steps.read(paths)  # no folder guard: ``extra_paths`` lie outside the submissions folder
+        return reading.read(paths)  # no folder guard: ``extra_paths`` lie outside the submissions folder
 
     spec = Run(DISTRICT, year, roster_path, subs, warehouse_path, tmp_path / "out")
     done = trace(spec, Steps(collect=collect, read=read), until=until)  # the run's sequence, up to ``until``

@@ -48,7 +48,9 @@ from intake.read import MAX_FILE_BYTES
 from intake.roster import RosterError, read_roster
 from intake.template import write_form
 from intake.xlsx import MAX_UNCOMPRESSED_BYTES
-from pipeline import steps
+from pipeline.audit_report import run_folder, write_audit_report
+from pipeline.check import check
+from pipeline.publish import publish_all
 from publish.errors import PublishError
 from sampledata.lianyun import sample_report_text
 from sampledata.roster import district_roster
@@ -71,6 +73,11 @@ UNITS = [
 OFFICE = UNITS[1]
 GOOD_UNITS = UNITS[2:4]
 GOOD = {f"good-{u.unit_id}.json": return_json_bytes(good_return(u)) for u in GOOD_UNITS}
+
+
+def summed(wh: Warehouse, unit_ids: list[str], year: int):
+    """One node's report over these units (the consolidation statement, sql/consolidate_nodes.sql)."""
+    return wh.consolidate_nodes(["n"], ["n"] * len(unit_ids), list(unit_ids), year).drop(columns=["node_id"])
 
 
 @dataclass(frozen=True)
@@ -927,7 +934,7 @@ def test_52_a_roster_of_several_districts_is_still_read(tmp_path: Path) -> None:
 def _current(batch: Batch, unit: RosterUnit) -> tuple[str, int]:
     with Warehouse(batch.warehouse_path, read_only=True) as wh:
         latest = wh.latest_accepted([unit.unit_id], YEAR)
-        fee = wh.consolidate([unit.unit_id], YEAR)
+        fee = summed(wh, [unit.unit_id], YEAR)
     fee_value = fee.loc[fee["cell_key"] == FEE_KEY, "value_dec"].iloc[0]
     return latest["sha256"].iloc[0], int(latest["version"].iloc[0]), Decimal(str(fee_value))
 
@@ -1040,14 +1047,14 @@ def consolidated(tmp_path: Path):
 
 
 def _publish(wh, consolidation, roster, result, key, out):
-    return steps.publish_all(
+    return publish_all(
         consolidation,
         roster,
         wh,
         out,
         key,
         result,
-        before_record=lambda published: steps.write_audit_report(wh, key, out, result, published[DISTRICT].folder),
+        before_record=lambda published: write_audit_report(wh, key, out, result, published[DISTRICT].folder),
     )
 
 
@@ -1058,40 +1065,40 @@ def test_57_a_full_disk_while_writing_the_report_records_no_publication(consolid
     with pytest.raises(PublishError) as caught:
         _publish(wh, consolidation, roster, result, key, out)
     assert str(out) in str(caught.value) and "No space left on device" in str(caught.value)  # the path, named
-    assert wh.scalar("SELECT count(*) FROM publications") == 0
+    assert wh.scalar("SELECT count(*) FROM node_publications") == 0
     assert wh.scalar("SELECT count(*) FROM node_publications") == 0
     assert not (out / DISTRICT / str(YEAR)).exists()  # nothing published
 
 
 def test_58_a_full_disk_while_writing_the_audit_report_records_no_publication_and_names_it(consolidated) -> None:
     wh, consolidation, roster, result, key, out, mounts = consolidated
-    runs = steps.run_folder(out, key).parent
+    runs = run_folder(out, key).parent
     _mount_tmpfs(runs, "4k")  # the report fits; the audit report beside it does not
     mounts.append(runs)
     with pytest.raises(OSError) as caught:
         _publish(wh, consolidation, roster, result, key, out)
     assert caught.value.errno == errno.ENOSPC
-    assert str(steps.run_folder(out, key) / "audit.html") in str(caught.value)
-    assert wh.scalar("SELECT count(*) FROM publications") == 0
+    assert str(run_folder(out, key) / "audit.html") in str(caught.value)
+    assert wh.scalar("SELECT count(*) FROM node_publications") == 0
     assert wh.scalar("SELECT count(*) FROM node_publications") == 0
     subprocess.run(["umount", str(runs)], check=True)
     mounts.remove(runs)
     published = _publish(wh, consolidation, roster, result, key, out)  # space again: the rerun records it
     assert published[DISTRICT].folder == out / DISTRICT / str(YEAR)
-    assert wh.scalar("SELECT count(*) FROM publications") == 1
-    assert (steps.run_folder(out, key) / "audit.html").is_file()
+    assert wh.scalar("SELECT count(*) FROM node_publications") == 1
+    assert (run_folder(out, key) / "audit.html").is_file()
 
 
 def test_58b_a_full_disk_while_writing_the_data_docs_names_the_folder(consolidated) -> None:
     wh, consolidation, _roster, _result, key, out, mounts = consolidated
-    runs = steps.run_folder(out, key).parent
+    runs = run_folder(out, key).parent
     _mount_tmpfs(runs, "8k")
     mounts.append(runs)
-    docs = steps.run_folder(out, key) / "data-docs"
+    docs = run_folder(out, key) / "data-docs"
     with pytest.raises(OSError) as caught:
-        steps.check(consolidation, data_docs_dir=docs)
+        check(consolidation, data_docs_dir=docs)
     assert caught.value.errno == errno.ENOSPC and str(docs) in str(caught.value)
-    assert wh.scalar("SELECT count(*) FROM publications") == 0
+    assert wh.scalar("SELECT count(*) FROM node_publications") == 0
 
 
 # --- nianbao validate: a finding, never a traceback -----------------------------------------------------------------

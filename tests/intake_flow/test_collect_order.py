@@ -1,4 +1,4 @@
-"""pipeline.steps.collect sorts path strings (fast) but must return the order ``sorted()`` gives the Paths: a Path
+"""pipeline.collect sorts path strings (fast) but must return the order ``sorted()`` gives the Paths: a Path
 sorts by its parts, so "a/x" comes before "a-b" although "-" sorts before "/" as a character."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import steps
+from pipeline.collect import collect
 
 NAMES = [
     "a/x.json",
@@ -44,7 +44,7 @@ def _expected(root: Path) -> list[Path]:
 
 def test_nested_folders_come_out_in_path_order(tmp_path: Path) -> None:
     _tree(tmp_path, NAMES)
-    got = steps.collect(tmp_path)
+    got = collect(tmp_path)
     assert got == _expected(tmp_path)
     assert [p.relative_to(tmp_path).as_posix() for p in got][:4] == ["1/2.json", "1-2.json", "1.2.json", "10.json"]
     assert sorted(map(str, got)) != list(map(str, got))  # plain string order would differ: the case is exercised
@@ -52,7 +52,7 @@ def test_nested_folders_come_out_in_path_order(tmp_path: Path) -> None:
 
 def test_a_flat_folder_comes_out_in_path_order(tmp_path: Path) -> None:
     _tree(tmp_path, [n.replace("/", "_") for n in NAMES])
-    assert steps.collect(tmp_path) == _expected(tmp_path)
+    assert collect(tmp_path) == _expected(tmp_path)
 
 
 @pytest.mark.parametrize("spelling", ["{root}/", "{root}//./", "./subs", "subs/"])
@@ -60,11 +60,11 @@ def test_the_order_does_not_depend_on_how_the_folder_is_spelt(tmp_path: Path, mo
     _tree(tmp_path / "subs", NAMES)
     monkeypatch.chdir(tmp_path)
     folder = spelling.format(root=tmp_path / "subs")
-    got = steps.collect(Path(folder))
+    got = collect(Path(folder))
     assert got == _expected(Path(folder))
     assert all(isinstance(p, Path) for p in got)
 
 
 def test_hidden_files_and_folders_are_skipped(tmp_path: Path) -> None:
     _tree(tmp_path, ["a.json", ".hidden.json", ".git/x.json", "b/.c.json", "b/d.json"])
-    assert [p.relative_to(tmp_path).as_posix() for p in steps.collect(tmp_path)] == ["a.json", "b/d.json"]
+    assert [p.relative_to(tmp_path).as_posix() for p in collect(tmp_path)] == ["a.json", "b/d.json"]

@@ -19,7 +19,12 @@ import pytest
 from intake_flow_support import DISTRICT, YEAR, departments, good_return, return_json_bytes, roster_units
 
 from intake.roster import RosterError, read_roster
-from pipeline import steps
+from pipeline.audit_report import run_folder
+from pipeline.collect import collect
+from pipeline.judge import judge
+from pipeline.keep import files_root, keep
+from pipeline.load import load
+from pipeline.read import read
 from publish.confine import OutsideOut
 from sampledata.roster import write_roster_csv
 from schemas.ids import UnsafeId, check_id, is_safe_id
@@ -71,9 +76,9 @@ def test_a_run_folder_outside_out_is_refused(tmp_path: Path) -> None:
     (tmp_path / "elsewhere").mkdir()
     os.symlink(tmp_path / "elsewhere", out / "runs")  # a symlink planted under OUT
     with pytest.raises(OutsideOut, match="not inside the publication folder"):
-        steps.run_folder(out, "0123456789abcdef")
+        run_folder(out, "0123456789abcdef")
     with pytest.raises(UnsafeId):
-        steps.run_folder(out, "../x")
+        run_folder(out, "../x")
 
 
 def test_a_symlink_swapped_in_between_collect_and_read_is_not_followed(tmp_path: Path) -> None:
@@ -87,22 +92,22 @@ def test_a_symlink_swapped_in_between_collect_and_read_is_not_followed(tmp_path:
     secret = tmp_path / "secret.json"  # outside the folder, and a valid return: tempting to read
     secret.write_bytes(return_json_bytes(good_return(swapped)).replace(b"}\n", b', "x": 1}\n', 1))
 
-    paths = steps.collect(subs)
+    paths = collect(subs)
     assert [p.name for p in paths] == ["good.json", "swapped.json"]
     (subs / "swapped.json").unlink()
     os.symlink(secret, subs / "swapped.json")  # after collect, before read
-    outcomes = steps.read(paths)
+    outcomes = read(paths)
 
     bad = outcomes[1]
     assert bad.ret is None and bad.sha256 == "" and bad.data is None
     [failure] = bad.failures
     assert failure.rule == "I1" and "symbolic link" in failure.detail and failure.file == "swapped.json"
-    judged = steps.judge(outcomes, roster, DISTRICT, YEAR, subs)
+    judged = judge(outcomes, roster, DISTRICT, YEAR, subs)
     warehouse = tmp_path / "w.duckdb"
-    steps.keep(judged, warehouse)
+    keep(judged, warehouse)
     with Warehouse(warehouse) as wh:
-        steps.load(wh, "k1", DISTRICT, YEAR, roster, judged)
-    kept = everything_under(steps.files_root(warehouse))
+        load(wh, "k1", DISTRICT, YEAR, roster, judged)
+    kept = everything_under(files_root(warehouse))
     assert return_json_bytes(good_return(good)) in kept
     assert secret.read_bytes() not in kept and not any(b'"x": 1' in data for data in kept)
 
@@ -120,8 +125,8 @@ def test_a_file_swapped_between_read_and_quarantine_is_kept_as_it_was_read(tmp_p
     (subs / "stranger.json").write_bytes(judged_bytes)
     (tmp_path / "secret.txt").write_bytes(SECRET)
 
-    outcomes = steps.read(steps.collect(subs))
-    judged = steps.judge(outcomes, roster, DISTRICT, YEAR, subs)
+    outcomes = read(collect(subs))
+    judged = judge(outcomes, roster, DISTRICT, YEAR, subs)
     assert [s.status for s in judged.submissions] == ["rejected"]
     target = subs / "stranger.json"
     target.unlink()
@@ -130,9 +135,9 @@ def test_a_file_swapped_between_read_and_quarantine_is_kept_as_it_was_read(tmp_p
     else:
         target.write_bytes(SECRET)
     warehouse = tmp_path / "w.duckdb"
-    steps.keep(judged, warehouse)
+    keep(judged, warehouse)
 
-    root = steps.files_root(warehouse)
+    root = files_root(warehouse)
     [quarantined] = [p for p in (root / "quarantine").iterdir() if not p.name.endswith(".reason.txt")]
     assert quarantined.read_bytes() == judged_bytes
     assert SECRET not in everything_under(root)
@@ -169,12 +174,12 @@ def test_a_sub_folder_swapped_for_a_symlink_between_collect_and_read_is_not_ente
     outside.mkdir()
     (outside / "return.json").write_bytes(SECRET)
 
-    paths = steps.collect(subs)
+    paths = collect(subs)
     (subs / "dept").rename(tmp_path / "moved-away")
     os.symlink(outside, subs / "dept")  # after collect, before read
-    [outcome] = steps.read(paths, root=subs)
+    [outcome] = read(paths, root=subs)
     assert outcome.ret is None and outcome.sha256 == "" and outcome.data is None
     [failure] = outcome.failures
     assert failure.rule == "I1" and "'dept' on its path is a symbolic link" in failure.detail
-    [unguarded] = steps.read(paths)  # without the root only the last name is guarded: why the flow passes it
+    [unguarded] = read(paths)  # without the root only the last name is guarded: why the flow passes it
     assert unguarded.data == SECRET

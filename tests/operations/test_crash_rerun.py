@@ -22,7 +22,7 @@ from warehouse.store import Warehouse
 
 pytestmark = pytest.mark.slow
 YEAR = 2025
-RUN_TABLES = ("runs", "submissions", "cells", "validation_results", "publications")
+RUN_TABLES = ("runs", "submissions", "cells", "validation_results", "node_publications")
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -80,7 +80,7 @@ def test_a_run_killed_mid_step_leaves_nothing_half_done_and_a_rerun_completes(
         assert {t: after_kill[t] for t in RUN_TABLES} == dict.fromkeys(RUN_TABLES, 0)
     else:  # loaded and checked before the kill; the publication itself is not recorded
         assert after_kill["runs"] == 1 and after_kill["submissions"] == district.units
-        assert after_kill["publications"] == 0
+        assert after_kill["node_publications"] == 0
 
     # the killed run still holds the district's slot on the server until its lease expires
     assert free_slot(prefect_server, f"nianbao-{DISTRICT}-{YEAR}") == 1
@@ -98,7 +98,7 @@ def test_a_run_killed_mid_step_leaves_nothing_half_done_and_a_rerun_completes(
     folder = district.publication(YEAR)
     assert sorted(p.name for p in folder.iterdir()) == ["manifest.json", "report.html", "report.json", "report.xlsx"]
     published, rows = digest(folder), counts(district.warehouse)
-    assert rows["runs"] == 1 and rows["submissions"] == district.units and rows["publications"] >= 1
+    assert rows["runs"] == 1 and rows["submissions"] == district.units and rows["node_publications"] >= 1
 
     again = subprocess.run(
         consolidate_cmd(district, YEAR),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 from prefect.testing.utilities import prefect_test_harness
@@ -44,16 +45,16 @@ def test_a_district_read_on_dask_is_published_with_every_batch_as_one_task(tmp_p
     subs = tmp_path / "subs"
     write_returns_json(returns[:20], subs / "json")
     write_returns_parquet(returns[20:], subs / "rest.parquet")  # many returns in one file, read by one task
-    monkeypatch.setattr(flow_module.steps, "READ_BATCH", 8)  # 20 JSON files + 1 Parquet file → 3 batches
+    monkeypatch.setattr(flow_module.collecting, "READ_BATCH", 8)  # 20 JSON files + 1 Parquet file → 3 batches
 
     seen: list[int] = []
     original = flow_module.read_all
 
     def counting_read_all(paths, archive=None, root=None):
-        seen.append(len(flow_module.steps.batches(paths, flow_module.steps.READ_BATCH)))
+        seen.append(len(flow_module.collecting.batches(paths, flow_module.collecting.READ_BATCH)))
         return original(paths, archive, root)
 
-    monkeypatch.setattr(flow_module, "read_all", counting_read_all)
+    monkeypatch.setattr(flow_module, "FLOW_STEPS", replace(flow_module.FLOW_STEPS, read=counting_read_all))
     with prefect_test_harness(server_startup_timeout=120):
         flow = with_task_runner(consolidate_district, cluster.scheduler_address)
         result = flow(

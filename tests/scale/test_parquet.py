@@ -13,7 +13,9 @@ from intake.jsonfile import read_json
 from intake.parquet import read_table, row_digests, write_returns_parquet
 from intake.read import read_submissions
 from intake.roster import read_roster
-from pipeline import steps
+from pipeline.collect import collect
+from pipeline.judge import judge
+from pipeline.read import read_checked
 from sampledata.roster import district_roster, write_roster_csv
 from sampledata.synthetic import returns_for, write_returns_json
 from schemas.cells import FEE_KEY
@@ -79,7 +81,7 @@ def test_judge_names_the_row_and_blank_cells_stay_missing(tmp_path: Path) -> Non
     subs = tmp_path / "subs"
     write_returns_parquet(returns, subs / "all.parquet")
     roster_file = read_roster(write_roster_csv(roster, tmp_path / "roster.csv"), DISTRICT)
-    judged = steps.judge(steps.read_checked(steps.collect(subs)), roster_file, DISTRICT, 2024, subs)
+    judged = judge(read_checked(collect(subs)), roster_file, DISTRICT, 2024, subs)
     bad = [f for _, f in judged.failures if f.rule == "S2"]
     assert [(f.file, f.unit_id, f.cell) for f in bad] == [("all.parquet#2", returns[1].unit_id, "s3.carried_in.total")]
     assert [s.original_name for s in judged.rejected] == ["all.parquet#2"]

@@ -15,7 +15,9 @@ from flows.cli import app
 from intake.jsonfile import read_json
 from intake.read import read_submissions
 from intake.roster import read_roster
-from pipeline import steps
+from pipeline.collect import collect
+from pipeline.judge import judge
+from pipeline.read import read_checked
 from sampledata.single_row import collapse_other
 from sampledata.synthetic import build_district, write_roster_csv
 from schemas.cells import S3_COL_KEYS, s3
@@ -162,7 +164,7 @@ def test_validate_reports_exactly_what_the_flow_judges(district, single, tmp_pat
     for ret in [r for r in returns if r.unit_id != UNIT][:3] + [broken]:
         write(ret, subs / f"{ret.unit_id}.json")
     roster = read_roster(write_roster_csv(roster_units, tmp_path / "roster.csv"), DISTRICT)
-    judged = steps.judge(steps.read_checked(steps.collect(subs)), roster, DISTRICT, YEAR, subs)
+    judged = judge(read_checked(collect(subs)), roster, DISTRICT, YEAR, subs)
     flow = sorted((f.rule, f.cell, f.expected, f.actual) for _, f in judged.failures if f.unit_id == UNIT)
     _, rows = validate_cli(subs / f"{UNIT}.json")
     assert sorted((r["rule"], r["cell"], r["expected"], r["actual"]) for r in rows) == flow

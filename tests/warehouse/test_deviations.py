@@ -17,6 +17,11 @@ from warehouse.store import Submission, Warehouse, sql
 YEAR = 2022
 
 
+def summed(wh: Warehouse, unit_ids: list[str], year: int):
+    """One node's report over these units (the consolidation statement, sql/consolidate_nodes.sql)."""
+    return wh.consolidate_nodes(["n"], ["n"] * len(unit_ids), list(unit_ids), year).drop(columns=["node_id"])
+
+
 def submission(ret, sha: str) -> Submission:
     return Submission(sha, f"{ret.unit_id}.json", "", 1, "json", ret.unit_id, YEAR, "accepted", ret)
 
@@ -37,7 +42,7 @@ def test_the_single_row_is_loaded_and_counted_under_3_other(tmp_path: Path) -> N
     with Warehouse(tmp_path / "w.duckdb") as wh:
         wh.load_run("r1", "D", YEAR, "roster", [submission(regular, "a" * 64), submission(single, "b" * 64)], [])
         assert wh.single_rows_of(["a" * 64, "b" * 64]) == {"b" * 64: (15, 0, 0, 0, 0, 0, 15)}
-        cells = wh.consolidate(["U1", "U2"], YEAR)
+        cells = summed(wh, ["U1", "U2"], YEAR)
         got = {k: (d if k == FEE_KEY else int(v)) for k, v, d in cells.itertuples(index=False)}
         assert (
             got["s3.other_no_correction.natural_person"],

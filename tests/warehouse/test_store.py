@@ -17,6 +17,11 @@ from schemas.returns import CanonicalReturn
 from warehouse.store import Submission, Warehouse, WarehouseBusy
 
 
+def summed(wh: Warehouse, unit_ids: list[str], year: int):
+    """One node's report over these units (the consolidation statement, sql/consolidate_nodes.sql)."""
+    return wh.consolidate_nodes(["n"], ["n"] * len(unit_ids), list(unit_ids), year).drop(columns=["node_id"])
+
+
 def submission(ret: CanonicalReturn, sha: str, status: str = "accepted") -> Submission:
     return Submission(
         sha256=sha,
@@ -65,7 +70,7 @@ def test_a_changed_file_is_a_new_version_and_the_latest_accepted_is_consolidated
     assert versions.values.tolist() == [["a", 1], ["b", 2], ["c", 3]]
     latest = wh.latest_accepted(["u1"], 2022)
     assert (latest["sha256"].iloc[0], int(latest["version"].iloc[0])) == ("b", 2)
-    district = wh.consolidate(["u1"], 2022).set_index("cell_key")
+    district = summed(wh, ["u1"], 2022).set_index("cell_key")
     assert district.loc["s2.admin_license.decisions", "value_int"] == 5
 
 
@@ -73,10 +78,10 @@ def test_a_crash_mid_load_leaves_the_warehouse_as_it_was(wh: Warehouse, monkeypa
     wh.load_run("r1", "d", 2022, "roster", [submission(lianyun_return(unit_id="u1"), "a")], [])
     before = wh.counts()
 
-    def explode(self, fresh):
+    def explode(self, tables):
         raise RuntimeError("power cut while writing cells")
 
-    monkeypatch.setattr(Warehouse, "_insert_cells", explode)
+    monkeypatch.setattr(Warehouse, "_insert_cell_table", explode)
     with pytest.raises(RuntimeError, match="power cut"):
         wh.load_run("r2", "d", 2022, "roster", [submission(lianyun_return(unit_id="u2"), "b")], [])
     assert wh.counts() == before
@@ -88,7 +93,7 @@ def test_the_fee_is_stored_and_summed_exactly(wh: Warehouse) -> None:
     a.cells[FEE_KEY] = Decimal("0.1")
     b.cells[FEE_KEY] = Decimal("0.2")
     wh.load_run("r", "d", 2022, "roster", [submission(a, "x"), submission(b, "y")], [])
-    fee = wh.consolidate(["a", "b"], 2022).set_index("cell_key").loc[FEE_KEY, "value_dec"]
+    fee = summed(wh, ["a", "b"], 2022).set_index("cell_key").loc[FEE_KEY, "value_dec"]
     assert isinstance(fee, Decimal) and fee == Decimal("0.3")
 
 
@@ -149,7 +154,7 @@ def test_consolidation_equals_independently_computed_sums(tmp_path_factory, unit
     path = tmp_path_factory.mktemp("hyp") / "w.duckdb"
     with Warehouse(path) as wh:
         wh.load_run("r", "d", 2024, "roster", [submission(r, f"s{i}") for i, r in enumerate(returns)], [])
-        district = wh.consolidate([r.unit_id for r in returns], 2024).set_index("cell_key")
+        district = summed(wh, [r.unit_id for r in returns], 2024).set_index("cell_key")
     for key in CELL_KEYS:
         expected = sum((r.cells[key] for r in returns), Decimal(0) if key == FEE_KEY else 0)
         got = district.loc[key, "value_dec" if key == FEE_KEY else "value_int"]

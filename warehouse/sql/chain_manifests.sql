@@ -1,5 +1,3 @@
--- Every recorded publication (a run's own node, and every node of a tree run): where its manifest is.
-SELECT 'publications' AS table_name, run_key AS row_ref, run_key, folder FROM publications
-UNION ALL
-SELECT 'node_publications', run_key || '/' || node_id, run_key, folder FROM node_publications
+-- Every recorded publication (each node of every run): where its manifest is.
+SELECT 'node_publications' AS table_name, run_key || '/' || node_id AS row_ref, run_key, folder FROM node_publications
 ORDER BY 1, 2

@@ -1,6 +1,7 @@
--- Runs that consolidate a tree (a city, a province, the country) produce one report per node. Append-only, like
--- the evidence tables: `consolidated_cells` / `publications` keep the run's own node (the one it was asked for);
--- these keep every node of the run, that node included.
+-- Every run consolidates a tree (a district is a tree of one node; a city, a province, the country have more) and
+-- produces one report per node: these keep every node of the run, the one it was asked for included. Append-only,
+-- like the evidence tables. (The district-era `consolidated_cells` / `publications` are moved here by
+-- warehouse/migrate.py.)
 CREATE TABLE IF NOT EXISTS node_cells (
     run_key   VARCHAR NOT NULL,
     node_id   VARCHAR NOT NULL,

@@ -83,14 +83,7 @@ CREATE TABLE IF NOT EXISTS validation_results (
     PRIMARY KEY (run_key, seq)
 );
 
--- The consolidated district report of a run, and the checkpoint that judged it.
-CREATE TABLE IF NOT EXISTS consolidated_cells (
-    run_key   VARCHAR NOT NULL,
-    cell_key  VARCHAR NOT NULL,
-    value_int BIGINT,
-    value_dec DECIMAL(38, 6),
-    PRIMARY KEY (run_key, cell_key)
-);
+-- The checkpoint that judged a run (its nodes' reports are in node_cells: create_node_tables.sql).
 CREATE TABLE IF NOT EXISTS checkpoint_results (
     run_key     VARCHAR NOT NULL,
     seq         INTEGER NOT NULL,
@@ -99,16 +92,6 @@ CREATE TABLE IF NOT EXISTS checkpoint_results (
     success     BOOLEAN NOT NULL,
     unexpected  VARCHAR NOT NULL,    -- JSON list of the failing rows
     PRIMARY KEY (run_key, seq)
-);
-
-CREATE TABLE IF NOT EXISTS publications (
-    run_key         VARCHAR PRIMARY KEY,
-    district_id     VARCHAR NOT NULL,
-    year            INTEGER NOT NULL,
-    folder          VARCHAR NOT NULL,
-    published_at    TIMESTAMPTZ NOT NULL,
-    manifest_sha256 VARCHAR NOT NULL,
-    files           VARCHAR NOT NULL  -- JSON {name: sha256}
 );
 
 -- The 200 cell keys of the format in official order (filled from schemas.cells at start).
