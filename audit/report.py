@@ -101,7 +101,7 @@ def run_audit(
 ) -> RunAudit:
     """Collect the audit of run ``run_key`` from the warehouse (statuses as they stand now, waivers included).
     ``publication_folder``: the folder the run has just written and will record once this page is written too
-    (pipeline.steps.publish_all: a publication is recorded only after every output of the run is on disk)."""
+    (pipeline.publish.publish_all: a publication is recorded only after every output of the run is on disk)."""
     rows = warehouse.con.execute(
         "SELECT district_id, year, roster_sha256, started_at FROM runs WHERE run_key = ?", [run_key]
     ).fetchall()

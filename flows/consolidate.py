@@ -1,9 +1,9 @@
 """The consolidation flow: ``pipeline.run`` (collect → read → judge → load → consolidate → checkpoint → publish,
 or block) with each step a Prefect task.
 
-Tasks are the plain steps of ``pipeline.run`` / ``pipeline.steps`` and run per *batch* of returns, never per return: a task run costs
-Prefect several milliseconds of client CPU plus server work, so per-unit visibility comes from the warehouse and
-the artifacts instead. Retries are set on I/O steps only; validation and the checkpoint never retry (a retry
+Tasks are the plain steps of ``pipeline.run`` (pipeline/<step>.py) and run per *batch* of returns, never per
+return: a task run costs Prefect several milliseconds of client CPU plus server work, so per-unit visibility comes
+from the warehouse and the artifacts instead. Retries are set on I/O steps only; validation and the checkpoint never retry (a retry
 would only repeat the same verdict).
 """
 

@@ -1,5 +1,5 @@
 """Consolidation at every level of the roster tree (unit → district → city → province → country), through
-pipeline.steps with a real DuckDB file and real Great Expectations (no Prefect: the flow test is test_hierarchy_flow.py).
+pipeline.run with a real DuckDB file and real Great Expectations (no Prefect: the flow test is test_hierarchy_flow.py).
 
 The tree is hand-made and small (hierarchy_support.py): two provinces, three cities' worth of districts, and a
 unit reporting straight to a city. Figures are checked against sums computed independently of pipeline.hierarchy."""

@@ -1,6 +1,6 @@
 """A published report (text, HTML or Word) dropped in the submissions folder goes through the same steps as a form:
 read, matched to its roster unit by exact name, validated, loaded, consolidated and published, and the manifest
-records which reader produced each unit's return. Plain ``pipeline.steps`` (no Prefect), real DuckDB and GX."""
+records which reader produced each unit's return. Plain ``pipeline.run`` (no Prefect), real DuckDB and GX."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Resubmissions: a corrected return is a new version, every version is kept, and ``warehouse.versions`` /
 ``nianbao diff`` say which cells changed (old and new value, the fee exact) and which rules each version failed.
-Real DuckDB in tmp_path; batches go through pipeline.steps (intake_flow_support.run_batch)."""
+Real DuckDB in tmp_path; batches go through pipeline.run.trace (intake_flow_support.run_batch)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 district, as it does for forms (issue: consolidating real reports). Synthetic pages made from our own figures,
 dressed as a portal serves them: breadcrumbs, share buttons, navigation, a hidden copy of a table, GBK bytes
 declared by a meta charset, and titles that carry the county name before the roster's unit name. Plain
-``pipeline.steps`` with a real DuckDB warehouse and the real Great Expectations checkpoint."""
+``pipeline.run`` with a real DuckDB warehouse and the real Great Expectations checkpoint."""
 
 from __future__ import annotations
 
