@@ -204,4 +204,7 @@ def test_the_tool_never_updates_or_deletes_evidence() -> None:
                     r"\b(UPDATE\s+\w+\s+SET|DELETE\s+FROM|TRUNCATE|DROP\s+TABLE)\b", text, re.IGNORECASE
                 ):
                     offenders.append(f"{path.relative_to(root)}: {m.group(0)}")
-    assert offenders == []
+    # the one exception: the district-era tables, dropped only after every row of theirs was copied into the node
+    # tables, whose chain still vouches for them (warehouse/migrate.py, chain.RETIRED)
+    retired = "warehouse/sql/retire_district_tables.sql: DROP TABLE"
+    assert offenders == [retired, retired]
