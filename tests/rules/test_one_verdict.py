@@ -45,6 +45,8 @@ EXCLUDED = {
     "G1": "roster complete: a property of the district (every unit has an accepted return), not of a return",
     "G3": "district = Σ units: checks the consolidation's sums",
     "G4": "the consolidated report re-checked (A1–A3, L1 on the district's own figures)",
+    "G5": "a unit's latest version accepted: a property of the unit's versions in the warehouse, checked at the "
+    "consolidation (a return on its own is judged by the rules above)",
 }
 KEYS = ("file", "unit_id", "rule", "severity", "cell", "location", "expected", "actual", "message")
 
