@@ -22,7 +22,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -267,7 +266,7 @@ def _run(tmp: Path, roster: Path, subs: Path, year: int) -> RunResult:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, prefect_harness):
     tmp = tmp_path_factory.mktemp("verdict")
     units, last = build_district(DISTRICT, NAME, YEAR - 1, seed=SEED)
     _, this = build_district(DISTRICT, NAME, YEAR, seed=SEED, lianyun_year=YEAR - 1)
@@ -281,10 +280,9 @@ def world(tmp_path_factory):
         if ret.unit_id != NEW_UNIT:
             write_json_return(ret, subs_before / f"{ret.unit_id}.json")
     fixtures = build_fixtures(subs, {r.unit_id: r for r in this}, before)
-    with prefect_test_harness(server_startup_timeout=120):
-        first = _run(tmp, roster, subs_before, YEAR - 1)  # the warehouse the cross-year rules read: a real run
-        assert len(first.accepted) == len(last) - 1 and first.missing == [NEW_UNIT]
-        run = _run(tmp, roster, subs, YEAR)  # ONE run for every fixture
+    first = _run(tmp, roster, subs_before, YEAR - 1)  # the warehouse the cross-year rules read: a real run
+    assert len(first.accepted) == len(last) - 1 and first.missing == [NEW_UNIT]
+    run = _run(tmp, roster, subs, YEAR)  # ONE run for every fixture
     flow: dict[str, list[dict]] = defaultdict(list)
     for f in run.failures:
         d = f.to_dict()
