@@ -8,8 +8,8 @@ redone at any time without the original run. Nothing is written.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from decimal import Decimal
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +18,14 @@ import pandas as pd
 from audit.keeps import keep_note, keep_records
 from audit.waivers import deviation_notes, waiver_records
 from intake.roster import Roster
-from schemas import single_row
-from schemas.cells import CELL_BY_KEY, FEE_KEY, S3_COL_KEYS
-from schemas.crossyear import INFO_RULES
+from schemas.cells import S3_COL_KEYS
 from schemas.errors import NianbaoError
 from schemas.roster import RosterUnit
-from schemas.rules import RULE_BY_ID
 from schemas.verdicts import COUNTED, VERDICTS
+from warehouse import audit_queries
 from warehouse.archive import sha256_of
-from warehouse.evidence import has_evidence_tables
 from warehouse.store import Warehouse
+from warehouse.versions import Finding, Version, findings_of_submissions, versions_of_units
 
 UNIT_STATUSES = VERDICTS  # accepted | waived | kept | rejected | missing (warehouse/sql/unit_verdicts.sql)
 
@@ -37,100 +35,6 @@ class AuditQueryError(NianbaoError):
 
 
 # --- records ------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Finding:
-    """One validation result as the auditor reads it, with the waiver or acknowledgement that covers it."""
-
-    rule: str
-    severity: str
-    unit_id: str
-    cell: str
-    expected: str
-    actual: str
-    message: str
-    detail: str = ""
-    file: str = ""
-    covered_by: dict[str, Any] | None = None  # the waiver/acknowledgement in force, if any
-
-    @property
-    def info(self) -> bool:
-        return self.rule in INFO_RULES
-
-    @property
-    def formula(self) -> str:
-        found = RULE_BY_ID.get(self.rule)
-        return found.formula if found else ""
-
-    @property
-    def title(self) -> str:
-        found = RULE_BY_ID.get(self.rule)
-        return found.title if found else ""
-
-    @property
-    def difference(self) -> str:
-        """actual − expected when both are numbers, else ""."""
-        try:
-            diff = Decimal(self.actual) - Decimal(self.expected)
-        except Exception:  # noqa: BLE001 - text on either side: no difference to show
-            return ""
-        return f"{diff:+}" if diff else "0"
-
-    @property
-    def cell_label(self) -> str:
-        cell = CELL_BY_KEY.get(self.cell)
-        if cell is None:  # a cell of a single (六) row (schemas.single_row), or no cell at all
-            return (
-                single_row.LABEL_ZH + " / " + single_row.COL_LABELS[self.cell]
-                if self.cell in single_row.COL_LABELS
-                else ""
-            )
-        group = f"{cell.group_label.zh} " if cell.group_label is not None and cell.section == 3 else ""
-        return f"{group}{cell.row_label.zh} / {cell.col_label.zh}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "severity": self.severity,
-            "unit_id": self.unit_id,
-            "cell": self.cell,
-            "expected": self.expected,
-            "actual": self.actual,
-            "difference": self.difference,
-            "formula": self.formula,
-            "message": self.message,
-            "detail": self.detail,
-            "file": self.file,
-            "info": self.info,
-            "covered_by": self.covered_by,
-        }
-
-
-@dataclass
-class Version:
-    version: int | None
-    sha256: str
-    file: str
-    reader: str
-    received_at: str
-    status: str  # now (waivers applied)
-    status_at_receipt: str
-    waived: bool
-    findings: list[Finding] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "version": self.version,
-            "sha256": self.sha256,
-            "file": self.file,
-            "reader": self.reader,
-            "received_at": self.received_at,
-            "status": self.status,
-            "status_at_receipt": self.status_at_receipt,
-            "waived": self.waived,
-            "findings": [f.to_dict() for f in self.findings],
-        }
 
 
 @dataclass
@@ -164,7 +68,7 @@ class UnitAudit:
 
     @property
     def findings(self) -> list[Finding]:
-        return self.latest.findings if self.latest else []
+        return list(self.latest.findings) if self.latest else []
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity and not f.info)
@@ -275,11 +179,7 @@ class DistrictAudit:
 
 def roster_of(warehouse: Warehouse, roster_sha256: str) -> Roster:
     """The roster as recorded in the warehouse (same order as the file)."""
-    rows = warehouse.con.execute(
-        "SELECT u.unit_id, u.unit_name, u.kind, u.parent_id, r.source_name FROM roster_units u "
-        "JOIN rosters r USING (roster_sha256) WHERE roster_sha256 = ? ORDER BY u.position",
-        [roster_sha256],
-    ).fetchall()
+    rows = audit_queries.roster_rows(warehouse, roster_sha256)
     if not rows:
         raise AuditQueryError(f"The warehouse {warehouse.path} holds no roster with sha256 {roster_sha256}.")
     units = tuple(RosterUnit(r[0], r[1], r[2], r[3]) for r in rows)
@@ -287,10 +187,7 @@ def roster_of(warehouse: Warehouse, roster_sha256: str) -> Roster:
 
 
 def latest_roster_sha(warehouse: Warehouse, district_id: str, year: int) -> str:
-    sha = warehouse.scalar(
-        "SELECT roster_sha256 FROM runs WHERE district_id = ? AND year = ? ORDER BY started_at DESC LIMIT 1",
-        [district_id, year],
-    )
+    sha = audit_queries.latest_roster_sha256(warehouse, district_id, year)
     if sha is None:
         raise AuditQueryError(
             f"The warehouse {warehouse.path} has no run for district {district_id} and year {year}; "
@@ -303,77 +200,18 @@ def _ts(value: Any) -> str:
     return "" if value is None or value is pd.NaT else pd.Timestamp(value).isoformat()
 
 
-def _versions(warehouse: Warehouse, unit_ids: list[str], year: int) -> dict[str, list[Version]]:
-    view = (
-        "submission_status"
-        if has_evidence_tables(warehouse)
-        else "(SELECT *, false AS waived, status AS status_at_receipt FROM submissions)"
-    )
-    rows = warehouse.con.execute(
-        f"SELECT unit_id, version, sha256, original_name, reader, received_at, status, status_at_receipt, waived "
-        f"FROM {view} WHERE year = ? AND list_contains(?, unit_id) ORDER BY unit_id, version",
-        [year, unit_ids],
-    ).fetchall()
-    out: dict[str, list[Version]] = {}
-    for unit_id, version, sha, name, reader, at, status, at_receipt, waived in rows:
-        out.setdefault(unit_id, []).append(
-            Version(version, sha, name, reader, _ts(at), status, at_receipt, bool(waived))
-        )
-    return out
-
-
-def findings_of(warehouse: Warehouse, sha256s: list[str]) -> dict[str, list[Finding]]:
-    """The validation results of each submission, from the run that first received it (the verdict it got)."""
-    if not sha256s:
-        return {}
-    frame = warehouse.failures_of_submissions(sha256s)
-    out: dict[str, list[Finding]] = {}
-    for r in frame.itertuples(index=False):
-        out.setdefault(r.sha256, []).append(_finding(r))
-    return out
-
-
-def _finding(r: Any) -> Finding:
-    def text(v: Any) -> str:
-        return "" if v is None or (isinstance(v, float) and v != v) or v is pd.NA else str(v)
-
-    return Finding(
-        rule=r.rule,
-        severity=r.severity,
-        unit_id=text(r.unit_id),
-        cell=text(r.cell),
-        expected=text(r.expected),
-        actual=text(r.actual),
-        message=text(r.message),
-        detail=text(r.detail),
-        file=text(r.file),
-    )
-
-
-def cells_with_raw(warehouse: Warehouse, sha256: str) -> dict[str, Any]:
-    """One submission's cells as read: int, Decimal, the raw text of a value that was not a number, or None."""
-    out: dict[str, Any] = {}
-    for key, vi, vd, raw in warehouse.con.execute(
-        "SELECT cell_key, value_int, value_dec, raw_text FROM cells WHERE sha256 = ?", [sha256]
-    ).fetchall():
-        out[key] = vd if key == FEE_KEY and vd is not None else (vi if vi is not None else raw)
-    return out
-
-
-def _cover(findings: list[Finding], waivers: list[dict[str, Any]], sha256: str) -> None:
-    in_force = {
-        w["rule"]: w for w in waivers if w["sha256"] == sha256 and w["revoked"] is None and w["void_by_version"] is None
-    }
-    for f in findings:
-        f.covered_by = in_force.get(f.rule)
+def _cover(findings: tuple[Finding, ...], in_force: dict[str, dict[str, Any]]) -> tuple[Finding, ...]:
+    """The findings, each with the waiver/acknowledgement in force for its rule (``in_force``: rule -> waiver)."""
+    return tuple(replace(f, covered_by=in_force.get(f.rule)) for f in findings)
 
 
 def audit_units(
     warehouse: Warehouse, units: tuple[RosterUnit, ...] | list[RosterUnit], year: int, with_cells: bool = False
 ) -> list[UnitAudit]:
-    """Status, versions, findings and waivers of each unit for ``year`` (roster order)."""
+    """Status, versions, findings and waivers of each unit for ``year`` (roster order). Every question is asked
+    once for all the units (bulk queries), then grouped here by unit."""
     ids = [u.unit_id for u in units]
-    versions = _versions(warehouse, ids, year)
+    versions = versions_of_units(warehouse, ids, year)
     # the same query the run counts from (the CLI summary, the artifacts): the verdicts cannot disagree
     verdicts = warehouse.unit_verdicts(ids, year)
     verdict = dict(zip(verdicts["unit_id"], verdicts["verdict"]))
@@ -383,24 +221,32 @@ def audit_units(
         for r in verdicts.itertuples(index=False)
         if isinstance(r.sha256, str) and r.verdict in COUNTED
     }
-    keeps = keep_records(warehouse, year, in_force_only=False)
-    all_shas = [v.sha256 for vs in versions.values() for v in vs]
-    findings = findings_of(warehouse, all_shas)
+    keeps_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for k in keep_records(warehouse, year, in_force_only=False):
+        keeps_of[k["unit_id"]].append(k)
+    findings = findings_of_submissions(warehouse, [v.sha256 for vs in versions.values() for v in vs])
     waivers = waiver_records(warehouse, year, in_force_only=False)
+    waivers_of: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    # (unit, sha256) -> rule -> the waiver in force for it (the last recorded, in waiver_id order)
+    in_force: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
+    for w in waivers:
+        waivers_of[w["unit_id"]].append(w)
+        if w["revoked"] is None and w["void_by_version"] is None:
+            in_force[(w["unit_id"], w["sha256"])][w["rule"]] = w
     notes = deviation_notes(waivers)
-    singles = warehouse.single_rows_of([vs[-1].sha256 for vs in versions.values() if vs])
+    latest = [vs[-1].sha256 for vs in versions.values() if vs]
+    singles = warehouse.single_rows_of(latest)
+    cells = audit_queries.cells_with_raw(warehouse, latest) if with_cells else {}
+    sources = audit_queries.cell_sources(warehouse, latest) if with_cells else {}
     out = []
     for unit in units:
-        mine = versions.get(unit.unit_id, [])
-        unit_waivers = [w for w in waivers if w["unit_id"] == unit.unit_id]
-        for v in mine:
-            v.findings = findings.get(v.sha256, [])
-            _cover(v.findings, unit_waivers, v.sha256)
+        mine = [
+            replace(v, findings=_cover(findings.get(v.sha256, ()), in_force.get((unit.unit_id, v.sha256), {})))
+            for v in versions.get(unit.unit_id, [])
+        ]
         status = verdict[unit.unit_id]
         consolidated = int(used[unit.unit_id][1]) if unit.unit_id in used else None
-        unit_keeps = [k for k in keeps if k["unit_id"] == unit.unit_id]
-        cells = cells_with_raw(warehouse, mine[-1].sha256) if with_cells and mine else {}
-        sources = warehouse.cell_sources(mine[-1].sha256) if with_cells and mine else {}
+        unit_keeps = keeps_of.get(unit.unit_id, [])
         single = singles.get(mine[-1].sha256) if mine else None
         note = notes.get(used[unit.unit_id][0], "") if unit.unit_id in used else ""
         if status == "kept":
@@ -413,11 +259,11 @@ def audit_units(
                 status,
                 consolidated,
                 mine,
-                unit_waivers,
-                cells,
+                waivers_of.get(unit.unit_id, []),
+                cells.get(mine[-1].sha256, {}) if mine else {},
                 None if single is None else dict(zip(S3_COL_KEYS, single)),
                 note,
-                sources,
+                sources.get(mine[-1].sha256, {}) if mine else {},
                 unit_keeps,
                 ", ".join((rules.get(unit.unit_id) or "").split(",")).strip(", "),
             )
@@ -427,13 +273,8 @@ def audit_units(
 
 def publications(warehouse: Warehouse, district_id: str, year: int) -> list[Publication]:
     """Every publication of the district and year, its lineage, and each file re-hashed on disk."""
-    rows = warehouse.con.execute(
-        "SELECT p.run_key, p.folder, p.published_at, p.manifest_sha256, p.files, r.roster_sha256 "
-        # node_publications: every node a run published (a district published by its city's run too)
-        "FROM node_publications p LEFT JOIN runs r USING (run_key) WHERE p.node_id = ? AND p.year = ? "
-        "ORDER BY p.published_at",
-        [district_id, year],
-    ).fetchall()
+    # node_publications: every node a run published (a district published by its city's run too)
+    rows = audit_queries.node_publications(warehouse, district_id, year)
     out = []
     for run_key, folder, at, manifest_sha, files_json, roster_sha in rows:
         recorded: dict[str, str] = json.loads(files_json)
@@ -442,9 +283,7 @@ def publications(warehouse: Warehouse, district_id: str, year: int) -> list[Publ
         for name, sha in sorted(recorded.items()):
             path = Path(folder) / name
             files.append(PublishedFile(name, sha, sha256_of(path) if path.is_file() else None))
-        checks = warehouse.con.execute(
-            "SELECT expectation, rule, success FROM checkpoint_results WHERE run_key = ? ORDER BY seq", [run_key]
-        ).fetchall()
+        checks = audit_queries.checkpoint_results(warehouse, run_key)
         units, waivers, problem = [], [], ""
         manifest_path = Path(folder) / "manifest.json"
         try:

@@ -24,12 +24,14 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
-from audit.lineage import Finding, UnitAudit, _ts, audit_units, roster_of
+from audit.lineage import UnitAudit, _ts, audit_units, roster_of
 from publish.layout import s2_grid, s3_grid, s4_grid
 from schemas.rules import RULE_BY_ID, RULES
 from schemas.text import visible_text
 from schemas.verdicts import count_line, verdict_counts
+from warehouse import audit_queries
 from warehouse.store import Warehouse
+from warehouse.versions import Finding, finding_of
 
 TEMPLATE = "audit.html.j2"
 AUDIT_FILE = "audit.html"
@@ -102,42 +104,22 @@ def run_audit(
     """Collect the audit of run ``run_key`` from the warehouse (statuses as they stand now, waivers included).
     ``publication_folder``: the folder the run has just written and will record once this page is written too
     (pipeline.publish.publish_all: a publication is recorded only after every output of the run is on disk)."""
-    rows = warehouse.con.execute(
-        "SELECT district_id, year, roster_sha256, started_at FROM runs WHERE run_key = ?", [run_key]
-    ).fetchall()
-    if not rows:
+    row = audit_queries.run_row(warehouse, run_key)
+    if row is None:
         raise KeyError(f"run {run_key} is not in the warehouse {warehouse.path}")
-    district_id, year, roster_sha, started = rows[0]
+    district_id, year, roster_sha, started = row
     roster = roster_of(warehouse, roster_sha)
     units = roster.below(district_id)
     district = roster.unit(district_id)
     checks = [
         {"name": name, "rule": rule_id, "success": bool(ok), "unexpected": json.loads(unexpected)}
-        for name, rule_id, ok, unexpected in warehouse.con.execute(
-            "SELECT expectation, rule, success, unexpected FROM checkpoint_results WHERE run_key = ? ORDER BY seq",
-            [run_key],
-        ).fetchall()
+        for name, rule_id, ok, unexpected in audit_queries.checkpoint_results(warehouse, run_key)
     ]
-    folder = publication_folder or warehouse.scalar(
-        "SELECT folder FROM node_publications WHERE run_key = ? AND node_id = ?", [run_key, district_id]
-    )
+    folder = publication_folder or audit_queries.publication_folder(warehouse, run_key, district_id)
     outcome = "published" if folder else ("blocked" if any(not c["success"] for c in checks) else "checked")
     ids = {u.unit_id for u in units}
-    run_findings = warehouse.failures_of_run(run_key)
     unattributed = [
-        Finding(
-            r.rule,
-            r.severity,
-            r.unit_id or "",
-            r.cell or "",
-            r.expected or "",
-            r.actual or "",
-            r.message,
-            r.detail or "",
-            r.file or "",
-        )
-        for r in run_findings.itertuples(index=False)
-        if (r.unit_id or "") not in ids
+        f for f in map(finding_of, warehouse.failures_of_run(run_key).itertuples(index=False)) if f.unit_id not in ids
     ]
     return RunAudit(
         run_key=run_key,

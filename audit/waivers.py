@@ -20,6 +20,7 @@ import pandas as pd
 from schemas.errors import NianbaoError
 from schemas.rules import RULE_BY_ID, Severity
 from schemas.single_row import WAIVED_NOTE
+from warehouse import audit_queries
 from warehouse.evidence import Waiver, active, insert_waiver, waiver_by_id, waivers_for_year
 from warehouse.store import Warehouse
 
@@ -30,23 +31,11 @@ class WaiverRefused(NianbaoError):
 
 def latest_submission(warehouse: Warehouse, unit_id: str, year: int) -> dict[str, Any] | None:
     """The unit's latest submission for ``year`` whatever its status: sha256, version, status, original_name."""
-    rows = warehouse.con.execute(
-        # the latest received (receipts: a re-sent older file is current again), then the highest version
-        "SELECT s.sha256, s.version, s.status, s.original_name FROM submissions s "
-        "LEFT JOIN (SELECT sha256, max(receipt_no) AS n FROM receipts GROUP BY sha256) r USING (sha256) "
-        "WHERE s.unit_id = ? AND s.year = ? ORDER BY coalesce(r.n, 0) DESC, s.version DESC LIMIT 1",
-        [unit_id, year],
-    ).fetchall()
-    if not rows:
+    found = audit_queries.latest_submission(warehouse, unit_id, year)
+    if found is None:
         return None
-    sha, version, status, name = rows[0]
+    sha, version, status, name = found
     return {"sha256": sha, "version": version, "status": status, "original_name": name}
-
-
-def _failed_on(warehouse: Warehouse, sha256: str, rule_id: str) -> int:
-    return int(
-        warehouse.scalar("SELECT count(*) FROM validation_results WHERE sha256 = ? AND rule = ?", [sha256, rule_id])
-    )
 
 
 def waive(warehouse: Warehouse, rule_id: str, unit_id: str, year: int, reason: str, by: str) -> Waiver:
@@ -73,7 +62,7 @@ def waive(warehouse: Warehouse, rule_id: str, unit_id: str, year: int, reason: s
         raise WaiverRefused(
             f"Unit {unit_id} has no return for {year} in the warehouse {warehouse.path}; nothing to waive."
         )
-    if not _failed_on(warehouse, latest["sha256"], rule_id):
+    if not audit_queries.rule_failures(warehouse, latest["sha256"], rule_id):
         raise WaiverRefused(
             f"Rule {rule_id} did not fail on unit {unit_id}'s latest {year} return (version {latest['version']}, "
             f"{latest['original_name']}, sha256 {latest['sha256'][:12]}…); nothing to waive. "
@@ -99,7 +88,7 @@ def revoke(warehouse: Warehouse, waiver_id: int, reason: str, by: str) -> Waiver
     old = waiver_by_id(warehouse, waiver_id)
     if old is None or old.kind == "revocation":
         raise WaiverRefused(f"There is no waiver or acknowledgement with id {waiver_id} to revoke.")
-    if warehouse.scalar("SELECT count(*) FROM waivers WHERE kind = 'revocation' AND refers_to = ?", [waiver_id]):
+    if audit_queries.revocations(warehouse, waiver_id):
         raise WaiverRefused(f"Waiver {waiver_id} has already been revoked.")
     if not reason.strip() or not by.strip():
         raise WaiverRefused("A revocation needs a reason (--reason) and who decides it (--by).")

@@ -17,6 +17,16 @@ import pytest
 from sampledata.lianyun import lianyun_return
 
 
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One Prefect test harness (a temporary database and API server) for the whole session, started by the first
+    test that runs a flow in process: each start costs 10-20 s, so the flow tests share one."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
 @pytest.fixture
 def lianyun():
     """A fresh copy of the 连云区 2022 return (SPEC §6 figures)."""

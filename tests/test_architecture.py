@@ -1,6 +1,7 @@
 """The dependency direction is one way: schemas ← I/O rooms (intake, warehouse, checkpoint, publish) ← audit ←
 pipeline ← flows. audit/, the auditor's desk, is a layer of its own above the rooms it reads; the rooms never
-import it, and the packages' import graph has no cycle.
+import it, and the packages' import graph has no cycle. SQL text lives in warehouse/ only (warehouse/sql/*.sql,
+loaded by name): every other module asks the warehouse's query functions.
 
 Checked on the source with the AST, so a forbidden import fails CI the day it is written.
 """
@@ -8,6 +9,7 @@ Checked on the source with the AST, so a forbidden import fails CI the day it is
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 IO_ROOMS = ("intake", "warehouse", "checkpoint", "publish")
 PACKAGES = ("schemas", *IO_ROOMS, "audit", "pipeline", "flows", "sampledata")
+SOURCE_PACKAGES = (*PACKAGES, "benchmarks", "deployments")  # every package of the product (tests/ aside)
 # what each layer may NOT import
 FORBIDDEN = {
     "schemas": {
@@ -88,6 +91,61 @@ def test_the_packages_import_each_other_without_a_cycle() -> None:
     assert cycles(graph) == []
     assert "audit" in graph["pipeline"] and not any("audit" in graph[room] for room in IO_ROOMS)
     assert cycles({"a": {"b"}, "b": {"a"}}) == [["a", "b", "a"], ["b", "a", "b"]]  # the check can fail
+
+
+# case-sensitive, as the house writes SQL: a statement keyword first AND an upper-case clause, so prose such as
+# "Select the unit from the roster" or "update as needed" is not taken for SQL
+SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH|COPY|ATTACH)\s")
+SQL_CLAUSE = re.compile(r"\b(FROM|INTO|TABLE|SET|VALUES|AS)\b")
+
+
+def _literal_text(node: ast.AST) -> str | None:
+    """The text of a string constant, or of an f-string with its placeholders as ``{}``; None for anything else."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    return None
+
+
+def sql_strings(path: Path) -> list[int]:
+    """Line numbers of the string constants (f-strings included) that read as SQL statements."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    inside_fstrings = {id(v) for n in ast.walk(tree) if isinstance(n, ast.JoinedStr) for v in n.values}
+    found = []
+    for node in ast.walk(tree):
+        text = None if id(node) in inside_fstrings else _literal_text(node)
+        if text is not None and SQL_START.match(text) and SQL_CLAUSE.search(text):
+            found.append(node.lineno)
+    return sorted(found)
+
+
+def test_no_sql_outside_the_warehouse() -> None:
+    offenders = {}
+    for package in SOURCE_PACKAGES:
+        if package == "warehouse":
+            continue
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if lines := sql_strings(path):
+                offenders[str(path.relative_to(ROOT))] = lines
+    assert offenders == {}
+
+
+def test_the_sql_detector_sees_sql(tmp_path: Path) -> None:  # the test above can fail
+    module = tmp_path / "module.py"
+    module.write_text(
+        """first = "SELECT roster_sha256 FROM runs WHERE run_key = ?"
+second = (
+    f"SELECT unit_id, version "
+    f"FROM {'submissions'} WHERE year = ?"
+)
+third = "INSERT INTO cells SELECT * FROM new_cells"
+prose = "Select the unit from the roster, then update as needed."
+label = "SELECT"
+""",
+        encoding="utf-8",
+    )
+    assert sql_strings(module) == [1, 3, 6]  # first, second (an f-string), third
 
 
 def test_deployments_name_flows_by_entrypoint_only() -> None:

@@ -13,14 +13,18 @@ This module only reads. :func:`diff_versions` answers "what did the unit change,
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
 import pandas as pd
 
-from schemas.cells import FEE_KEY
+from schemas import single_row
+from schemas.cells import CELL_BY_KEY, FEE_KEY
+from schemas.crossyear import INFO_RULES
 from schemas.grid import cell_location as grid_cell_location
+from schemas.rules import RULE_BY_ID
 from schemas.values import fee_text
 from warehouse.evidence import has_evidence_tables
 from warehouse.store import Warehouse, WarehouseError, sql
@@ -34,7 +38,8 @@ class VersionNotFound(WarehouseError):
 
 @dataclass(frozen=True)
 class Finding:
-    """One validation result recorded for a version."""
+    """One validation result recorded for a version, as ``nianbao diff`` and the audit read it (the audit adds the
+    waiver or acknowledgement that covers it, ``covered_by``)."""
 
     rule: str
     severity: str
@@ -42,8 +47,67 @@ class Finding:
     expected: str
     actual: str
     message: str
+    unit_id: str = ""
+    detail: str = ""
+    file: str = ""
+    covered_by: dict[str, Any] | None = None  # the waiver/acknowledgement in force, if any (the audit's)
 
-    def to_dict(self) -> dict[str, str]:
+    @property
+    def info(self) -> bool:
+        """A note (N1), listed but never counted as a failure."""
+        return self.rule in INFO_RULES
+
+    @property
+    def formula(self) -> str:
+        found = RULE_BY_ID.get(self.rule)
+        return found.formula if found else ""
+
+    @property
+    def title(self) -> str:
+        found = RULE_BY_ID.get(self.rule)
+        return found.title if found else ""
+
+    @property
+    def difference(self) -> str:
+        """actual − expected when both are numbers, else ""."""
+        try:
+            diff = Decimal(self.actual) - Decimal(self.expected)
+        except Exception:  # noqa: BLE001 - text on either side: no difference to show
+            return ""
+        return f"{diff:+}" if diff else "0"
+
+    @property
+    def cell_label(self) -> str:
+        cell = CELL_BY_KEY.get(self.cell)
+        if cell is None:  # a cell of a single (六) row (schemas.single_row), or no cell at all
+            return (
+                single_row.LABEL_ZH + " / " + single_row.COL_LABELS[self.cell]
+                if self.cell in single_row.COL_LABELS
+                else ""
+            )
+        group = f"{cell.group_label.zh} " if cell.group_label is not None and cell.section == 3 else ""
+        return f"{group}{cell.row_label.zh} / {cell.col_label.zh}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole record (``nianbao audit --format json``)."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "unit_id": self.unit_id,
+            "cell": self.cell,
+            "expected": self.expected,
+            "actual": self.actual,
+            "difference": self.difference,
+            "formula": self.formula,
+            "message": self.message,
+            "detail": self.detail,
+            "file": self.file,
+            "info": self.info,
+            "covered_by": self.covered_by,
+        }
+
+    def brief_dict(self) -> dict[str, str]:
+        """What ``nianbao diff --json`` lists of a failure."""
         return {
             "rule": self.rule,
             "severity": self.severity,
@@ -72,7 +136,7 @@ class Version:
     def blocking(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.severity != "SOFT")
 
-    def to_dict(self) -> dict[str, Any]:
+    def _record(self) -> dict[str, Any]:
         return {
             "version": self.version,
             "sha256": self.sha256,
@@ -82,8 +146,15 @@ class Version:
             "status": self.status,
             "status_at_receipt": self.status_at_receipt,
             "waived": self.waived,
-            "failures": [f.to_dict() for f in self.findings],
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole record with its findings (``nianbao audit --format json``)."""
+        return self._record() | {"findings": [f.to_dict() for f in self.findings]}
+
+    def diff_dict(self) -> dict[str, Any]:
+        """What ``nianbao diff --json`` shows of a version: its failures in brief."""
+        return self._record() | {"failures": [f.brief_dict() for f in self.findings]}
 
 
 @dataclass(frozen=True)
@@ -118,9 +189,9 @@ class VersionDiff:
         return {
             "unit_id": self.unit_id,
             "year": self.year,
-            "versions": [{k: v for k, v in ver.to_dict().items() if k != "failures"} for ver in self.versions],
-            "from": self.old.to_dict() if self.old else None,
-            "to": self.new.to_dict(),
+            "versions": [{k: v for k, v in ver.diff_dict().items() if k != "failures"} for ver in self.versions],
+            "from": self.old.diff_dict() if self.old else None,
+            "to": self.new.diff_dict(),
             "changes": [c.to_dict() for c in self.changes],
         }
 
@@ -153,37 +224,66 @@ def display_value(value: Value) -> str:
 
 def versions_of(warehouse: Warehouse, unit_id: str, year: int) -> list[Version]:
     """Every version of ``unit_id``'s return for ``year``, oldest first (empty when there is none)."""
-    if has_evidence_tables(warehouse):
-        frame = warehouse.frame(sql("versions_of_unit"), {"unit_id": unit_id, "year": year})
-    else:  # a warehouse written before waivers existed, opened read-only: the status on receipt is the status
-        frame = warehouse.frame(
-            "SELECT version, sha256, original_name, reader, size_bytes, received_at, first_run, status, "
-            "status AS status_at_receipt, false AS waived FROM submissions "
-            "WHERE unit_id = $unit_id AND year = $year AND version IS NOT NULL ORDER BY version",
-            {"unit_id": unit_id, "year": year},
+    return versions_of_units(warehouse, [unit_id], year).get(unit_id, [])
+
+
+def versions_of_units(warehouse: Warehouse, unit_ids: Sequence[str], year: int) -> dict[str, list[Version]]:
+    """unit_id -> every version of its return for ``year``, oldest first (units without one are left out); one
+    statement for all the units (sql/versions_of_units.sql)."""
+    # a warehouse written before waivers existed, opened read-only: the status on receipt is the status
+    query = "versions_of_units" if has_evidence_tables(warehouse) else "versions_of_units_plain"
+    with warehouse._scope(list(unit_ids)):
+        frame = warehouse.frame(sql(query), {"year": year})
+    out: dict[str, list[Version]] = {}
+    for r in frame.itertuples(index=False):
+        out.setdefault(r.unit_id, []).append(
+            Version(
+                version=int(r.version),
+                sha256=r.sha256,
+                file=r.original_name,
+                reader=r.reader,
+                received_at=pd.Timestamp(r.received_at).isoformat(),
+                status=r.status,
+                status_at_receipt=r.status_at_receipt,
+                waived=bool(r.waived),
+            )
         )
-    return [
-        Version(
-            version=int(r.version),
-            sha256=r.sha256,
-            file=r.original_name,
-            reader=r.reader,
-            received_at=pd.Timestamp(r.received_at).isoformat(),
-            status=r.status,
-            status_at_receipt=r.status_at_receipt,
-            waived=bool(r.waived),
-        )
-        for r in frame.itertuples(index=False)
-    ]
+    return out
 
 
 def findings_of(warehouse: Warehouse, sha256: str) -> tuple[Finding, ...]:
     """The validation results recorded for one submission by the run that first received it."""
-    frame = warehouse.failures_of_submissions([sha256])
-    return tuple(
-        Finding(r.rule, r.severity, r.cell or "", r.expected or "", r.actual or "", r.message)
-        for r in frame.itertuples(index=False)
+    return findings_of_submissions(warehouse, [sha256]).get(sha256, ())
+
+
+def findings_of_submissions(warehouse: Warehouse, sha256s: Sequence[str]) -> dict[str, tuple[Finding, ...]]:
+    """sha256 -> the validation results recorded for it by the run that first received it (the verdict it got);
+    one statement for all the submissions, those without a result left out."""
+    if not sha256s:
+        return {}
+    out: dict[str, list[Finding]] = {}
+    for r in warehouse.failures_of_submissions(sha256s).itertuples(index=False):
+        out.setdefault(r.sha256, []).append(finding_of(r))
+    return {sha: tuple(found) for sha, found in out.items()}
+
+
+def finding_of(row: Any) -> Finding:
+    """A row of ``validation_results`` as a :class:`Finding` (a missing text as "")."""
+    return Finding(
+        rule=row.rule,
+        severity=row.severity,
+        cell=_text(row.cell),
+        expected=_text(row.expected),
+        actual=_text(row.actual),
+        message=_text(row.message),
+        unit_id=_text(row.unit_id),
+        detail=_text(row.detail),
+        file=_text(row.file),
     )
+
+
+def _text(value: Any) -> str:
+    return str(value) if _present(value) else ""
 
 
 def cell_changes(warehouse: Warehouse, old_sha256: str, new_sha256: str) -> list[CellChange]:

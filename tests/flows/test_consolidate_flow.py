@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.consolidate import consolidate_district
 from flows.demo import write_returns
@@ -22,9 +21,8 @@ DISTRICT = "320799"
 
 
 @pytest.fixture(scope="module", autouse=True)
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+def harness(prefect_harness):
+    yield  # the session's one Prefect test harness (tests/conftest.py)
 
 
 def folder_digest(folder: Path) -> dict[str, str]:

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -24,9 +23,8 @@ from warehouse.versions import versions_of
 
 
 @pytest.fixture(scope="module")
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+def harness(prefect_harness):
+    yield  # the session's one Prefect test harness (tests/conftest.py)
 
 
 def files_under(root: Path) -> dict[str, Path]:

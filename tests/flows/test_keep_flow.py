@@ -14,7 +14,6 @@ from pathlib import Path
 import duckdb
 import pytest
 from prefect.artifacts import Artifact
-from prefect.testing.utilities import prefect_test_harness
 from typer.testing import CliRunner
 
 from flows.cli import EXIT_BLOCKED, EXIT_OK, app
@@ -27,9 +26,8 @@ UNIT = "320799107"
 
 
 @pytest.fixture(scope="module", autouse=True)
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+def harness(prefect_harness):
+    yield  # the session's one Prefect test harness (tests/conftest.py)
 
 
 def consolidate(tmp: Path) -> tuple[int, str]:

@@ -8,7 +8,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from hierarchy_support import C1101, CITY_OFFICE, D1, D2, YEAR, expected_sums, leaves_below, tree_units
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.consolidate import consolidate_district
 from sampledata.roster import write_roster_csv
@@ -16,21 +15,20 @@ from sampledata.synthetic import returns_for, write_returns_json
 from schemas.cells import FEE_KEY
 
 
-def test_the_flow_consolidates_and_publishes_a_city_and_its_districts(tmp_path: Path) -> None:
+def test_the_flow_consolidates_and_publishes_a_city_and_its_districts(tmp_path: Path, prefect_harness) -> None:
     returns = returns_for(tree_units(), YEAR, seed=11)
     roster = write_roster_csv(tree_units(), tmp_path / "roster.csv")
     subs = tmp_path / "subs"
     write_returns_json([r for r in returns if r.unit_id in set(leaves_below(tree_units(), C1101))], subs)
     out = tmp_path / "out"
-    with prefect_test_harness(server_startup_timeout=120):
-        run = consolidate_district(
-            district=C1101,
-            year=YEAR,
-            submissions=str(subs),
-            roster=str(roster),
-            warehouse=str(tmp_path / "w.duckdb"),
-            out=str(out),
-        )
+    run = consolidate_district(
+        district=C1101,
+        year=YEAR,
+        submissions=str(subs),
+        roster=str(roster),
+        warehouse=str(tmp_path / "w.duckdb"),
+        out=str(out),
+    )
     assert run.published and run.folder == out / C1101 / str(YEAR)
     assert run.published_nodes == {n: out / n / str(YEAR) for n in (C1101, D1, D2)}
     # .published: the store every OUT/<node>/<year> is read through (publish/generations.py)

@@ -1104,25 +1104,24 @@ def test_58b_a_full_disk_while_writing_the_data_docs_names_the_folder(consolidat
 # --- nianbao validate: a finding, never a traceback -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("case_id", "rule", "cell"),
-    [
-        ("sur-cell", "I1", COUNT_CELL),
-        ("sur-narrative", "I1", "narrative.overview"),
-        ("sur-unit-id", "I1", "unit_id"),
-        ("fee-1e30-number", "S4", FEE_KEY),
-        ("fee-comma", "S4", FEE_KEY),
-        ("fee-7-decimals", "S4", FEE_KEY),
-        ("year-2-70", "S5", "year"),
-        ("count-2-70-csv", "S3", COUNT_CELL),
-        ("gbk-name-bad", "S5", "year"),
-    ],
-)
-def test_59_nianbao_validate_reports_each_bad_file_without_a_traceback(
-    run: Run, case_id: str, rule: str, cell: str
-) -> None:
-    case = run.cases[case_id]
-    path = run.batch.subs / case.name
+VALIDATE_CASES = [
+    ("sur-cell", "I1", COUNT_CELL),
+    ("sur-narrative", "I1", "narrative.overview"),
+    ("sur-unit-id", "I1", "unit_id"),
+    ("fee-1e30-number", "S4", FEE_KEY),
+    ("fee-comma", "S4", FEE_KEY),
+    ("fee-7-decimals", "S4", FEE_KEY),
+    ("year-2-70", "S5", "year"),
+    ("count-2-70-csv", "S3", COUNT_CELL),
+    ("gbk-name-bad", "S5", "year"),
+]
+
+
+@pytest.fixture(scope="module")
+def validated(run: Run) -> dict[bool, tuple[int, str, str]]:
+    """`nianbao validate` over all the cases' files at once, as --json and as text: (exit code, stdout, stderr)."""
+    paths = [os.fsencode(run.batch.subs / run.cases[case_id].name) for case_id, _, _ in VALIDATE_CASES]
+    out = {}
     for as_json in (True, False):
         done = subprocess.run(
             [
@@ -1133,21 +1132,32 @@ def test_59_nianbao_validate_reports_each_bad_file_without_a_traceback(
                 "--year",
                 str(YEAR),
                 *(["--json"] if as_json else []),
-                os.fsencode(path),
+                *paths,
             ],
             capture_output=True,
-            env={**os.environ, "PYTHONPATH": str(REPO)},
+            env={**os.environ, "PYTHONPATH": str(REPO), "COLUMNS": "400"},  # one finding per line, unwrapped
             check=False,
         )
-        out, err = done.stdout.decode("utf-8"), done.stderr.decode("utf-8")
-        assert done.returncode == 1, (out, err)
+        out[as_json] = (done.returncode, done.stdout.decode("utf-8"), done.stderr.decode("utf-8"))
+    return out
+
+
+@pytest.mark.parametrize(("case_id", "rule", "cell"), VALIDATE_CASES)
+def test_59_nianbao_validate_reports_each_bad_file_without_a_traceback(
+    run: Run, validated: dict[bool, tuple[int, str, str]], case_id: str, rule: str, cell: str
+) -> None:
+    case = run.cases[case_id]
+    name = case.label.split("/")[-1]
+    for as_json, (code, out, err) in validated.items():
+        assert code == 1, (out, err)
         assert "Traceback" not in out + err
         if as_json:
-            found = {(f["rule"], f["cell"]) for f in json.loads(out)}
-            assert (rule, cell) in found, found
-            assert any(f["file"].endswith(case.label.split("/")[-1]) for f in json.loads(out))
+            mine = [f for f in json.loads(out) if f["file"].endswith(name)]
+            assert (rule, cell) in {(f["rule"], f["cell"]) for f in mine}, mine
         else:
-            assert f"{rule} HARD" in out and "FAIL: 1 file(s)" in out
+            said = [line for line in out.splitlines() if f"{rule} HARD" in line and name in line]
+            assert said, out
+            assert f"FAIL: {len(VALIDATE_CASES)} file(s)" in out
 
 
 def _cases_in(module) -> int:

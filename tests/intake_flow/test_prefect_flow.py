@@ -1,5 +1,5 @@
-"""The real sample published report through the Prefect consolidation flow (``prefect_test_harness``, started once
-for this module: it takes 10–20 s), then a resubmission through the same flow and ``nianbao diff`` on the result.
+"""The real sample published report through the Prefect consolidation flow (the session's Prefect test harness,
+tests/conftest.py), then a resubmission through the same flow and ``nianbao diff`` on the result.
 
 Roster: a district whose government office is named 连云区人民政府, the unit the sample report names, plus two
 departments that send canonical JSON.
@@ -13,7 +13,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -34,9 +33,8 @@ OFFICE, DEPT_A, DEPT_B = UNITS[1], UNITS[2], UNITS[3]
 
 
 @pytest.fixture(scope="module", autouse=True)
-def harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+def harness(prefect_harness):
+    yield  # the session's one Prefect test harness (tests/conftest.py)
 
 
 @pytest.fixture(scope="module")

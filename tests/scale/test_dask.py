@@ -6,7 +6,6 @@ import json
 from dataclasses import replace
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 pytest.importorskip("prefect_dask")
 from distributed import LocalCluster
@@ -39,7 +38,9 @@ def test_choice_comes_from_the_option_then_the_environment(monkeypatch) -> None:
         task_runner("10.0.0.5")
 
 
-def test_a_district_read_on_dask_is_published_with_every_batch_as_one_task(tmp_path, cluster, monkeypatch) -> None:
+def test_a_district_read_on_dask_is_published_with_every_batch_as_one_task(
+    tmp_path, cluster, monkeypatch, prefect_harness
+) -> None:
     roster, returns = build_district(DISTRICT, "示范区", 2024, seed=3)
     roster_path = write_roster_csv(roster, tmp_path / "roster.csv")
     subs = tmp_path / "subs"
@@ -55,18 +56,17 @@ def test_a_district_read_on_dask_is_published_with_every_batch_as_one_task(tmp_p
         return original(paths, archive, root)
 
     monkeypatch.setattr(flow_module, "FLOW_STEPS", replace(flow_module.FLOW_STEPS, read=counting_read_all))
-    with prefect_test_harness(server_startup_timeout=120):
-        flow = with_task_runner(consolidate_district, cluster.scheduler_address)
-        result = flow(
-            district=DISTRICT,
-            year=2024,
-            submissions=str(subs),
-            roster=str(roster_path),
-            warehouse=str(tmp_path / "w.duckdb"),
-            out=str(tmp_path / "out"),
-        )
-        assert type(flow.task_runner).__name__ == "DaskTaskRunner"
-        assert "read_task" in cluster.scheduler.task_prefixes  # the read batches ran on the Dask cluster
+    flow = with_task_runner(consolidate_district, cluster.scheduler_address)
+    result = flow(
+        district=DISTRICT,
+        year=2024,
+        submissions=str(subs),
+        roster=str(roster_path),
+        warehouse=str(tmp_path / "w.duckdb"),
+        out=str(tmp_path / "out"),
+    )
+    assert type(flow.task_runner).__name__ == "DaskTaskRunner"
+    assert "read_task" in cluster.scheduler.task_prefixes  # the read batches ran on the Dask cluster
     assert result.published and len(result.accepted) == len(returns)
     assert seen == [3]
     manifest = json.loads((tmp_path / "out" / DISTRICT / "2024" / "manifest.json").read_text(encoding="utf-8"))
