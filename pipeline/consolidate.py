@@ -91,7 +91,7 @@ def consolidate(warehouse: Warehouse, roster: Roster, node_id: str, year: int) -
     ids = [u.unit_id for u in tree.units]
     latest = warehouse.unit_verdicts(ids, year)  # the return in force of each unit, and its verdict (G1, G5)
     by_id = {u.unit_id: u for u in tree.units}
-    units = [by_id[i] for i in latest["unit_id"].tolist()]  # tolist: iterating an Arrow-backed column is 5x slower
+    units = [by_id[i] for i in latest["unit_id"].tolist()]  # tolist: iterating an Arrow-backed column is slower
     latest["unit_name"] = [u.unit_name for u in units]
     latest["kind"] = [u.kind for u in units]
     node_ids = [n.unit_id for n in tree.nodes]

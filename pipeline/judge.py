@@ -47,10 +47,10 @@ class Judged:
 
 def display_names(outcomes: Sequence[ReadOutcome], root: Path | None) -> list[str]:
     """The name a person recognises for each outcome: its path inside the submissions folder (the folder's prefix
-    worked out once: 150,000 names 0.4 s -> 0.2 s)."""
+    worked out once)."""
     if root is None:
         return [o.original_name for o in outcomes]
-    # plain string work: Path.relative_to costs ~10 µs, a second and a half over 150,000 files
+    # plain string work, not Path.relative_to per file (benchmarks/README.md, measured choices)
     prefix = os.path.join(str(root), "")
     start = len(prefix)
     names = []
@@ -137,7 +137,7 @@ def cross_year(warehouse: Warehouse, judged: Judged, roster: Roster, year: int) 
     if frame is None:  # a Judged built by hand: stack its readable returns as judge would
         frame = stack([s.ret for s in readable if s.ret is not None], [s.original_name for s in readable])
         frame.index = pd.Index([s.sha256 for s in readable], name="sha256")
-    shas = frame.index.tolist()  # as a list: iterating the Arrow-backed sha256 index item by item is ~5x slower
+    shas = frame.index.tolist()  # as a list: iterating the Arrow-backed index item by item is slower
     found = judge_cross_year(frame, prior, year=year, kinds=kinds)  # by row position: the index is not read
     failures = list(judged.failures) + [(shas[i], f) for i, f in found]
     blocked = {sha for sha, f in failures if sha is not None and f.blocking}

@@ -229,3 +229,14 @@ def cell_location(key: str, *, every_group: bool = False) -> str:
         return " · ".join([section, *group, cell.row_label.zh, cell.col_label.zh])
     group_text = f"{cell.group_label.zh} " if cell.group_label and cell.section == 3 else ""
     return f"{section} · {group_text}{cell.row_label.zh} · {cell.col_label.zh}"
+
+
+def cell_label(key: str) -> str:
+    """The cell as an auditor's table names it, without its section: "（三）不予公开 1.属于国家秘密 / 自然人"
+    (only 三's row group is named), "（六）其他处理（按一行填报） / 总计" for a single （六） row's cell; "" for any
+    other key. The same parts as :func:`cell_location`, joined for a column header."""
+    location = cell_location(key)
+    if not location:
+        return ""
+    _section, row, column = location.split(" · ")
+    return f"{row} / {column}"

@@ -314,6 +314,26 @@ RULES: tuple[Rule, ...] = (
 
 RULE_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
 
+# Where each rule is implemented: one place per rule (tests/schemas/test_rule_catalogue.py checks that each file
+# exists and names the rule). Every caller (nianbao validate, the run, the checkpoint) reaches it from there.
+IMPLEMENTED_IN: dict[str, str] = {
+    "I1": "intake/errors.py",  # UnreadableFile: raised by every reader, recorded by intake/read.py
+    "I2": "schemas/judge.py",  # roster membership
+    "I3": "schemas/judge.py",  # one return per unit per batch
+    "I4": "schemas/judge.py",  # unknown keys
+    "S1": "intake/errors.py",  # WrongLayout: raised by the readers of each format
+    "S2": "schemas/validate.py",  # missing cells, from the shape schema's failures
+    "S3": "schemas/models.py",  # is_count in the shape schema
+    "S4": "schemas/models.py",  # is_fee in the shape schema
+    "S4W": "schemas/models.py",  # the fee's unit and precision notes
+    "S5": "schemas/models.py",  # the year check of the shape schema
+    "S6": "schemas/single_row.py",  # (六) printed as one row
+    **{r: "schemas/models.py" for r in ("A1", "A2", "A3", "A4", "L1", "P1", "P4")},  # IDENTITIES (G4 reuses them)
+    **{r: "schemas/crossyear.py" for r in ("P2", "P3", "P5", "P6", "Y1", "N1")},  # against last year's return
+    **{r: "schemas/narrative.py" for r in ("X0", "X1", "X2", "X3")},  # the figures the text quotes
+    **{r: "checkpoint/nodes.py" for r in ("G1", "G3", "G4", "G5")},  # the node frames the GX checkpoint reads
+}
+
 
 def rule(rule_id: str) -> Rule:
     """The catalogue entry for ``rule_id`` (KeyError names the unknown ID)."""

@@ -131,6 +131,17 @@ def test_no_sql_outside_the_warehouse() -> None:
     assert offenders == {}
 
 
+def test_the_warehouse_keeps_its_statements_in_sql_files() -> None:
+    """Inside warehouse/ too, every statement is a file of warehouse/sql/ loaded by name; the only SQL-looking
+    strings left are the TEMP rewrites of the keeps tables for a read-only file (connection.py)."""
+    found = {str(p.relative_to(ROOT)): sql_strings(p) for p in sorted((ROOT / "warehouse").rglob("*.py"))}
+    assert {path: lines for path, lines in found.items() if lines} == {
+        "warehouse/connection.py": found["warehouse/connection.py"]
+    }
+    text = (ROOT / "warehouse" / "connection.py").read_text(encoding="utf-8")
+    assert "CREATE TEMP TABLE IF NOT EXISTS" in text and len(found["warehouse/connection.py"]) == 2
+
+
 def test_the_sql_detector_sees_sql(tmp_path: Path) -> None:  # the test above can fail
     module = tmp_path / "module.py"
     module.write_text(

@@ -72,8 +72,7 @@ def insert_waiver(
     at = now()
     with warehouse.transaction():
         inserted = warehouse.con.execute(
-            "INSERT INTO waivers (kind, rule, severity, unit_id, year, sha256, version, reason, recorded_by, "
-            "recorded_at, refers_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING waiver_id",
+            sql("insert_waiver"),
             [kind, rule, severity, unit_id, year, sha256, version, reason, recorded_by, at, refers_to],
         ).fetchone()
         assert inserted is not None  # INSERT … RETURNING gives the row it inserted
@@ -83,16 +82,12 @@ def insert_waiver(
 
 
 def waiver_by_id(warehouse: Warehouse, waiver_id: int) -> Waiver | None:
-    rows = warehouse.con.execute(
-        "SELECT waiver_id, kind, rule, severity, unit_id, year, sha256, version, reason, recorded_by, recorded_at, "
-        "refers_to FROM waivers WHERE waiver_id = ?",
-        [waiver_id],
-    ).fetchall()
+    rows = warehouse.con.execute(sql("waiver_by_id"), [waiver_id]).fetchall()
     return Waiver(*rows[0]) if rows else None
 
 
 def has_evidence_tables(warehouse: Warehouse) -> bool:
-    return bool(warehouse.scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'waivers'"))
+    return bool(warehouse.scalar(sql("table_exists"), ["waivers"]))
 
 
 def waivers_for_year(warehouse: Warehouse, year: int) -> pd.DataFrame:
@@ -132,8 +127,5 @@ def status_of(warehouse: Warehouse, sha256s: list[str]) -> dict[str, dict[str, A
     """sha256 -> {status, waived, status_at_receipt} from the ``submission_status`` view."""
     if not sha256s or not has_evidence_tables(warehouse):
         return {}
-    rows = warehouse.con.execute(
-        "SELECT sha256, status, waived, status_at_receipt FROM submission_status WHERE list_contains(?, sha256)",
-        [list(sha256s)],
-    ).fetchall()
+    rows = warehouse.con.execute(sql("status_of"), [list(sha256s)]).fetchall()
     return {r[0]: {"status": r[1], "waived": bool(r[2]), "status_at_receipt": r[3]} for r in rows}

@@ -20,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from schemas import single_row
-from schemas.cells import CELL_BY_KEY, FEE_KEY
+from schemas.cells import FEE_KEY
 from schemas.crossyear import INFO_RULES
+from schemas.grid import cell_label
 from schemas.grid import cell_location as grid_cell_location
 from schemas.rules import RULE_BY_ID
 from schemas.values import fee_text
@@ -78,15 +78,7 @@ class Finding:
 
     @property
     def cell_label(self) -> str:
-        cell = CELL_BY_KEY.get(self.cell)
-        if cell is None:  # a cell of a single (六) row (schemas.single_row), or no cell at all
-            return (
-                single_row.LABEL_ZH + " / " + single_row.COL_LABELS[self.cell]
-                if self.cell in single_row.COL_LABELS
-                else ""
-            )
-        group = f"{cell.group_label.zh} " if cell.group_label is not None and cell.section == 3 else ""
-        return f"{group}{cell.row_label.zh} / {cell.col_label.zh}"
+        return cell_label(self.cell)
 
     def to_dict(self) -> dict[str, Any]:
         """The whole record (``nianbao audit --format json``)."""
@@ -354,18 +346,13 @@ def _with_findings(warehouse: Warehouse, version: Version) -> Version:
 
 def _nothing_for(warehouse: Warehouse, unit_id: str, year: int) -> str:
     """Why there is no version: an unknown unit, or a unit without a return for that year (and which it has)."""
-    years = [
-        int(r[0])
-        for r in warehouse.con.execute(
-            "SELECT DISTINCT year FROM submissions WHERE unit_id = ? AND year IS NOT NULL ORDER BY 1", [unit_id]
-        ).fetchall()
-    ]
+    years = [int(r[0]) for r in warehouse.con.execute(sql("years_of_unit"), [unit_id]).fetchall()]
     if years:
         return (
             f"Unit {unit_id} has no return for {year} in the warehouse {warehouse.path}; "
             f"it has returns for {', '.join(map(str, years))}."
         )
-    on_roster = warehouse.scalar("SELECT count(*) FROM roster_units WHERE unit_id = ?", [unit_id])
+    on_roster = warehouse.scalar(sql("unit_on_roster"), [unit_id])
     where = "it is on a roster but has sent nothing" if on_roster else "no roster loaded there lists it either"
     return (
         f"No return from unit {unit_id} in the warehouse {warehouse.path} ({where}). "

@@ -5,7 +5,6 @@ U2's carry-in does not match its 2023 carry-out (Y1, HARD-W)."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,15 +18,6 @@ from schemas.returns import CanonicalReturn
 
 DISTRICT = "D1"
 UNITS = (("U1", "区政府办公室", "office"), ("U2", "区财政局", "department"), ("U3", "海州镇", "township"))
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 def write_roster(path: Path, units=UNITS, district_name: str = "示范区") -> Path:
@@ -92,7 +82,3 @@ def two_years(tmp_path: Path):
         u2.cells[s3(row, "total")] += 3
     subs = write_returns(tmp_path / "subs-2024", now)
     return {"tmp": tmp_path, "roster": roster, "subs": subs, "returns": now, "first": first}
-
-
-def chromium_available() -> bool:
-    return os.path.exists(CHROMIUM)

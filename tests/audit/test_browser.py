@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from checkpoint.datadocs import external_resources
-from tests.audit.conftest import CHROMIUM, CHROMIUM_ARGS, chromium_available, run_pipeline
+from tests.audit.conftest import run_pipeline
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_available
 
 pytestmark = [
     pytest.mark.browser,

@@ -158,16 +158,6 @@ def api(
 
 # --- the UI in a browser -------------------------------------------------------------------------------------
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-
 
 def log_in(page, server: PrefectServer) -> None:
     """The server has authentication on: the UI shows its login page until the clerk gives the credential."""

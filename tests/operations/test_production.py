@@ -26,8 +26,6 @@ from types import SimpleNamespace
 
 import pytest
 from ops_support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DISTRICT,
     NIANBAO,
     ROOT,
@@ -41,6 +39,7 @@ from ops_support import (
 from production_stack import missing_parts, start_nginx, start_postgres, start_prefect_server
 
 from flows.run_policy import expected_pull_steps
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.slow
 if missing := missing_parts():

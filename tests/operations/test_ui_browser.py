@@ -20,7 +20,9 @@ import time
 from pathlib import Path
 
 import pytest
-from ops_support import CHROMIUM, CHROMIUM_ARGS, DISTRICT, api, log_in, make_district, start, stop
+from ops_support import DISTRICT, api, log_in, make_district, start, stop
+
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(__file__).parent / "screenshots"

@@ -1,0 +1,2 @@
+-- 1 when this roster (by content) is recorded already.
+SELECT count(*) FROM rosters WHERE roster_sha256 = ?
