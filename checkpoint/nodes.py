@@ -15,8 +15,7 @@ the same as for one district (checkpoint.suite.CHECKS). Rows per node:
   the sum over all its units, by induction from the districts up. A blank in a unit's return makes the cell's
   expected value unknown, so G3 fails on it (blank is not zero);
 * G4 — the 42 identities (A1, A2, A3, L1) on each node's report, computed for all nodes at once on a wide
-  (node × cell) frame with the rule catalogue's own formulas (the same values checkpoint.frames.identities gives
-  for one report);
+  (node × cell) frame with the rule catalogue's own formulas;
 * G5 — one row per reporting unit with an accepted version, on its home node like G1: it fails when the unit's
   latest received return is rejected and the office keeps no older version (:func:`g5_frame`), and blocks the
   same nodes G1 would.
@@ -139,7 +138,8 @@ def g1_frame(nodes: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
     home = _positions(units["home"], node_ids)
     if (home < 0).any():
         strangers = sorted(set(units["home"].astype(str)[home < 0]))
-        raise CheckpointInputError(f"units: home node(s) {strangers[:5]} are not nodes of this run")
+        lost = units["unit_id"].astype(str)[home < 0].tolist()[:5]
+        raise CheckpointInputError(f"units: home node(s) {strangers[:5]} of unit(s) {lost} are not nodes of this run")
     unit_ids = units["unit_id"].astype(str)
     if unit_ids.duplicated().any():
         raise CheckpointInputError(f"units: unit_id(s) {unit_ids[unit_ids.duplicated()].tolist()[:5]} appear twice")
@@ -329,7 +329,7 @@ def g3_frame(nodes: pd.DataFrame, node_cells: pd.DataFrame, direct: pd.DataFrame
 
 
 def _identity_checks() -> list[tuple[str, str, tuple[str, ...], int, int]]:
-    """The G4 checks in the order of checkpoint.frames.identities: (rule, cell, reads, identity index, column)."""
+    """The G4 checks in the rule catalogue's order: (rule, cell, reads, identity index, column)."""
     out = []
     chosen = [identity for identity in IDENTITIES if identity.rule in G4_RULES]
     for index, identity in enumerate(chosen):
@@ -341,7 +341,7 @@ def _identity_checks() -> list[tuple[str, str, tuple[str, ...], int, int]]:
 def g4_frame(nodes: pd.DataFrame, node_cells: pd.DataFrame) -> pd.DataFrame:
     """The 42 identities of each node's report, for every node at once.
 
-    The same rows as checkpoint.frames.g4_rows per node, in the order the nodes first appear in ``node_cells``
+    For each node, one row per (identity, checked cell), in the order the nodes first appear in ``node_cells``
     (one report per node: g3_frame checks it). The formulas run once on a wide (node × cell) frame where a blank
     counts 0, and an ``expected`` whose formula reads a blank (other than the checked cell itself) is unknown
     (None), never a guess.

@@ -1,6 +1,6 @@
-"""The Great Expectations checkpoint that decides whether the district report may be published.
+"""The Great Expectations checkpoint that decides whether the reports of a run's nodes may be published.
 
-``run_checkpoint`` builds the ``checks`` frame (checkpoint.frames), hands it to a GX 1.x checkpoint with one
+``run_node_checkpoint`` hands the ``checks`` frame (checkpoint.nodes) to a GX 1.x checkpoint with one
 expectation per rule (G1; G3; G4 as A1, A2, A3, L1; G5), and turns GX's failing rows into ``Failure`` records.
 
 Why pandas and not DuckDB: GX 1.24 fails against DuckDB through SQLAlchemy ("list index out of range"), so the
@@ -31,7 +31,7 @@ from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.expectations.row_conditions import Column
 
-from checkpoint.frames import INDEX_COLUMNS, build_checks, district_unit, value_text
+from checkpoint.frames import INDEX_COLUMNS, value_text
 from checkpoint.nodes import g1_blocked
 from schemas.errors import NianbaoError
 from schemas.failures import Failure, make
@@ -154,8 +154,8 @@ def _gx_checkpoint(context: Any, year: int, with_docs: bool) -> Any:
 
 
 def _node(row: dict[str, Any]) -> str:
-    """The node a stacked row is about ("" in a one-district frame, which has no node columns)."""
-    return str(row.get("node_id", "") or "")
+    """The node a stacked row is about."""
+    return str(row["node_id"])
 
 
 def g1_line(unit_id: str, unit_name: str, node_id: str, node_name: str) -> str:
@@ -185,10 +185,8 @@ def _failure(row: dict[str, Any], year: int) -> Failure:
         )
         return make("G5", row["unit_id"], expected=row["expected"], actual=row["actual"], detail=detail)
     if row["rule"] == "G1":
-        # a node check names the blocked node in the detail (unit_id stays the unit that has no return)
-        detail = (
-            g1_line(row["unit_id"], row["unit_name"], _node(row), row["node_name"]) if _node(row) else row["unit_name"]
-        )
+        # the detail names the blocked node (unit_id stays the unit that has no return)
+        detail = g1_line(row["unit_id"], row["unit_name"], _node(row), row["node_name"])
         return make("G1", row["unit_id"], expected=year, actual="", detail=detail)
     return make(
         row["rule"],
@@ -202,7 +200,7 @@ def _failure(row: dict[str, Any], year: int) -> Failure:
 
 
 def _unexpected(row: dict[str, Any]) -> dict[str, Any]:
-    node = {"node_id": _node(row), "node_name": row["node_name"]} if _node(row) else {}
+    node = {"node_id": _node(row), "node_name": row["node_name"]}
     if row["rule"] == "G1":
         return {"unit_id": row["unit_id"], "unit_name": row["unit_name"], **node}
     if row["rule"] == "G5":
@@ -224,21 +222,6 @@ def _unexpected(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _for_gx(checks: pd.DataFrame) -> pd.DataFrame:
-    """The frame as GX is given it: every text column categorical but ``check_id`` (unique per row).
-
-    GX filters the frame by ``rule``/``detail`` for each metric it computes (~40 times per run) and every filter
-    copies each column of the rows it keeps; copying category codes is several times cheaper than copying strings
-    (a country's ~800,000 rows: ~2 s instead of ~6 s). The values GX sees and reports are the same strings.
-    checkpoint.nodes builds its frame categorical already; this converts the one-district frame.
-    """
-    frame = checks.copy(deep=False)
-    for column in frame.columns:  # text columns only: expected/actual/accepted_submission_id stay Python objects
-        if column != "check_id" and isinstance(frame[column].dtype, pd.StringDtype):
-            frame[column] = frame[column].astype("category")
-    return frame
-
-
 def _failing_rows(checks: pd.DataFrame, hits: list[dict[str, Any]]) -> pd.DataFrame:
     """The rows of ``checks`` GX reported as failing, in GX's order (one vectorised look-up, not one per row)."""
     if not hits:
@@ -246,29 +229,6 @@ def _failing_rows(checks: pd.DataFrame, hits: list[dict[str, Any]]) -> pd.DataFr
     ids = [hit["check_id"] for hit in hits]
     found = checks[checks["check_id"].isin(ids)].set_index("check_id")
     return found.loc[ids].reset_index()
-
-
-def run_checkpoint(
-    roster: pd.DataFrame,
-    unit_cells: pd.DataFrame,
-    district_cells: pd.DataFrame,
-    year: int,
-    data_docs_dir: Path | None = None,
-) -> CheckpointResult:
-    """Run the GX checkpoint on the consolidated data of one district and one year.
-
-    ``roster``: unit_id, unit_name, kind, accepted_submission_id (None when the unit has no accepted return; the
-    ``kind == "district"`` row sends none and is skipped). ``unit_cells``: unit_id, cell_key, value_int,
-    value_dec (the fee as Decimal or text, never float) of each unit's latest accepted return.
-    ``district_cells``: cell_key, value_int, value_dec of the consolidated report. Publication may go ahead
-    only when ``result.success``. Raises ``CheckpointInputError`` when a frame is not in that shape, and
-    ``CheckpointEvaluationError`` when GX itself could not evaluate an expectation.
-
-    ``data_docs_dir``: when given, GX Data Docs for this run are built into that folder (see CheckpointResult).
-    """
-    checks = build_checks(roster, unit_cells, district_cells)
-    district_id, _ = district_unit(roster)
-    return evaluate(checks, year, f"{district_id or 'district'}_{year}", data_docs_dir)
 
 
 def run_node_checkpoint(
@@ -303,7 +263,7 @@ def evaluate(
     # folder, so a rerun replaces its page instead of adding one, and audit.html's link to it does not change (GX
     # still records the real time on the page, as ge_load_time)
     run_id = RunIdentifier(run_name=run_name, run_time=year_instant(year).replace(tzinfo=UTC))
-    run = checkpoint.run(batch_parameters={"dataframe": _for_gx(checks)}, run_id=run_id)
+    run = checkpoint.run(batch_parameters={"dataframe": checks}, run_id=run_id)
     ((validation_id, validation),) = run.run_results.items()
 
     results = {(r.expectation_config.meta["rule"], r.expectation_config.meta["detail"]): r for r in validation.results}

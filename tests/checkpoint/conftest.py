@@ -1,4 +1,7 @@
-"""Frames shaped like the ones the lead reads from DuckDB, built from the 连云区 figures with variations."""
+"""Frames shaped like the ones the run reads from DuckDB, built from the 连云区 figures with variations.
+
+The district is a tree of one node (checkpoint.nodes): its units all report to it directly, so the direct sums
+(sql/direct_sums.sql) are the sums over its units, computed here in plain Python."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
+from checkpoint import CheckpointResult, build_node_checks, run_node_checkpoint
 from sampledata.lianyun import lianyun_cells
 from schemas.cells import CELL_KEYS, FEE_KEY, S3_COL_KEYS, s3, s4
 
@@ -39,18 +43,27 @@ def three_units() -> dict[str, Cells]:
     return {"320703001": lianyun_cells(), "320703002": doubled(), "320703003": with_review_and_carry_in()}
 
 
-def roster_frame(units: dict[str, Cells], without_return: tuple[str, ...] = ()) -> pd.DataFrame:
-    rows = [{"unit_id": DISTRICT_ID, "unit_name": "连云区", "kind": "district", "accepted_submission_id": None}]
+def nodes_frame() -> pd.DataFrame:
+    """The tree of one node: the district, root of the run."""
+    return pd.DataFrame({"node_id": [DISTRICT_ID], "node_name": ["连云区"], "home": [""]})
+
+
+def units_frame(
+    units: dict[str, Cells], without_return: tuple[str, ...] = (), homes: dict[str, str] | None = None
+) -> pd.DataFrame:
+    """The reporting units (the district itself is the node, not one of them), each at home in the district
+    unless ``homes`` says otherwise."""
+    rows = []
     for n, unit_id in enumerate(list(units) + list(without_return)):
         rows.append(
             {
                 "unit_id": unit_id,
                 "unit_name": f"单位{n + 1}",
-                "kind": "department",
+                "home": (homes or {}).get(unit_id, DISTRICT_ID),
                 "accepted_submission_id": None if unit_id in without_return else f"sha-{unit_id}",
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["unit_id", "unit_name", "home", "accepted_submission_id"])
 
 
 def _long(cells: Cells) -> list[dict]:
@@ -76,10 +89,47 @@ def exact_sums(units: dict[str, Cells]) -> Cells:
     return {key: sum((cells[key] for cells in units.values()), zero.get(key, 0)) for key in CELL_KEYS}
 
 
-def district_frame(cells: Cells) -> pd.DataFrame:
-    frame = pd.DataFrame(_long(cells), columns=["cell_key", "value_int", "value_dec"])
+def direct_frame(unit_cells: pd.DataFrame) -> pd.DataFrame:
+    """Σ over the units of each cell, in plain Python, with the number of blanks in each sum (a blank adds nothing
+    and makes the sum unknown): node_id, cell_key, value_int, value_dec, blanks, as sql/direct_sums.sql gives them."""
+    sums: dict[str, list] = {}
+    for key, v_int, v_dec in unit_cells[["cell_key", "value_int", "value_dec"]].itertuples(index=False):
+        value = v_dec if key == FEE_KEY else v_int
+        total = sums.setdefault(key, [None, 0])
+        if value is None or value is pd.NA:
+            total[1] += 1
+        else:
+            total[0] = value if total[0] is None else total[0] + value
+    rows = [
+        {
+            "node_id": DISTRICT_ID,
+            "cell_key": key,
+            "value_int": None if key == FEE_KEY else total,
+            "value_dec": total if key == FEE_KEY else None,
+            "blanks": blanks,
+        }
+        for key, (total, blanks) in sums.items()
+    ]
+    frame = pd.DataFrame(rows, columns=["node_id", "cell_key", "value_int", "value_dec", "blanks"])
     frame["value_int"] = frame["value_int"].astype("Int64")
     return frame
+
+
+def district_frame(cells: Cells) -> pd.DataFrame:
+    """The district's consolidated report, as node_cells (node_id, cell_key, value_int, value_dec)."""
+    frame = pd.DataFrame(_long(cells), columns=["cell_key", "value_int", "value_dec"])
+    frame["value_int"] = frame["value_int"].astype("Int64")
+    frame.insert(0, "node_id", DISTRICT_ID)
+    return frame
+
+
+def check(
+    roster: pd.DataFrame, unit_cells: pd.DataFrame, district: pd.DataFrame, year: int, data_docs_dir=None
+) -> CheckpointResult:
+    """The run's checkpoint on the district as a tree of one node, named as the run names it."""
+    nodes = nodes_frame()
+    checks = build_node_checks(nodes, roster, district, direct_frame(unit_cells))
+    return run_node_checkpoint(checks, year, f"{DISTRICT_ID}_{year}", data_docs_dir, nodes=nodes)
 
 
 @pytest.fixture
@@ -93,7 +143,10 @@ def frames():
     from types import SimpleNamespace
 
     return SimpleNamespace(
-        roster=roster_frame,
+        nodes=nodes_frame,
+        roster=units_frame,
+        direct=direct_frame,
+        check=check,
         unit_cells=unit_cells_frame,
         district=district_frame,
         sums=exact_sums,

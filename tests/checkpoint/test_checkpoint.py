@@ -1,4 +1,5 @@
-"""The GX checkpoint on a 3-unit district: a real Great Expectations run on pandas frames, no mocks."""
+"""The GX checkpoint on a 3-unit district, a tree of one node: a real Great Expectations run on pandas frames,
+no mocks."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ from decimal import Decimal
 
 import pytest
 
-from checkpoint import CheckpointInputError, run_checkpoint
+from checkpoint import CheckpointInputError, build_node_checks
 from schemas.cells import FEE_KEY, s3
 
 
 def run(frames, units, district=None, roster=None, **kw):
     district = frames.sums(units) if district is None else district
     roster = frames.roster(units) if roster is None else roster
-    return run_checkpoint(roster, frames.unit_cells(units), frames.district(district), frames.year, **kw)
+    return frames.check(roster, frames.unit_cells(units), frames.district(district), frames.year, **kw)
 
 
 def failing(result):
@@ -36,7 +37,7 @@ def test_consistent_district_passes(frames, units):
         ("G4", "A2", True),
         ("G4", "A3", True),
         ("G4", "L1", True),
-        ("G5", "", True),  # G5: a district frame has no G5 rows (checkpoint.nodes adds them)
+        ("G5", "", True),  # G5: units given without verdicts have no G5 rows
     ]
     assert result.statistics["evaluated_expectations"] == 7
     assert result.statistics["successful_expectations"] == 7
@@ -57,14 +58,22 @@ def test_missing_unit_fails_g1_naming_it(frames, units):
     assert "320703009" in failure.message_zh and "2022" in failure.message_zh
     g1 = result.outcomes[0]
     assert g1.rule == "G1" and not g1.success
-    assert g1.unexpected == [{"unit_id": "320703009", "unit_name": "单位4"}]
+    assert g1.unexpected == [
+        {"unit_id": "320703009", "unit_name": "单位4", "node_id": frames.district_id, "node_name": "连云区"}
+    ]
     assert result.statistics["unsuccessful_expectations"] == 1
     assert result.statistics["successful_expectations"] == 6
 
 
 def test_district_row_needs_no_return(frames, units):
+    # the district is the node, not a reporting unit: it has no accepted return and no G1 row asks for one
     roster = frames.roster(units)
-    assert roster.loc[roster["kind"] == "district", "accepted_submission_id"].isna().all()
+    assert frames.district_id not in set(roster["unit_id"])
+    checks = build_node_checks(
+        frames.nodes(), roster, frames.district(frames.sums(units)), frames.direct(frames.unit_cells(units))
+    )
+    g1 = checks[checks["rule"] == "G1"]
+    assert frames.district_id not in set(g1["unit_id"].astype(str)) and g1["accepted_submission_id"].notna().all()
     assert run(frames, units, roster=roster).success
 
 
@@ -85,6 +94,8 @@ def test_district_cell_off_by_one_fails_g3(frames, units):
             "expected": "4028",
             "actual": "4029",
             "detail": "",
+            "node_id": frames.district_id,
+            "node_name": "连云区",
         }
     ]
     assert result.statistics["unsuccessful_expectations"] == 1
@@ -118,7 +129,7 @@ def test_fee_as_text_with_trailing_zeros_is_equal(frames, units):
     district_frame.loc[district_frame["cell_key"] == FEE_KEY, "value_dec"] = "759.344001000000"
     roster, unit_cells = frames.roster(units), frames.unit_cells(units)
 
-    assert run_checkpoint(roster, unit_cells, district_frame, frames.year).success
+    assert frames.check(roster, unit_cells, district_frame, frames.year).success
 
 
 def test_float_fee_is_refused(frames, units):
@@ -126,7 +137,7 @@ def test_float_fee_is_refused(frames, units):
     district_frame["value_dec"] = district_frame["value_dec"].map(lambda v: None if v is None else float(v))
 
     with pytest.raises(CheckpointInputError, match="float"):
-        run_checkpoint(frames.roster(units), frames.unit_cells(units), district_frame, frames.year)
+        frames.check(frames.roster(units), frames.unit_cells(units), district_frame, frames.year)
 
 
 def test_broken_a3_balance_fails_g4(frames, units):
@@ -178,7 +189,7 @@ def test_blank_district_cell_is_not_zero(frames, units):
     district_frame = frames.district(frames.sums(units))
     district_frame = district_frame[district_frame["cell_key"] != "s2.admin_penalty.decisions"]  # cell lost
 
-    result = run_checkpoint(frames.roster(units), frames.unit_cells(units), district_frame, frames.year)
+    result = frames.check(frames.roster(units), frames.unit_cells(units), district_frame, frames.year)
 
     assert failing(result) == [("G3", "", "s2.admin_penalty.decisions", "776", "(missing)")]
 
@@ -188,15 +199,16 @@ def test_blank_unit_cell_makes_the_sum_unknown(frames, units):
     blank = (unit_cells["unit_id"] == "320703001") & (unit_cells["cell_key"] == "s2.admin_penalty.decisions")
     unit_cells.loc[blank, "value_int"] = None
 
-    result = run_checkpoint(frames.roster(units), unit_cells, frames.district(frames.sums(units)), frames.year)
+    result = frames.check(frames.roster(units), unit_cells, frames.district(frames.sums(units)), frames.year)
 
     assert failing(result) == [("G3", "", "s2.admin_penalty.decisions", "(missing)", "776")]
 
 
 def test_unit_off_the_roster_is_refused(frames, units):
-    roster = frames.roster({k: v for k, v in units.items() if k != "320703003"})
+    # in a tree, a unit is off the roster of the run when it is at home in a node outside it
+    roster = frames.roster(units, homes={"320703003": "320704"})
     with pytest.raises(CheckpointInputError, match="320703003"):
-        run_checkpoint(roster, frames.unit_cells(units), frames.district(frames.sums(units)), frames.year)
+        frames.check(roster, frames.unit_cells(units), frames.district(frames.sums(units)), frames.year)
 
 
 def test_data_docs_are_built_into_the_given_folder(frames, units, tmp_path):
