@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from audit.waivers import revocation
 from schemas.errors import NianbaoError
 from warehouse.keeps import Keep, insert_keep, keep_by_id, keeps_for_year, version_status
 from warehouse.store import Warehouse
@@ -131,14 +132,7 @@ def keep_records(warehouse: Warehouse, year: int, in_force_only: bool = True) ->
                 "at": pd.Timestamp(row.recorded_at).isoformat(),
                 "in_force": bool(row.in_force),
                 "void_by_version": _int(row.void_by_version),
-                "revoked": None
-                if pd.isna(row.revoked_by_id)
-                else {
-                    "id": int(row.revoked_by_id),
-                    "by": row.revoked_by,
-                    "at": pd.Timestamp(row.revoked_at).isoformat(),
-                    "reason": row.revoke_reason,
-                },
+                "revoked": revocation(row),
             }
         )
     return out

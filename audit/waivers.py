@@ -107,6 +107,18 @@ def revoke(warehouse: Warehouse, waiver_id: int, reason: str, by: str) -> Waiver
     )
 
 
+def revocation(row: Any) -> dict[str, Any] | None:
+    """The revocation of a waiver's or a keep's row (its ``revoked_*`` columns), or None when it stands."""
+    if pd.isna(row.revoked_by_id):
+        return None
+    return {
+        "id": int(row.revoked_by_id),
+        "by": row.revoked_by,
+        "at": pd.Timestamp(row.revoked_at).isoformat(),
+        "reason": row.revoke_reason,
+    }
+
+
 def waiver_records(
     warehouse: Warehouse, year: int, sha256s: list[str] | None = None, in_force_only: bool = True
 ) -> list[dict[str, Any]]:
@@ -133,14 +145,7 @@ def waiver_records(
                 "by": row.recorded_by,
                 "at": pd.Timestamp(row.recorded_at).isoformat(),
                 "void_by_version": None if pd.isna(row.superseded_by_version) else int(row.superseded_by_version),
-                "revoked": None
-                if pd.isna(row.revoked_by_id)
-                else {
-                    "id": int(row.revoked_by_id),
-                    "by": row.revoked_by,
-                    "at": pd.Timestamp(row.revoked_at).isoformat(),
-                    "reason": row.revoke_reason,
-                },
+                "revoked": revocation(row),
             }
         )
     return out
