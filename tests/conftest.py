@@ -17,10 +17,11 @@ import pytest
 from sampledata.lianyun import lianyun_return
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def prefect_harness():
-    """One Prefect test harness (a temporary database and API server) for the whole session, started by the first
-    test that runs a flow in process: each start costs 10-20 s, so the flow tests share one."""
+    """A Prefect test harness (a temporary database and API server) per test module that runs flows in process.
+    Per module, not per session: a module's runs must not see another module's concurrency slots (the harness
+    does not expire a lease the way a server does)."""
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):
