@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from flows.settings import DEFAULT_DEMO_OUT, DEFAULT_OUT, DEFAULT_WAREHOUSE, apply_offline_settings
 
@@ -16,7 +16,8 @@ os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 import typer
 from rich.console import Console
 
-from schemas.failures import Failure
+if TYPE_CHECKING:  # the record's module pulls in the grid and pandas: imported where a command needs it
+    from schemas.failures import Failure
 
 app = typer.Typer(
     name="nianbao",
@@ -259,20 +260,34 @@ def run_consolidation(
 ) -> int:
     """Run the flow and report; returns the exit code (0 published, 2 blocked, 1 error).
 
+    Every input is checked first, before Prefect is imported (flows/preflight.py): a wrong path, roster or district
+    fails at once. Then the run goes to the server ``nianbao server start`` left running, when PREFECT_API_URL is
+    not set (flows/local_server.py), else to PREFECT_API_URL or Prefect's ephemeral API.
+
     ``dask``: read the batches on a Dask cluster ("local" or a scheduler address; flows/scaleout.py). ``progress``:
     draw progress bars (None: only when stdout is a terminal; flows/progress.py)."""
-    from flows.consolidate import consolidate_district
+    from flows.local_server import use_remembered_server
+    from flows.preflight import check_run
+    from schemas.errors import NianbaoError
+    from schemas.ids import UnsafeId
+
+    try:
+        check_run(district, submissions, roster, warehouse, out)
+    except UnsafeId as exc:
+        err.print(f"ERROR: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return EXIT_ERROR
+    except (NianbaoError, OSError) as exc:  # the run would raise the same, after Prefect's start-up
+        err.print(f"ERROR: {type(exc).__name__}: {exc}", markup=False, highlight=False, soft_wrap=True)
+        return EXIT_ERROR
+    server = use_remembered_server(lambda line: err.print(line, style="dim", markup=False))
+
+    from flows.consolidate import consolidate_district  # Prefect is imported here, never before the checks
     from flows.progress import progress_bar
     from flows.scaleout import with_task_runner
     from pipeline.result import PublicationBlocked
-    from schemas.ids import UnsafeId, check_id
 
-    try:  # before the flow starts: a district id of "..", "/etc" or "a/b" never reaches a path (schemas/ids.py)
-        check_id(district, "district id (--district)")
-    except UnsafeId as exc:
-        err.print(f"ERROR: {exc}", markup=False, highlight=False)
-        return EXIT_ERROR
-    console.print(f"Consolidating {district} {year} from {submissions} (roster {roster}) …")
+    where = f"; Prefect server {server.api_url}" if server is not None else ""
+    console.print(f"Consolidating {district} {year} from {submissions} (roster {roster}{where}) …")
     with progress_bar(progress, console):
         state = with_task_runner(consolidate_district, dask)(
             district=district,

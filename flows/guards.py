@@ -28,6 +28,26 @@ class PathNotAllowed(NianbaoError, ValueError):
     """A path parameter points outside every allowed root."""
 
 
+# how each path parameter of a run is named in a refusal (the run form shows the parameter names in brackets)
+PATH_LABELS = {
+    "submissions": "submissions folder ('submissions')",
+    "roster": "roster file ('roster')",
+    "warehouse": "warehouse file ('warehouse')",
+    "out": "publish folder ('out')",
+}
+
+
+def roots_configured(env: Mapping[str, str] | None = None) -> bool:
+    """True when ``NIANBAO_ALLOWED_ROOTS`` names at least one folder: every run is then confined."""
+    return bool((os.environ if env is None else env).get(ROOTS_ENV, "").strip())
+
+
+def confine_run_parameters(**paths: str | os.PathLike[str]) -> dict[str, Path]:
+    """Check a run's path parameters (submissions, roster, warehouse, out) against the allowed roots, each named
+    by its label in the message (e.g. "publish folder ('out')"); raise PathNotAllowed naming every bad one."""
+    return confine_all({PATH_LABELS.get(name, f"parameter '{name}'"): value for name, value in paths.items()})
+
+
 def allowed_roots(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> list[Path]:
     """The resolved roots from ``NIANBAO_ALLOWED_ROOTS``, or the current working directory when it is unset/empty."""
     env = os.environ if env is None else env

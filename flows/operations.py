@@ -30,7 +30,7 @@ from prefect.concurrency.sync import concurrency
 from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
 from prefect.settings import get_current_settings
 
-from flows.guards import ROOTS_ENV, allowed_roots, confine_all
+from flows.guards import confine_run_parameters, roots_configured
 from schemas.errors import NianbaoError
 
 LOCK_WAIT_ENV = "NIANBAO_RUN_LOCK_WAIT_SECONDS"
@@ -45,15 +45,6 @@ class RunInProgress(NianbaoError, RuntimeError):
 
 
 # --- paths ------------------------------------------------------------------------------------------------
-
-
-# how each path parameter is named in a refusal (the run form shows the parameter names in brackets)
-PATH_LABELS = {
-    "submissions": "submissions folder ('submissions')",
-    "roster": "roster file ('roster')",
-    "warehouse": "warehouse file ('warehouse')",
-    "out": "publish folder ('out')",
-}
 
 
 def started_from_deployment() -> bool:
@@ -72,11 +63,9 @@ def confine_run_paths(**paths: str | os.PathLike[str]) -> dict[str, Path] | None
     Each keyword is named in the message by its label and parameter name, e.g. "publish folder ('out')".
     Returns the resolved paths when the check applied, None when it did not (a direct, non-deployment call).
     """
-    if not (os.environ.get(ROOTS_ENV, "").strip() or started_from_deployment()):
+    if not (roots_configured() or started_from_deployment()):
         return None
-    return confine_all(
-        {PATH_LABELS.get(name, f"parameter '{name}'"): value for name, value in paths.items()}, allowed_roots()
-    )
+    return confine_run_parameters(**paths)
 
 
 # --- one run at a time --------------------------------------------------------------------------------------

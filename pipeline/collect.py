@@ -1,5 +1,10 @@
-"""Collecting a run's submissions: every regular file below the folder, in a stable order, and the batches
-they are read in."""
+"""Collecting a run's submissions: the run's inputs checked (roster, node, folder), every regular file below the
+folder in a stable order, and the batches they are read in.
+
+Light on purpose (the roster reader and the tree, no pandas, no warehouse): ``nianbao consolidate`` calls
+:func:`check_inputs` before Prefect is imported, so a wrong path or district fails at once (flows/preflight.py),
+and the run calls it again as its first step (pipeline.run.collect).
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,31 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from intake.roster import Roster, read_roster
+from pipeline.hierarchy import check_node
+
 READ_BATCH = 2000  # files per read task: large enough that orchestration cost is negligible
+
+
+def check_inputs(submissions_dir: Path, roster_file: Path, node_id: str) -> Roster:
+    """The run's roster, read, with ``node_id`` a node on it (not a reporting unit), and its submissions folder
+    there: each raises naming what is wrong (RosterError, NotANode, FileNotFoundError) before any work."""
+    roster = read_roster(roster_file, node_id)
+    check_node(roster, node_id)
+    check_folder(submissions_dir)
+    return roster
+
+
+def check_folder(submissions_dir: Path) -> Path:
+    root = Path(submissions_dir)
+    if not root.is_dir():
+        raise FileNotFoundError(f"Submissions folder {root} does not exist or is not a folder.")
+    return root
 
 
 def collect(submissions_dir: Path) -> list[Path]:
     """Every regular file below the folder, in a stable order. Hidden files and symlinks are not submissions."""
-    root = Path(submissions_dir)
-    if not root.is_dir():
-        raise FileNotFoundError(f"Submissions folder {root} does not exist or is not a folder.")
+    root = check_folder(submissions_dir)
     top = str(root)
     files: list[str] = []
     folders = [top]

@@ -79,11 +79,6 @@ class Consolidation:
         return dict(zip(self.units["unit_id"].tolist(), self.units["verdict"].tolist()))
 
 
-def check_node(roster: Roster, node_id: str) -> Tree:
-    """The tree below ``node_id``; raises :class:`NotANode` before any work when the run names a reporting unit."""
-    return build_tree(roster, node_id)
-
-
 def consolidate(warehouse: Warehouse, roster: Roster, node_id: str, year: int) -> Consolidation:
     """Sum, in ONE SQL statement, the latest accepted return of every reporting unit below ``node_id`` into that
     node and into every node below it (each unit counts in every node above it: the closure of the tree)."""

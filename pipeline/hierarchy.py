@@ -89,6 +89,11 @@ class Tree:
         return sorted(self.nodes, key=lambda n: (-self.depth[n.unit_id], order[n.unit_id]))
 
 
+def check_node(roster: Roster, node_id: str) -> Tree:
+    """The tree below ``node_id``; raises :class:`NotANode` before any work when the run names a reporting unit."""
+    return build_tree(roster, node_id)
+
+
 def build_tree(roster: Roster, root_id: str) -> Tree:
     """The tree below ``root_id``. Raises :class:`NotANode` when that row is missing or files returns itself."""
     by_id = {u.unit_id: u for u in roster.units}

@@ -20,12 +20,12 @@ from typing import Any, Literal
 
 from checkpoint.suite import CheckpointResult
 from intake.read import ReadOutcome
-from intake.roster import Roster, read_roster
+from intake.roster import Roster
 from pipeline import audit_report as audit_module
 from pipeline.check import check, checkpoint_rows, why_missing
-from pipeline.collect import batches
+from pipeline.collect import batches, check_inputs
 from pipeline.collect import collect as collect_files
-from pipeline.consolidate import Consolidation, check_node, consolidate
+from pipeline.consolidate import Consolidation, consolidate
 from pipeline.judge import Judged, cross_year, judge
 from pipeline.keep import files_root, keep
 from pipeline.load import load
@@ -58,8 +58,7 @@ class Run:
 
 
 def collect(submissions: Path, roster_file: Path, node_id: str) -> tuple[list[Path], Roster]:
-    roster = read_roster(roster_file, node_id)
-    check_node(roster, node_id)  # a reporting unit is no node: refused before any work
+    roster = check_inputs(submissions, roster_file, node_id)  # a reporting unit is no node: refused before any work
     return collect_files(submissions), roster
 
 

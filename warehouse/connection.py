@@ -17,17 +17,11 @@ import pandas as pd
 import pyarrow as pa
 
 from schemas.cells import CELL_KEYS, FEE_KEY
-from schemas.errors import NianbaoError
 from warehouse import chain
 from warehouse.migrate import retire_district_tables
+from warehouse.opening import WarehouseBusy, WarehouseError, connect
 
-
-class WarehouseError(NianbaoError):
-    """Base of warehouse errors."""
-
-
-class WarehouseBusy(WarehouseError):
-    """Another process holds the warehouse file for writing."""
+__all__ = ["Connection", "WarehouseBusy", "WarehouseError", "now", "sql"]
 
 
 @cache
@@ -49,15 +43,7 @@ class Connection:
     def __init__(self, path: Path, read_only: bool = False):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise WarehouseBusy(
-                    f"The warehouse {self.path} is in use by another nianbao run (DuckDB holds a lock on it). "
-                    "Wait for that run to finish, then start again; nothing was written."
-                ) from exc
-            raise WarehouseError(f"Cannot open the warehouse {self.path}: {exc}") from exc
+        self.con = connect(self.path, read_only=read_only)  # WarehouseBusy when another process holds the file
         if not read_only:
             self._create()
         # a file last written before receipts (create_tables.sql), opened read-only, cannot be given them: the
