@@ -260,26 +260,28 @@ def run_consolidation(
 ) -> int:
     """Run the flow and report; returns the exit code (0 published, 2 blocked, 1 error).
 
-    Every input is checked first, before Prefect is imported (flows/preflight.py): a wrong path, roster or district
-    fails at once. Then the run goes to the server ``nianbao server start`` left running, when PREFECT_API_URL is
-    not set (flows/local_server.py), else to PREFECT_API_URL or Prefect's ephemeral API.
+    Every input is checked first, before Prefect is imported (flows/preflight.py): a wrong path, roster or district,
+    or (under the ephemeral API) a warehouse another run holds, fails at once. The run goes to the server
+    ``nianbao server start`` left running when PREFECT_API_URL is not set (flows/local_server.py), else to
+    PREFECT_API_URL, else to Prefect's ephemeral API.
 
     ``dask``: read the batches on a Dask cluster ("local" or a scheduler address; flows/scaleout.py). ``progress``:
     draw progress bars (None: only when stdout is a terminal; flows/progress.py)."""
     from flows.local_server import use_remembered_server
-    from flows.preflight import check_run
+    from flows.preflight import check_run, check_warehouse
     from schemas.errors import NianbaoError
     from schemas.ids import UnsafeId
 
     try:
         check_run(district, submissions, roster, warehouse, out)
+        server = use_remembered_server(lambda line: err.print(line, style="dim", markup=False, soft_wrap=True))
+        check_warehouse(warehouse)  # under the ephemeral API; with a server, a run of the same year waits instead
     except UnsafeId as exc:
         err.print(f"ERROR: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_ERROR
     except (NianbaoError, OSError) as exc:  # the run would raise the same, after Prefect's start-up
         err.print(f"ERROR: {type(exc).__name__}: {exc}", markup=False, highlight=False, soft_wrap=True)
         return EXIT_ERROR
-    server = use_remembered_server(lambda line: err.print(line, style="dim", markup=False))
 
     from flows.consolidate import consolidate_district  # Prefect is imported here, never before the checks
     from flows.progress import progress_bar

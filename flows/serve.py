@@ -24,6 +24,8 @@ within the allowed roots)::
     DIR/published/            publications: published/<district>/<year>/report.html …
 
 ``NIANBAO_ALLOWED_ROOTS`` defaults to ``DIR`` for the runs this process starts (set it to allow more folders).
+Without ``PREFECT_API_URL`` the script serves the server ``nianbao server start`` left running
+(flows/local_server.py).
 """
 
 from __future__ import annotations
@@ -33,9 +35,12 @@ import os
 from pathlib import Path
 from typing import Any
 
+from flows.local_server import use_remembered_server
 from flows.settings import apply_offline_settings
 
 apply_offline_settings()
+# no PREFECT_API_URL: the server `nianbao server start` left running, chosen before Prefect reads its settings
+use_remembered_server()
 
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment

@@ -1,4 +1,4 @@
-"""Shared test set-up: offline settings and a private PREFECT_HOME for the whole session."""
+"""Shared test set-up: offline settings and a private PREFECT_HOME and NIANBAO_HOME for the whole session."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_UI_SHOW_PROMOTIONAL_CONTENT", "false")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="nianbao-prefect-home-")
+# no test (nor the CLI it runs) takes the developer's `nianbao server` for its own (flows/local_server.py)
+os.environ["NIANBAO_HOME"] = tempfile.mkdtemp(prefix="nianbao-home-")
 
 import pytest
 
