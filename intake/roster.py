@@ -38,8 +38,15 @@ class Roster:
         return units_below(self.units, node_id)
 
 
+# The last roster read, by (path, sha256 of its bytes, district): one run reads its roster several times (the CLI's
+# checks before Prefect starts, the flow's first check, the collect step), and at 150,000 rows each parse costs
+# seconds. The same bytes give the same immutable Roster, so the parse is done once; the bytes are always re-read.
+_last_read: tuple[tuple[Path, str, str | None], Roster] | None = None
+
+
 def read_roster(path: Path, district_id: str | None = None) -> Roster:
     """Read and check a roster; ``district_id``, when given, must be a row of it."""
+    global _last_read
     path = Path(path)
     if district_id is not None:  # it names the run's output folder: refused before the roster is even read
         try:
@@ -50,6 +57,9 @@ def read_roster(path: Path, district_id: str | None = None) -> Roster:
         data = path.read_bytes()
     except OSError as exc:
         raise RosterError(f"Roster {path}: cannot be read ({exc.strerror or exc}).") from exc
+    key = (path, hashlib.sha256(data).hexdigest(), district_id)
+    if _last_read is not None and _last_read[0] == key:
+        return _last_read[1]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -94,12 +104,13 @@ def read_roster(path: Path, district_id: str | None = None) -> Roster:
         raise RosterError(f"Roster {path}, column parent_id: {shown}.")
     if district_id is not None and district_id not in line_of:
         raise RosterError(f"Roster {path}: the district {district_id} is not a row of the roster.")
-    roster = Roster(path=path, sha256=hashlib.sha256(data).hexdigest(), units=tuple(units))
+    roster = Roster(path=path, sha256=key[1], units=tuple(units))
     if district_id is not None and not roster.below(district_id):
         raise RosterError(
             f"Roster {path}: no reporting unit (office, department, township) lists {district_id} as its parent, "
             "directly or through its parents; there is nothing to consolidate."
         )
+    _last_read = (key, roster)
     return roster
 
 
