@@ -19,12 +19,12 @@ import pytest
 
 from flows.demo import write_returns
 from sampledata.roster import district_roster, write_roster_csv
-from sampledata.synthetic import returns_for
+from sampledata.synthetic import break_a3, returns_for
 from warehouse.store import Warehouse
 
 ROOT = Path(__file__).resolve().parents[2]
 DISTRICT = "320799"
-WATCHED = ("prefect", "great_expectations", "pandas", "pandera", "duckdb")
+WATCHED = ("prefect", "great_expectations", "pandas", "pandera", "duckdb", "hypothesis")
 # the CLI's own entry point, with an exit hook that records which watched packages the command imported
 PROBE = """
 import atexit, json, os, sys
@@ -32,7 +32,8 @@ import atexit, json, os, sys
 def loaded():
     watched = set(os.environ["NIANBAO_TEST_WATCHED"].split(","))
     with open(os.environ["NIANBAO_TEST_MODULES"], "w", encoding="utf-8") as out:
-        json.dump(sorted({name.split(".")[0] for name in sys.modules} & watched), out)
+        imported = {name.split(".")[0] for name, module in sys.modules.items() if module is not None}
+        json.dump(sorted(imported & watched), out)
 
 atexit.register(loaded)
 sys.argv[0] = "nianbao"
@@ -71,7 +72,16 @@ def district(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     write_returns(returns_for(units[1:], 2024, 7), root / "submissions")
     form = next((root / "submissions").glob("*.xlsx"))
     unit = next(u.unit_id for u in units if u.kind == "department")
-    return {"root": root, "roster": roster, "submissions": root / "submissions", "form": form, "unit": unit}
+    write_returns([break_a3(returns_for(units[1:2], 2024, 7)[0])], root / "broken")
+    broken = next((root / "broken").iterdir())
+    return {
+        "root": root,
+        "roster": roster,
+        "submissions": root / "submissions",
+        "form": form,
+        "broken": broken,
+        "unit": unit,
+    }
 
 
 def test_help_imports_neither_pandas_nor_prefect(tmp_path: Path) -> None:
@@ -85,7 +95,13 @@ def test_validate_reads_with_pandas_and_pandera_but_never_prefect_or_gx(tmp_path
     assert code == 0, out + err
     assert "OK: 1 file(s), 0 blocking failure(s)" in out
     assert {"pandas", "pandera"} <= loaded  # the probe sees what was imported: the check can fail
-    assert not loaded & {"prefect", "great_expectations"}
+    assert not loaded & {"prefect", "great_expectations", "hypothesis"}  # hypothesis: pandera's unused strategies
+
+
+def test_validate_without_pandera_strategies_still_finds_a_broken_column(tmp_path: Path, district) -> None:
+    code, out, _, loaded = nianbao(tmp_path, "validate", "--json", str(district["broken"]))
+    assert code == 1 and "hypothesis" not in loaded
+    assert "A3" in {f["rule"] for f in json.loads(out)}
 
 
 def test_validate_against_the_roster_and_a_warehouse_never_imports_prefect_or_gx(tmp_path: Path, district) -> None:
