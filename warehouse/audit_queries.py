@@ -80,6 +80,19 @@ def cell_sources(warehouse: Warehouse, sha256s: Sequence[str]) -> dict[str, dict
     return out
 
 
+def decoded_submissions(warehouse: Warehouse, sha256s: Sequence[str]) -> set[str]:
+    """The submissions among ``sha256s`` whose digits were cut apart by an identity (some cell decoded_by); one
+    statement, so the audit can tell which units to show in full before it reads any cell."""
+    if not sha256s:
+        return set()
+    try:
+        with warehouse._registered(wanted=pa.table({"sha256": list(sha256s)})):
+            rows = warehouse.con.execute(sql("audit_decoded_submissions")).fetchall()
+    except duckdb.CatalogException:  # a warehouse from before cell_sources, opened read-only
+        return set()
+    return {sha for (sha,) in rows}
+
+
 def latest_submission(warehouse: Warehouse, unit_id: str, year: int) -> tuple[str, int | None, str, str] | None:
     """(sha256, version, status, original_name) of the unit's current submission for ``year`` (the latest
     received, then the highest version) whatever its status, or None when it sent nothing."""
