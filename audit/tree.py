@@ -50,35 +50,38 @@ def run_nodes(roster_units: Sequence[RosterUnit], root_id: str, units: Iterable[
     ``units`` (UnitAudit, roster order) listed under its home node (the nearest node above it) and counted in its
     home and every node above it up to the root."""
     by_id = {u.unit_id: u for u in roster_units}
-    nodes: dict[str, Node] = {}
     root = by_id.get(root_id)
-    nodes[root_id] = Node(root_id, root.unit_name if root else root_id, root.kind if root else "district", "", 0)
+    nodes: dict[str, Node] = {
+        root_id: Node(root_id, root.unit_name if root else root_id, root.kind if root else "district", "", 0)
+    }
+    memo: dict[str, list[str]] = {root_id: [root_id]}  # node id -> itself and the nodes above it up to the root
 
-    def chain(unit_id: str) -> list[str]:
-        """The node ids above ``unit_id`` up to the root, nearest first ([] when the root is not above it)."""
-        found: list[str] = []
-        seen: set[str] = set()
+    def up_from(unit_id: str) -> list[str]:
+        """The nodes above ``unit_id`` up to the root, nearest first ([] when the root is not above it); each
+        node's chain is worked out once."""
+        path: list[str] = []
         current = by_id[unit_id].parent_id if unit_id in by_id else ""
-        while current and current not in seen:
-            seen.add(current)
-            parent = by_id.get(current)
-            if parent is not None and parent.kind in AGGREGATE_KINDS:
-                found.append(current)
-            if current == root_id:
-                return found
-            current = parent.parent_id if parent is not None else ""
-        return []
+        while current and current not in memo and current not in path:
+            path.append(current)
+            current = by_id[current].parent_id if current in by_id else ""
+        tail = memo.get(current, [])
+        for node_id in reversed(path):  # fill the memo from the top down
+            found = by_id.get(node_id)
+            is_node = found is not None and found.kind in AGGREGATE_KINDS
+            tail = ([node_id] + tail if is_node else tail) if tail else []
+            memo[node_id] = tail
+        return tail
 
     for u in roster_units:
         if u.kind in AGGREGATE_KINDS and u.unit_id != root_id:
-            above = chain(u.unit_id)
+            above = up_from(u.unit_id)
             if above:
                 nodes[u.unit_id] = Node(u.unit_id, u.unit_name, u.kind, above[0], len(above))
     for node in nodes.values():
         if node.parent_id:
             nodes[node.parent_id].children.append(node.node_id)
     for unit in units:
-        above = chain(unit.unit_id) or [root_id]
+        above = up_from(unit.unit_id) or [root_id]
         nodes[above[0]].units.append(unit)
         findings = sum(1 for f in unit.findings if not f.info)
         for node_id in above:
@@ -105,6 +108,8 @@ def blocked_nodes(checkpoint: Sequence[dict[str, Any]], nodes: dict[str, Node]) 
             names.setdefault(node_id, str(row.get("node_name") or ""))
     order = {node_id: i for i, node_id in enumerate(nodes)}
     return [
-        Blocked(node_id, nodes[node_id].node_name if node_id in nodes else names[node_id], rules[node_id], rows[node_id])
+        Blocked(
+            node_id, nodes[node_id].node_name if node_id in nodes else names[node_id], rules[node_id], rows[node_id]
+        )
         for node_id in sorted(rules, key=lambda n: (order.get(n, len(order)), n))
     ]

@@ -38,7 +38,9 @@ def main() -> None:
     key_file = work / "run_key"
     if not key_file.is_file():
         t0 = time.perf_counter()
-        result = run(Run(args.root, args.year, base / "roster.csv", base / args.format, work / "w.duckdb", work / "out"))
+        result = run(
+            Run(args.root, args.year, base / "roster.csv", base / args.format, work / "w.duckdb", work / "out")
+        )
         print(f"pipeline: {time.perf_counter() - t0:.1f} s wall, status {result.status}, run {result.run_key}")
         key_file.write_text(result.run_key)
     key = key_file.read_text().strip()
@@ -56,8 +58,10 @@ def main() -> None:
     print(f"top page {page}: {page.stat().st_size / 1e6:.3f} MB")
     if nodes:
         total = sum(p.stat().st_size for p in nodes)
-        print(f"node pages: {len(nodes)}, {total / 1e6:.1f} MB in all, largest {nodes[-1].name} "
-              f"{nodes[-1].stat().st_size / 1e6:.3f} MB")
+        print(
+            f"node pages: {len(nodes)}, {total / 1e6:.1f} MB in all, largest {nodes[-1].name} "
+            f"{nodes[-1].stat().st_size / 1e6:.3f} MB"
+        )
 
 
 if __name__ == "__main__":

@@ -224,8 +224,11 @@ def versions_of_units(warehouse: Warehouse, unit_ids: Sequence[str], year: int) 
     statement for all the units (sql/versions_of_units.sql)."""
     # a warehouse written before waivers existed, opened read-only: the status on receipt is the status
     query = "versions_of_units" if has_evidence_tables(warehouse) else "versions_of_units_plain"
+    params: dict[str, Any] = {"year": year}
+    if query == "versions_of_units":
+        params["units"] = warehouse.units_filter(unit_ids)
     with warehouse._scope(list(unit_ids)):
-        frame = warehouse.frame(sql(query), {"year": year})
+        frame = warehouse.frame(sql(query), params)
     out: dict[str, list[Version]] = {}
     for r in frame.itertuples(index=False):
         out.setdefault(r.unit_id, []).append(

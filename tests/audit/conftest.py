@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from audit.report import node_page
-
 from pipeline.run import Run as RunSpec
 from pipeline.run import run
 from sampledata.lianyun import lianyun_return

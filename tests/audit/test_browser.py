@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from checkpoint.datadocs import external_resources
 from audit.report import node_page
+from checkpoint.datadocs import external_resources
 from tests.audit.conftest import DISTRICT, run_pipeline
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_available
 
@@ -101,7 +101,12 @@ def test_the_top_page_filters_and_searches_the_nodes(browser, tmp_path) -> None:
     from tests.audit.conftest import returns_for, write_returns
 
     lines = ["unit_id,unit_name,kind,parent_id", "C0,全国,country,", "P1,东省,province,C0", "D1,甲区,district,P1"]
-    lines += ["D2,乙区,district,P1", "U1,甲区办公室,office,D1", "U2,乙区办公室,office,D2", "U3,乙区财政局,department,D2"]
+    lines += [
+        "D2,乙区,district,P1",
+        "U1,甲区办公室,office,D1",
+        "U2,乙区办公室,office,D2",
+        "U3,乙区财政局,department,D2",
+    ]
     roster = tmp_path / "roster.csv"
     roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
     units = (("U1", "甲区办公室", "office"), ("U2", "乙区办公室", "office"))  # U3 sends nothing: D2 is blocked
