@@ -19,9 +19,11 @@ revoked AS (
     SELECT refers_to AS waiver_id FROM waivers WHERE kind = 'revocation' AND refers_to IS NOT NULL
 ),
 received AS (  -- each submission's last receipt (create_tables.sql): the unit's current one is the latest
-    SELECT sha256, max(receipt_no) AS last_receipt FROM receipts
-    WHERE units IS NULL OR sha256 IN (SELECT sha256 FROM submissions WHERE list_contains(units, unit_id))
-    GROUP BY sha256
+    SELECT sha256, max(receipt_no) AS last_receipt FROM receipts WHERE units IS NULL GROUP BY sha256
+    UNION ALL  -- the units asked about: only their submissions' receipts (one branch or the other is empty)
+    SELECT r.sha256, max(r.receipt_no) FROM receipts r
+    SEMI JOIN submissions s ON s.sha256 = r.sha256 AND list_contains(units, s.unit_id)
+    WHERE units IS NOT NULL GROUP BY r.sha256
 ),
 latest AS (  -- a waiver counts only while its submission is the unit's current one: another file received voids it
     SELECT s.unit_id, s.year, arg_max(s.sha256, [coalesce(r.last_receipt, 0), s.version]) AS sha256
