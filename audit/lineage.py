@@ -202,6 +202,8 @@ def _ts(value: Any) -> str:
 
 def _cover(findings: tuple[Finding, ...], in_force: dict[str, dict[str, Any]]) -> tuple[Finding, ...]:
     """The findings, each with the waiver/acknowledgement in force for its rule (``in_force``: rule -> waiver)."""
+    if not in_force:  # most returns: nothing to cover, no copy
+        return findings
     return tuple(replace(f, covered_by=in_force.get(f.rule)) for f in findings)
 
 
@@ -241,7 +243,7 @@ def audit_units(
     out = []
     for unit in units:
         mine = [
-            replace(v, findings=_cover(findings.get(v.sha256, ()), in_force.get((unit.unit_id, v.sha256), {})))
+            v.with_findings(_cover(findings.get(v.sha256, ()), in_force.get((unit.unit_id, v.sha256), {})))
             for v in versions.get(unit.unit_id, [])
         ]
         status = verdict[unit.unit_id]

@@ -29,7 +29,7 @@ from schemas.rules import RULE_BY_ID, RULES
 from schemas.verdicts import count_line, verdict_counts
 from warehouse import audit_queries
 from warehouse.store import Warehouse
-from warehouse.versions import Finding, finding_of
+from warehouse.versions import Finding, findings_of_frame
 
 TEMPLATE = "audit.html.j2"
 AUDIT_FILE = "audit.html"
@@ -143,10 +143,9 @@ def run_audit(
     ]
     folder = publication_folder or audit_queries.publication_folder(warehouse, run_key, district_id)
     outcome = "published" if folder else ("blocked" if any(not c["success"] for c in checks) else "checked")
-    ids = {u.unit_id for u in units}
-    unattributed = [
-        f for f in map(finding_of, warehouse.failures_of_run(run_key).itertuples(index=False)) if f.unit_id not in ids
-    ]
+    ids = [u.unit_id for u in units]
+    failures = warehouse.failures_of_run(run_key)
+    unattributed = findings_of_frame(failures[~failures["unit_id"].isin(ids)])
     return RunAudit(
         run_key=run_key,
         district_id=district_id,
