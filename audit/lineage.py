@@ -20,7 +20,7 @@ from audit.waivers import deviation_notes, waiver_records
 from intake.roster import Roster
 from schemas.cells import S3_COL_KEYS
 from schemas.errors import NianbaoError
-from schemas.roster import RosterUnit
+from schemas.roster import AGGREGATE_KINDS, RosterUnit
 from schemas.verdicts import COUNTED, VERDICTS
 from warehouse import audit_queries
 from warehouse.archive import sha256_of
@@ -202,6 +202,8 @@ def _ts(value: Any) -> str:
 
 def _cover(findings: tuple[Finding, ...], in_force: dict[str, dict[str, Any]]) -> tuple[Finding, ...]:
     """The findings, each with the waiver/acknowledgement in force for its rule (``in_force``: rule -> waiver)."""
+    if not in_force:  # most returns: nothing to cover, no copy
+        return findings
     return tuple(replace(f, covered_by=in_force.get(f.rule)) for f in findings)
 
 
@@ -241,7 +243,7 @@ def audit_units(
     out = []
     for unit in units:
         mine = [
-            replace(v, findings=_cover(findings.get(v.sha256, ()), in_force.get((unit.unit_id, v.sha256), {})))
+            v.with_findings(_cover(findings.get(v.sha256, ()), in_force.get((unit.unit_id, v.sha256), {})))
             for v in versions.get(unit.unit_id, [])
         ]
         status = verdict[unit.unit_id]
@@ -311,20 +313,33 @@ def publications(warehouse: Warehouse, district_id: str, year: int) -> list[Publ
 
 
 def audit_district(warehouse: Warehouse, district_id: str, year: int, unit_id: str | None = None) -> DistrictAudit:
-    """Everything ``nianbao audit`` shows, for one district and year (optionally one unit)."""
+    """Everything ``nianbao audit`` shows, for one node (district, or a city, province, country) and year, or for
+    one unit of it: then only that unit's rows are read (its place on the roster, its versions, its verdict)."""
     roster_sha = latest_roster_sha(warehouse, district_id, year)
-    roster = roster_of(warehouse, roster_sha)
-    units = roster.below(district_id)
     if unit_id is not None:
-        units = tuple(u for u in units if u.unit_id == unit_id)
-        if not units:
-            raise AuditQueryError(f"Unit {unit_id} is not on district {district_id}'s roster ({roster.path.name}).")
-    district = roster.unit(district_id)
+        units, district_name = _one_unit(warehouse, roster_sha, district_id, unit_id)
+    else:
+        roster = roster_of(warehouse, roster_sha)
+        units = roster.below(district_id)
+        district = roster.unit(district_id)
+        district_name = district.unit_name if district else district_id
     return DistrictAudit(
         district_id=district_id,
-        district_name=district.unit_name if district else district_id,
+        district_name=district_name,
         year=year,
         roster_sha256=roster_sha,
         units=audit_units(warehouse, units, year),
         publications=publications(warehouse, district_id, year),
     )
+
+
+def _one_unit(
+    warehouse: Warehouse, roster_sha: str, district_id: str, unit_id: str
+) -> tuple[tuple[RosterUnit, ...], str]:
+    """The unit, when it is a reporting unit below ``district_id`` on the roster, and the district's name."""
+    chain = [RosterUnit(r[0], r[1], r[2], r[3]) for r in audit_queries.roster_chain(warehouse, roster_sha, unit_id)]
+    above = {u.unit_id: u for u in chain[1:]}
+    if not chain or chain[0].kind in AGGREGATE_KINDS or district_id not in above:
+        name = Path(audit_queries.roster_name(warehouse, roster_sha)).name
+        raise AuditQueryError(f"Unit {unit_id} is not on district {district_id}'s roster ({name}).")
+    return (chain[0],), above[district_id].unit_name

@@ -1,4 +1,5 @@
-"""A run's audit report: ``OUT/runs/<run key>/audit.html``, written by every run, blocked or not."""
+"""A run's audit report: ``OUT/runs/<run key>/audit.html`` and its node pages ``nodes/<node id>.html``, written
+by every run, blocked or not."""
 
 from __future__ import annotations
 
@@ -34,4 +35,5 @@ def write_audit_report(
         except ValueError:
             docs = Path(result.data_docs_page).resolve().as_uri()
     published = None if publication_folder is None else str(publication_folder)
-    return write_audit(run_audit(warehouse, key, data_docs=docs, publication_folder=published), folder)
+    audit = run_audit(warehouse, key, data_docs=docs, publication_folder=published)
+    return write_audit(audit, folder, warehouse)

@@ -23,9 +23,22 @@ def roster_rows(warehouse: Warehouse, roster_sha256: str) -> list[tuple[Any, ...
 
 
 def latest_roster_sha256(warehouse: Warehouse, district_id: str, year: int) -> str | None:
-    """The roster of the district's latest run for ``year`` (None when it has no run)."""
-    found = warehouse.scalar(sql("audit_latest_roster"), [district_id, year])
+    """The roster of the latest run for ``year`` that consolidated the node: its own, or that of a city, province
+    or country above it (None when no run did)."""
+    found = warehouse.scalar(sql("audit_latest_roster"), [district_id, district_id, year])
     return None if found is None else str(found)
+
+
+def roster_chain(warehouse: Warehouse, roster_sha256: str, unit_id: str) -> list[tuple[Any, ...]]:
+    """(unit_id, unit_name, kind, parent_id, source_name) of the unit and of every unit above it on a recorded
+    roster, nearest first ([] when the roster does not list the unit); one statement, the roster not read."""
+    return warehouse.con.execute(sql("audit_roster_chain"), {"roster": roster_sha256, "unit": unit_id}).fetchall()
+
+
+def roster_name(warehouse: Warehouse, roster_sha256: str) -> str:
+    """The file name a recorded roster was read from ("" when the warehouse holds no such roster)."""
+    found = warehouse.scalar(sql("audit_roster_name"), [roster_sha256])
+    return "" if found is None else str(found)
 
 
 def run_row(warehouse: Warehouse, run_key: str) -> tuple[Any, ...] | None:
@@ -78,6 +91,19 @@ def cell_sources(warehouse: Warehouse, sha256s: Sequence[str]) -> dict[str, dict
     for sha, key, source, decoded in rows:
         out[sha][key] = (source, decoded)
     return out
+
+
+def decoded_submissions(warehouse: Warehouse, sha256s: Sequence[str]) -> set[str]:
+    """The submissions among ``sha256s`` whose digits were cut apart by an identity (some cell decoded_by); one
+    statement, so the audit can tell which units to show in full before it reads any cell."""
+    if not sha256s:
+        return set()
+    try:
+        with warehouse._registered(wanted=pa.table({"sha256": list(sha256s)})):
+            rows = warehouse.con.execute(sql("audit_decoded_submissions")).fetchall()
+    except duckdb.CatalogException:  # a warehouse from before cell_sources, opened read-only
+        return set()
+    return {sha for (sha,) in rows}
 
 
 def latest_submission(warehouse: Warehouse, unit_id: str, year: int) -> tuple[str, int | None, str, str] | None:

@@ -23,6 +23,8 @@ from warehouse.opening import WarehouseBusy, WarehouseError, connect
 
 __all__ = ["Connection", "WarehouseBusy", "WarehouseError", "now", "sql"]
 
+FEW_UNITS = 64  # Warehouse.units_filter: up to this many units, a status query reads only their rows
+
 
 @cache
 def sql(name: str) -> str:
@@ -51,14 +53,30 @@ class Connection:
         self.has_receipts = self._has_table("receipts")
         if read_only and self.has_receipts and not self._has_table("keeps"):
             self._keeps_stand_in()
+        if read_only and self.has_receipts and self._has_table("waivers") and not self._has_status_views():
+            self._status_views_stand_in()
 
     def _has_table(self, name: str) -> bool:
         return bool(self.scalar(sql("table_exists"), [name]))
 
+    def _has_status_views(self) -> bool:
+        return bool(self.scalar(sql("status_views_exist")))
+
+    def _status_views_stand_in(self) -> None:
+        """A file last written before the status macros (create_status_views.sql), opened read-only: the macros
+        and their views as TEMP objects of this connection only (the file itself is not touched)."""
+        text = sql("create_status_views")
+        for plain, temp in (
+            ("CREATE OR REPLACE MACRO", "CREATE OR REPLACE TEMP MACRO"),
+            ("CREATE OR REPLACE VIEW", "CREATE OR REPLACE TEMP VIEW"),
+        ):
+            text = text.replace(plain, temp)
+        self.con.execute(text)
+
     def _keeps_stand_in(self) -> None:
-        """A file last written before keeps, opened read-only (nothing can be added to it): the keeps table and its
-        views as TEMP objects of this connection only, so every query reads the same views (an empty keeps table:
-        nothing is kept). The file itself is not touched."""
+        """A file last written before keeps, opened read-only (nothing can be added to it): the keeps table as a
+        TEMP object of this connection only (its views then come from :meth:`_status_views_stand_in`), so every
+        query reads the same views (an empty keeps table: nothing is kept). The file itself is not touched."""
         text = sql("create_keep_tables")
         for plain, temp in (
             ("CREATE SEQUENCE IF NOT EXISTS", "CREATE TEMP SEQUENCE IF NOT EXISTS"),
@@ -85,6 +103,7 @@ class Connection:
             self.con.execute(sql("create_source_tables"))  # where a published report's cells were read
             self.con.execute(sql("create_deviation_tables"))  # a single (六) row (S6): also added to old files
             self.con.execute(sql("create_keep_tables"))  # older versions kept by the office: also added to old files
+            self.con.execute(sql("create_status_views"))  # statuses and returns in force: macros of the units, views
             retire_district_tables(self.con)  # a file from before the tree: its district-era tables moved over
             chained = chain.exists(self.con)
             fresh_receipts = not self.scalar(sql("count_rows").format(table="receipts"))
@@ -137,6 +156,13 @@ class Connection:
         finally:
             for name in tables:
                 self.con.unregister(name)
+
+    @staticmethod
+    def units_filter(unit_ids: Sequence[str]) -> list[str] | None:
+        """The ``$units`` of a query reading the status macros (create_status_views.sql): the unit ids themselves
+        for a few units (the macros then read only their rows), None (every unit, then joined to the scope) for
+        more, where one pass over everything is cheaper than a long list tested on every row."""
+        return list(unit_ids) if len(unit_ids) <= FEW_UNITS else None
 
     @contextmanager
     def _scope(self, unit_ids: Sequence[str]) -> Iterator[None]:

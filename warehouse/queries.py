@@ -55,8 +55,9 @@ class Queries(Connection):
         current return (current_sha256, current_version, current_rules). sql/unit_verdicts.sql: the one query the
         consolidation, the checkpoint, the CLI, the artifacts and the audit report count from."""
         with self._scope(unit_ids):
-            query = "unit_verdicts" if self.has_receipts else "unit_verdicts_by_version"
-            return self.frame(sql(query), {"year": year})
+            if not self.has_receipts:
+                return self.frame(sql("unit_verdicts_by_version"), {"year": year})
+            return self.frame(sql("unit_verdicts"), {"year": year, "units": self.units_filter(unit_ids)})
 
     def latest_submissions(self, unit_ids: Sequence[str], year: int) -> pd.DataFrame:
         """Each unit's latest received submission for ``year`` whatever its status (to say why a unit has none

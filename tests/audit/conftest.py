@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from audit.report import node_page
 from pipeline.run import Run as RunSpec
 from pipeline.run import run
 from sampledata.lianyun import lianyun_return
@@ -59,13 +60,21 @@ class Run:
     audit: Path
     docs_page: Path | None
     folder: Path | None
+    node: str = DISTRICT
+
+    @property
+    def district_page(self) -> Path:
+        """The page of the run's root node (audit.html links it): its units, their tables and findings."""
+        return node_page(self.audit.parent, self.node)
 
 
 def run_pipeline(tmp: Path, year: int, submissions: Path, roster: Path, district: str = DISTRICT) -> Run:
     """The whole run (pipeline.run, the sequence the flow wraps): checkpoint with Data Docs, publish, audit."""
     result = run(RunSpec(district, year, roster, submissions, tmp / "w.duckdb", tmp / "out"))
     assert result.audit is not None
-    return Run(result.run_key, result.published, result.audit, result.checkpoint.data_docs_page, result.folder)
+    return Run(
+        result.run_key, result.published, result.audit, result.checkpoint.data_docs_page, result.folder, district
+    )
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from audit.report import node_page
 from checkpoint.datadocs import external_resources
-from tests.audit.conftest import run_pipeline
+from tests.audit.conftest import DISTRICT, run_pipeline
 from tests.chromium import CHROMIUM, CHROMIUM_ARGS, chromium_available
 
 pytestmark = [
@@ -51,9 +52,19 @@ def keep_screenshot(page, tmp: Path, name: str) -> Path:
 
 def test_audit_html_highlights_the_failing_cells(browser, two_years) -> None:
     run = run_pipeline(two_years["tmp"], 2024, two_years["subs"], two_years["roster"])
-    page, external = open_offline(browser, run.audit)
+    top, external = open_offline(browser, run.audit)
     assert external == []
-    assert page.locator("script").count() == 0  # self-contained, no scripts
+    # self-contained: one inline script (the search and filter), nothing loaded from anywhere
+    assert top.locator("script").evaluate_all("els => els.map(e => e.src)") == [""]
+    assert top.locator("#rules-summary tr[data-rule='Y1'] td").nth(4).inner_text() == "2"
+    assert top.locator("#outcome").inner_text() == "blocked"
+    assert top.locator('#rejected-units tr[data-unit="U2"]').get_attribute("data-status") == "rejected"
+    assert top.locator("details.unit").count() == 0  # the tables are on the district's page, opened by a link
+    top.locator(f'#nodes a[href="nodes/{DISTRICT}.html"]').click()
+    top.wait_for_load_state("networkidle")
+    assert top.url == node_page(run.audit.parent, DISTRICT).resolve().as_uri()
+    page = top
+    assert page.locator("script").count() == 0 and external == []
     unit = page.locator('details.unit[data-unit="U2"]')
     assert unit.get_attribute("data-status") == "rejected" and unit.get_attribute("open") is not None
     failing = unit.locator("td.fail")
@@ -72,11 +83,63 @@ def test_audit_html_highlights_the_failing_cells(browser, two_years) -> None:
     assert texts[1] == "Y1" and texts[2] == "HARD-W" and "carried_out" in texts[4]
     assert texts[7] == "+3"  # difference = actual − expected
     assert int(texts[6]) - int(texts[5]) == 3
-    assert page.locator("#rules-summary tr[data-rule='Y1'] td").nth(4).inner_text() == "2"
-    assert page.locator("#outcome").inner_text() == "blocked"
+    # the plainly accepted units are one row each, without their tables
+    assert page.locator("details.unit").count() == 1
+    assert page.locator("#units-summary tr[data-unit]").evaluate_all("els => els.map(e => e.dataset.status)") == [
+        "accepted",
+        "rejected",
+        "accepted",
+    ]
     unit.locator('td[data-cell="s3.carried_in.natural_person"]').scroll_into_view_if_needed()
     shot = keep_screenshot(page, two_years["tmp"], "audit-blocked-Y1.png")
     assert shot.stat().st_size > 10_000
+    page.close()
+
+
+def test_the_top_page_filters_and_searches_the_nodes(browser, tmp_path) -> None:
+    """A country of two districts, one blocked: the filter shows the blocked one, the search finds a node by name."""
+    from tests.audit.conftest import returns_for, write_returns
+
+    lines = ["unit_id,unit_name,kind,parent_id", "C0,全国,country,", "P1,东省,province,C0", "D1,甲区,district,P1"]
+    lines += [
+        "D2,乙区,district,P1",
+        "U1,甲区办公室,office,D1",
+        "U2,乙区办公室,office,D2",
+        "U3,乙区财政局,department,D2",
+    ]
+    roster = tmp_path / "roster.csv"
+    roster.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    units = (("U1", "甲区办公室", "office"), ("U2", "乙区办公室", "office"))  # U3 sends nothing: D2 is blocked
+    subs = write_returns(tmp_path / "subs", returns_for(2024, units))
+    run = run_pipeline(tmp_path, 2024, subs, roster, district="C0")
+    page, external = open_offline(browser, run.audit)
+    assert external == []
+    rows = page.locator("#nodes tbody tr")
+
+    def visible_nodes() -> list[str]:
+        return rows.evaluate_all("els => els.filter(e => !e.hidden).map(e => e.dataset.node)")
+
+    assert visible_nodes() == ["C0", "P1", "D1", "D2"]
+    assert page.locator("#blocked-nodes tbody tr").evaluate_all("els => els.map(e => e.dataset.node)") == [
+        "C0",
+        "P1",
+        "D2",
+    ]
+    page.select_option("#node-filter", "kind-district")
+    assert visible_nodes() == ["D1", "D2"]
+    page.select_option("#node-filter", "problems")
+    assert visible_nodes() == ["C0", "P1", "D2"]
+    page.select_option("#node-filter", "all")
+    page.fill("#search", "甲区")
+    assert visible_nodes() == ["D1"] and page.locator("#nodes-shown").inner_text() == "1"
+    assert page.locator("#rejected-units tbody tr").evaluate_all("els => els.filter(e => !e.hidden).length") == 0
+    page.fill("#search", "u3")
+    assert page.locator("#rejected-units tbody tr:not([hidden])").get_attribute("data-unit") == "U3"
+    page.fill("#search", "")
+    page.locator('#nodes a[href="nodes/P1.html"]').click()
+    page.wait_for_load_state("networkidle")
+    children = page.locator("#child-nodes tr[data-node]")
+    assert children.evaluate_all("els => els.map(e => e.dataset.node + ':' + e.dataset.problems)") == ["D1:0", "D2:1"]
     page.close()
 
 

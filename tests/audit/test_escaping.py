@@ -58,7 +58,11 @@ def hostile(tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_audit_html_shows_hostile_text_as_text(hostile) -> None:
-    page = hostile["second"].audit.read_text(encoding="utf-8")
+    top = hostile["second"].audit.read_text(encoding="utf-8")
+    assert "<script>alert" not in top and "<img src=x" not in top
+    assert "\x07" not in top and "\x1b" not in top and "\u202e" not in top
+    assert top.count("<script>") == 1  # the page's own search script, nothing from the data
+    page = hostile["second"].district_page.read_text(encoding="utf-8")  # the units' names, the waiver's reason
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;局" in page
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(2)&gt;" in page
     assert "\x07" not in page and "\x1b" not in page and "\u202e" not in page  # control characters made visible

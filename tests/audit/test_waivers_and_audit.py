@@ -28,7 +28,9 @@ def test_y1_blocks_then_a_waiver_lets_the_return_in_on_the_next_run(two_years) -
     assert not blocked.published
     assert not (tmp / "out" / DISTRICT / "2024").exists()  # the publish folder is untouched by a blocked run
     assert blocked.audit == tmp / "out" / "runs" / blocked.key / "audit.html"
-    page = blocked.audit.read_text(encoding="utf-8")
+    top = blocked.audit.read_text(encoding="utf-8")
+    assert 'data-unit="U2" data-status="rejected"' in top  # listed on the top page, its tables on the district's
+    page = blocked.district_page.read_text(encoding="utf-8")
     assert 'data-cell="s3.carried_in.natural_person" class="fail" data-rules="Y1"' in page
     assert 'data-unit="U2" data-status="rejected"' in page
 
@@ -55,7 +57,7 @@ def test_y1_blocks_then_a_waiver_lets_the_return_in_on_the_next_run(two_years) -
     workbook = openpyxl.load_workbook(passed.folder / "report.xlsx")
     texts = [c.value for row in workbook["附表"].iter_rows() for c in row if isinstance(c.value, str)]
     assert "附表二：豁免与确认记录" in texts and "审计员 王" in texts
-    page = passed.audit.read_text(encoding="utf-8")
+    page = passed.district_page.read_text(encoding="utf-8")
     assert 'data-unit="U2" data-status="waived"' in page
     assert 'data-cell="s3.carried_in.natural_person" class="waived" data-rules="Y1"' in page
 
@@ -70,7 +72,7 @@ def test_a_new_version_of_the_return_is_not_covered_by_the_old_waiver(two_years)
     write_returns(two_years["subs"], [u2])
     again = run_pipeline(tmp, 2024, two_years["subs"], two_years["roster"])
     assert not again.published
-    assert 'data-unit="U2" data-status="rejected"' in again.audit.read_text(encoding="utf-8")
+    assert 'data-unit="U2" data-status="rejected"' in again.district_page.read_text(encoding="utf-8")
 
 
 def test_hard_rules_cannot_be_waived_and_the_cli_says_so(two_years) -> None:
@@ -186,10 +188,11 @@ def test_a_unit_new_this_year_is_reported_as_such_not_as_a_failure(two_years) ->
     write_returns(two_years["subs"], [u2])
     run = run_pipeline(tmp, 2024, two_years["subs"], roster)
     assert run.published
-    page = run.audit.read_text(encoding="utf-8")
+    page = run.district_page.read_text(encoding="utf-8")
     assert 'data-unit="U4" data-status="accepted"' in page
     assert "no prior return (info)" in page
-    assert "No rule failed." in page  # the N1 note is not counted in the summary by rule
+    assert 'details class="unit" id="u-U4"' not in page  # a plainly accepted unit: one row, no tables
+    assert "No rule failed." in run.audit.read_text(encoding="utf-8")  # the N1 note is not counted by rule
 
 
 def test_the_tool_never_updates_or_deletes_evidence() -> None:

@@ -16,6 +16,7 @@ import pytest
 from prefect.artifacts import Artifact
 from typer.testing import CliRunner
 
+from audit.report import node_page
 from flows.cli import EXIT_BLOCKED, EXIT_OK, app
 from intake.jsonfile import write_json_return
 from sampledata.synthetic import build_district, write_roster_csv
@@ -135,7 +136,7 @@ def test_a_rejected_latest_version_blocks_until_kept_and_a_passing_version_voids
     assert count_line_of(text) == expected
     assert audit_counts(tmp_path, key) == expected  # the same query, the same line
     assert artifact_counts() == expected
-    page = (tmp_path / "out" / "runs" / key / "audit.html").read_text(encoding="utf-8")
+    page = node_page(tmp_path / "out" / "runs" / key, DISTRICT).read_text(encoding="utf-8")
     assert (
         f'data-unit="{UNIT}" data-status="rejected" open' in page and "Latest return v2 rejected (X1, X2, X3)" in page
     )
@@ -174,7 +175,7 @@ def test_a_rejected_latest_version_blocks_until_kept_and_a_passing_version_voids
     assert annex["status"] == "kept" and annex["version"] == 1 and "保留第1版（第2版未通过校验）" in annex["note"]
     html = (tmp_path / "out" / DISTRICT / str(YEAR) / "report.html").read_text(encoding="utf-8")
     assert "保留旧版本采用" in html and "1（代替第2版）" in html and "沿用已核对的第1版" in html
-    page = (tmp_path / "out" / "runs" / key / "audit.html").read_text(encoding="utf-8")
+    page = node_page(tmp_path / "out" / "runs" / key, DISTRICT).read_text(encoding="utf-8")
     assert f'data-unit="{UNIT}" data-status="kept"' in page and "沿用已核对的第1版" in page and "in force" in page
 
     # --- v3 passes: the keep is void and v3 is counted
@@ -187,7 +188,7 @@ def test_a_rejected_latest_version_blocks_until_kept_and_a_passing_version_voids
     assert count_line_of(text) == expected == audit_counts(tmp_path, key) == artifact_counts()
     unit, manifest = manifest_unit(tmp_path)
     assert unit["version"] == 3 and manifest["keeps"] == []
-    page = (tmp_path / "out" / "runs" / key / "audit.html").read_text(encoding="utf-8")
+    page = node_page(tmp_path / "out" / "runs" / key, DISTRICT).read_text(encoding="utf-8")
     assert f'data-unit="{UNIT}" data-status="accepted"' in page and "void: version 3 received" in page
     assert keep(tmp_path, "--version", "1", "--reason", "x", "--by", "y")[0] == 1  # v3 is accepted: nothing to keep
 

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from audit.report import node_page
 from flows.cli import app
 from flows.consolidate import consolidate_district
 from intake.jsonfile import write_json_return
@@ -53,7 +54,8 @@ def write_returns(returns, folder: Path) -> None:
 
 
 def audit_page(tmp: Path, run_key: str) -> str:
-    return (tmp / "out" / "runs" / run_key / "audit.html").read_text(encoding="utf-8")
+    """The district's page of the run's audit report (audit.html links it): its units' tables and findings."""
+    return node_page(tmp / "out" / "runs" / run_key, DISTRICT).read_text(encoding="utf-8")
 
 
 def waive(tmp: Path, *extra: str):

@@ -9,7 +9,8 @@
 --   missing   no return received
 -- sha256/version: the return consolidation counts (returns_in_force; for `rejected`, the older accepted one the
 -- sums hold while publication is blocked). current_rules: the blocking rules the current return failed.
-WITH r AS MATERIALIZED (SELECT * FROM returns_in_force WHERE year = $year),  -- one pass (create_keep_tables.sql)
+-- $units: the scope's unit ids for a few units (only their rows are read), or NULL for every unit (one pass).
+WITH r AS MATERIALIZED (SELECT * FROM returns_in_force_of($units) WHERE year = $year),  -- create_status_views.sql
 rules AS (
     SELECT v.sha256, string_agg(DISTINCT v.rule, ',' ORDER BY v.rule) AS rules
     FROM validation_results v

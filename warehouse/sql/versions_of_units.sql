@@ -5,6 +5,6 @@ SELECT s.unit_id, s.version, s.sha256, s.original_name, s.reader, s.size_bytes, 
        st.status, st.status_at_receipt, st.waived
 FROM submissions s
 JOIN scope USING (unit_id)
-JOIN submission_status st USING (sha256)
+JOIN submission_status_of($units) st USING (sha256)  -- $units: the scope's ids, or NULL (create_status_views.sql)
 WHERE s.year = $year AND s.version IS NOT NULL
 ORDER BY s.unit_id, s.version

@@ -12,7 +12,8 @@ LEFT JOIN (  -- each unit's current submission: the one received last (receipts)
     SELECT s.unit_id, s.year, arg_max(s.sha256, [coalesce(r.n, 0), s.version]) AS sha256,
            arg_max(s.version, [coalesce(r.n, 0), s.version]) AS version
     FROM submissions s LEFT JOIN (SELECT sha256, max(receipt_no) AS n FROM receipts GROUP BY sha256) r USING (sha256)
-    WHERE s.unit_id IS NOT NULL GROUP BY ALL
+    WHERE s.unit_id IN (SELECT unit_id FROM waivers WHERE year = $year)  -- only the units it is joined to
+    GROUP BY ALL
 ) l
        ON l.unit_id = w.unit_id AND l.year = w.year
 WHERE w.kind <> 'revocation' AND w.year = $year
