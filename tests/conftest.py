@@ -19,35 +19,15 @@ import pytest
 from sampledata.lianyun import lianyun_return
 
 
-@pytest.fixture(scope="session")
-def _prefect_session_harness():
-    """One Prefect test harness (a temporary database and API server) for the session: its start-up costs 10-20 s."""
+@pytest.fixture(scope="module")
+def prefect_harness():
+    """A Prefect test harness (a temporary database and API server) per test module that runs flows in process.
+    Per module, not per session: a module's runs must not see another module's concurrency slots (the harness
+    does not expire a lease the way a server does)."""
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
-
-
-def _nianbao_limits():
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as client:
-        return [c for c in client.read_global_concurrency_limits(limit=200) if c.name.startswith("nianbao-")]
-
-
-@pytest.fixture(scope="module")
-def prefect_harness(_prefect_session_harness, request):
-    """The session's harness, for a module that runs flows in process. Each module starts with no run slot
-    (``nianbao-<district>-<year>``) defined, and must leave none held: the harness runs no lease-expiry service,
-    so a slot a run failed to give back would stay taken and block the next module's run of that district."""
-    from prefect.client.orchestration import get_client
-
-    with get_client(sync_client=True) as client:
-        for limit in _nianbao_limits():
-            client.delete_global_concurrency_limit_by_name(limit.name)
-    yield
-    held = [f"{c.name} ({c.active_slots} held)" for c in _nianbao_limits() if c.active_slots]
-    assert not held, f"{request.module.__name__} left run slots held: {', '.join(held)}"
 
 
 @pytest.fixture
