@@ -255,7 +255,7 @@ def test_the_data_docs_stay_bounded_however_many_rows_fail(frames, units, tmp_pa
         make_offline(folder)
         return result, folder
 
-    few, few_docs = docs_of(30)
+    few, _ = docs_of(30)
     many, many_docs = docs_of(3000)
     assert [len(r.failures) for r in (few, many)] == [30, 3000]  # the verdict names every unit without a return
     page = many.data_docs_page.read_text(encoding="utf-8")
