@@ -16,6 +16,11 @@ from schemas.cells import FEE_KEY
 from warehouse.store import Warehouse
 
 
+def _blank(value: object) -> bool:
+    """None, pandas' NA or a float NaN: a blank cell (blank is not zero)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
 @dataclass
 class Consolidation:
     """The reports of one run — its node and every node below it — and what they were built from."""
@@ -82,11 +87,6 @@ class Consolidation:
                 for u, s in zip(self.units["unit_id"].tolist(), self.units["sha256"].tolist())
             }
         return dict(zip(self.units["unit_id"].tolist(), self.units["verdict"].tolist()))
-
-
-def _blank(value: object) -> bool:
-    """None, pandas' NA or a float NaN: a blank cell (blank is not zero)."""
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def check_node(roster: Roster, node_id: str) -> Tree:
