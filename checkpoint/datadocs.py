@@ -5,6 +5,11 @@ CDNs: offline they render unstyled, without the pass/fail icons, and the index's
 bootstrap-table) stays empty. :func:`make_offline` copies the vendored files (``datadocs_assets/``, see its README)
 into the site's ``static/vendor/`` folder and rewrites every page of the site to use them; resources nianbao does
 not need (Vega charts, the dark theme) are dropped. After it, opening a page makes no request off the machine.
+
+GX also copies its whole ``static/`` folder into every site (~4 MB: animated GIFs of its tutorials, a font family
+and logos no page of nianbao's site loads); :func:`prune_static` keeps only the files the pages and their style
+sheets load, so each run's Data Docs stay ~1 MB whatever the tree (the validation page itself is bounded by the
+checkpoint's result format: checkpoint.suite.RESULT_FORMAT).
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ CDN: dict[str, str | None] = {
 LOGO_PREFIX = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
 LOCAL_LOGO = Path("static") / "images" / "logo-long.png"
 
+_LOCAL_REF = re.compile(r"""\b(?:src|href)=["']([^"'#?]+)""", re.IGNORECASE)  # a page's own files
+_CSS_URL = re.compile(r"""url\(\s*["']?([^"')?#]+)""", re.IGNORECASE)  # what a style sheet loads
 _TAG = re.compile(r"<(script|link|img)\b[^>]*?\b(src|href)=\"(https?://[^\"]+)\"[^>]*>(\s*</script>)?", re.IGNORECASE)
 
 
@@ -114,7 +121,47 @@ def make_offline(site: Path) -> OfflineReport:
     report = OfflineReport()
     for page in sorted(site.rglob("*.html")):
         _rewrite(page, site, report)
+    prune_static(site)
     return report
+
+
+def _is_local(ref: str) -> bool:
+    return ":" not in ref and not ref.startswith("//")  # not http(s):, data:, mailto: nor protocol-relative
+
+
+def loaded_files(site: Path) -> set[Path]:
+    """Every file below ``site/static`` that a page of the site loads, directly or through a style sheet."""
+    static = (site / "static").resolve()
+    wanted: set[Path] = set()
+    sheets: list[Path] = []
+    for page in site.rglob("*.html"):
+        for ref in _LOCAL_REF.findall(page.read_text(encoding="utf-8")):
+            target = (page.parent / ref).resolve()
+            if _is_local(ref) and target.is_relative_to(static) and target.is_file():
+                wanted.add(target)
+                if target.suffix == ".css":
+                    sheets.append(target)
+    for sheet in sheets:
+        for ref in _CSS_URL.findall(sheet.read_text(encoding="utf-8", errors="replace")):
+            target = (sheet.parent / ref.strip()).resolve()
+            if _is_local(ref) and target.is_relative_to(static) and target.is_file():
+                wanted.add(target)
+    return wanted
+
+
+def prune_static(site: Path) -> list[Path]:
+    """Remove the files of ``site/static`` no page loads (see the module note); returns what was removed."""
+    static = Path(site) / "static"
+    if not static.is_dir():
+        return []
+    wanted = loaded_files(Path(site))
+    removed = [f for f in sorted(static.rglob("*")) if f.is_file() and f.resolve() not in wanted]
+    for f in removed:
+        f.unlink()
+    for folder in sorted((d for d in static.rglob("*") if d.is_dir()), key=lambda d: -len(d.parts)):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    return removed
 
 
 def external_resources(page: Path) -> list[str]:

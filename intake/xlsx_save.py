@@ -8,11 +8,14 @@ same figures would then be a new file with a new sha256: a new version in the wa
 :func:`schemas.instants.year_instant`), and every entry is stored with that instant as its date, one file mode
 and one creator system, in the order openpyxl writes them (which is fixed).
 
-Used by the department form (:mod:`intake.template`) and the published report (:mod:`publish.xlsx`).
+Used by the department form (:mod:`intake.template`). The published report (:mod:`publish.xlsx`) is written by
+XlsxWriter, which dates every entry 1980-01-01 and pins created/modified itself; :func:`redate_zip` gives its
+entries the report's instant, as the form's carry theirs.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from pathlib import Path
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
@@ -20,7 +23,7 @@ from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 from openpyxl import Workbook
 from openpyxl.writer.excel import ExcelWriter
 
-__all__ = ["save_workbook"]
+__all__ = ["redate_zip", "save_workbook"]
 
 _ENTRY_MODE = 0o600 << 16  # unix permission bits in the high word of external_attr (what openpyxl's writestr gives)
 _UNIX = 3  # ZipInfo.create_system: the same byte whichever OS writes the file
@@ -57,3 +60,14 @@ def save_workbook(wb: Workbook, path: Path, instant: datetime) -> Path:
         # not Workbook.save / openpyxl.save_workbook: they overwrite properties.modified with the current time
         ExcelWriter(wb, archive).save()
     return path
+
+
+def redate_zip(data: bytes, instant: datetime) -> bytes:
+    """The zip archive ``data`` with every entry dated ``instant`` (one mode, one creator system, the same order
+    and compression): the same entries give the same bytes."""
+    out = io.BytesIO()
+    with ZipFile(io.BytesIO(data)) as source, _FixedTimeZip(out, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+        archive.fixed_date_time = instant.timetuple()[:6]
+        for info in source.infolist():
+            archive.writestr(info.filename, source.read(info))
+    return out.getvalue()

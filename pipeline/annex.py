@@ -33,9 +33,34 @@ class AnnexData:
     notes: dict[str, str] = field(default_factory=dict)  # sha256 -> how a deviating return was counted (S6)
     verdicts: dict[str, str] = field(default_factory=dict)  # unit_id -> its verdict (Warehouse.unit_verdicts)
     keeps: dict[str, dict[str, Any]] = field(default_factory=dict)  # unit_id -> the keep in force (audit.keeps)
+    # the run's evidence chain heads (chain.heads_of_run), asked once for every node's manifest
+    run_key: str | None = None
+    chain_heads: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    _positions: dict[str, dict[str, list[int]]] = field(default_factory=dict, repr=False)
+
+    def waivers_of(self, unit_ids: list[str]) -> list[dict[str, Any]]:
+        """The waiver records on these units, in ``waivers`` order."""
+        return self._records_of("waivers", self.waivers, unit_ids)
+
+    def keeps_of(self, unit_ids: list[str]) -> list[dict[str, Any]]:
+        """The keeps of these units, in ``keeps`` order."""
+        return self._records_of("keeps", list(self.keeps.values()), unit_ids)
+
+    def _records_of(self, name: str, records: list[dict[str, Any]], unit_ids: list[str]) -> list[dict[str, Any]]:
+        """The records of ``unit_ids`` in their list's order: each unit's positions are looked up (indexed once
+        per run), so a node costs its own units, not a scan of every record of the run."""
+        if name not in self._positions:
+            positions: dict[str, list[int]] = {}
+            for i, record in enumerate(records):
+                positions.setdefault(str(record["unit_id"]), []).append(i)
+            self._positions[name] = positions
+        by_unit = self._positions[name]
+        return [records[i] for i in sorted(i for u in unit_ids for i in by_unit.get(u, ()))]
 
     @classmethod
-    def gather(cls, consolidation: Consolidation, warehouse: Warehouse) -> AnnexData:
+    def gather(cls, consolidation: Consolidation, warehouse: Warehouse, run_key: str | None = None) -> AnnexData:
+        """Everything the annexes and manifests read; with ``run_key``, that run's chain heads too."""
         units = consolidation.units
         accepted = units[units["sha256"].notna()]
         shas = accepted["sha256"].tolist()
@@ -62,6 +87,8 @@ class AnnexData:
             notes=deviation_notes(waivers),
             verdicts=verdicts,
             keeps=keeps,
+            run_key=run_key,
+            chain_heads=chain.heads_of_run(warehouse.con, run_key) if run_key is not None else {},
         )
 
 
@@ -132,14 +159,16 @@ def manifest(
     """What a node's report was built from: every unit below it (at any depth) with its submission version and
     sha256, the roster's hash, the checkpoint, and — for a node above districts — its child nodes. No wall-clock
     time in it, so a rerun publishes identical bytes."""
-    data = data or AnnexData.gather(consolidation, warehouse)
+    data = data or AnnexData.gather(consolidation, warehouse, key)
     tree = tree_of(consolidation, roster)
     units = []
+    counted: list[str] = []  # the units whose accepted return the report counts
     shas: set[str] = set()
     for u in tree.units_below(district_id):
         sha = data.accepted.get(u.unit_id, (None, None))[0]
         version, file, reader = data.info[sha] if sha else (None, None, None)
         if sha:
+            counted.append(u.unit_id)
             shas.add(sha)
         units.append(
             {
@@ -160,16 +189,16 @@ def manifest(
         "roster": {"file": roster.path.name, "sha256": roster.sha256, "units": len(roster.units)},
         "units": units,
         # every waiver / acknowledgement in force on the returns the report was built from: who, when, why
-        "waivers": [w for w in data.waivers if w["sha256"] in shas],
+        "waivers": [w for w in data.waivers_of(counted) if w["sha256"] in shas],
         # every keep in force: an older accepted version counted instead of the rejected latest one (G5)
-        "keeps": [k for k in data.keeps.values() if k["sha256"] in shas],
+        "keeps": [k for k in data.keeps_of(counted) if k["sha256"] in shas],
         "checkpoint": {
             "success": result.success,
             "statistics": result.statistics,
             "expectations": [{"name": o.name, "rule": o.rule, "success": o.success} for o in result.outcomes],
         },
         # the evidence chain's heads when the run's evidence was recorded: `nianbao audit --verify` checks them
-        chain.MANIFEST_KEY: chain.heads_of_run(warehouse.con, key),
+        chain.MANIFEST_KEY: data.chain_heads if data.run_key == key else chain.heads_of_run(warehouse.con, key),
     }
     child_nodes = [c for c in tree.children(district_id) if c.kind in AGGREGATE_KINDS]
     if child_nodes:  # a city, province or country: the nodes whose reports this one adds up (same run)
@@ -184,7 +213,7 @@ def node_report(
     data = data or AnnexData.gather(consolidation, warehouse)
     tree = tree_of(consolidation, roster)
     node = tree.node(node_id)
-    below = {u.unit_id for u in tree.units_below(node_id)}
+    below = [u.unit_id for u in tree.units_below(node_id)]
     return DistrictReport(
         district_id=node_id,
         district_name=node.unit_name,
@@ -193,6 +222,6 @@ def node_report(
         units=unit_figures(consolidation, roster, warehouse, node_id, data),
         scope=SCOPE_BY_KIND.get(node.kind, "全区"),
         kind=node.kind,
-        waivers=[w for w in data.waivers if w["unit_id"] in below],
-        keeps=[k for u, k in data.keeps.items() if u in below],
+        waivers=data.waivers_of(below),
+        keeps=data.keeps_of(below),
     )

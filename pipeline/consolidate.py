@@ -16,6 +16,11 @@ from schemas.cells import FEE_KEY
 from warehouse.store import Warehouse
 
 
+def _blank(value: object) -> bool:
+    """None, pandas' NA or a float NaN: a blank cell (blank is not zero)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
 @dataclass
 class Consolidation:
     """The reports of one run — its node and every node below it — and what they were built from."""
@@ -42,16 +47,21 @@ class Consolidation:
         return out
 
     def cells_by_unit(self) -> dict[str, dict[str, int | Decimal | None]]:
+        """unit_id -> its annex cells, in one pass over the frame's columns as Python lists (a country has
+        millions of annex cells: no per-row pandas call)."""
+        frame = self.unit_cells
         out: dict[str, dict[str, int | Decimal | None]] = {}
-        for unit_id, key, vi, vd in self.unit_cells[["unit_id", "cell_key", "value_int", "value_dec"]].itertuples(
-            index=False
-        ):
+        columns = (frame[c].tolist() for c in ("unit_id", "cell_key", "value_int", "value_dec"))
+        for unit_id, key, vi, vd in zip(*columns):
             value: int | Decimal | None
             if key == FEE_KEY:
-                value = None if vd is None else Decimal(str(vd))
+                value = None if _blank(vd) else Decimal(str(vd))
             else:
-                value = None if pd.isna(vi) else int(vi)
-            out.setdefault(unit_id, {})[key] = value
+                value = None if _blank(vi) else int(vi)
+            cells = out.get(unit_id)
+            if cells is None:
+                cells = out[unit_id] = {}
+            cells[key] = value
         return out
 
     def unit_homes(self) -> pd.DataFrame:

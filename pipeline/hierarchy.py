@@ -44,15 +44,16 @@ class Tree:
     depth: dict[str, int]  # node id -> 0 for the root, 1 for its child nodes, ...
     _children: dict[str, list[RosterUnit]] = field(default_factory=dict, repr=False)
     _below: dict[str, list[RosterUnit]] = field(default_factory=dict, repr=False)
+    _by_id: dict[str, RosterUnit] = field(default_factory=dict, repr=False)  # node id -> node (one look-up each)
 
     @property
     def root(self) -> RosterUnit:
         return self.nodes[0]
 
     def node(self, node_id: str) -> RosterUnit:
-        for n in self.nodes:
-            if n.unit_id == node_id:
-                return n
+        found = self._by_id.get(node_id) if self._by_id else next((n for n in self.nodes if n.unit_id == node_id), None)
+        if found is not None:
+            return found
         raise NotANode(f"{node_id} is not a node below {self.root_id} on this roster")
 
     def ancestors(self, unit_id: str) -> list[str]:
@@ -161,4 +162,5 @@ def build_tree(roster: Roster, root_id: str) -> Tree:
         while node:
             below[node].append(u)
             node = homes[node]
-    return Tree(root_id, tuple(nodes), tuple(units), homes, depth, dict(children), dict(below))
+    nodes_by_id = {n.unit_id: n for n in nodes}
+    return Tree(root_id, tuple(nodes), tuple(units), homes, depth, dict(children), dict(below), nodes_by_id)

@@ -31,12 +31,13 @@ from warehouse import chain
 from warehouse.store import Warehouse
 
 
-def _record_node(
-    warehouse: Warehouse, consolidation: Consolidation, key: str, node_id: str, files: PublishedFiles
+def _record_nodes(
+    warehouse: Warehouse, consolidation: Consolidation, key: str, published: list[tuple[str, PublishedFiles]]
 ) -> None:
-    """The warehouse's record of one published node (after its files are in place, never before)."""
-    manifest_sha = files.files["manifest.json"]  # the sha256 of the manifest bytes written (publish.atomic)
-    warehouse.record_node_publication(key, node_id, consolidation.year, str(files.folder), manifest_sha, files.files)
+    """The warehouse's record of the published nodes, in one transaction (after their files are in place, never
+    before); the manifest's sha256 is that of the manifest bytes written (publish.atomic)."""
+    rows = [(node, str(files.folder), files.files["manifest.json"], files.files) for node, files in published]
+    warehouse.record_node_publications(key, consolidation.year, rows)
 
 
 class PublicationRefused(NianbaoError, RuntimeError):
@@ -64,7 +65,7 @@ def publish_all(
             "no node of the run may be published"
         )
     chain.require_intact(warehouse.con)  # never publish from tampered evidence (raises ChainBroken, naming the row)
-    data = AnnexData.gather(consolidation, warehouse)
+    data = AnnexData.gather(consolidation, warehouse, key)
     tree = tree_of(consolidation, roster)
     reports = [node_report(consolidation, roster, n.unit_id, warehouse, data) for n in tree.bottom_up()]
     for report in reports:  # refuse before writing anything when any report cannot be rendered
@@ -76,6 +77,5 @@ def publish_all(
     published = publish_many(items, out_root)  # every node staged, then ONE switch: all of them or none
     if before_record is not None:  # e.g. the run's audit report: a failure writing it leaves nothing recorded
         before_record(published)
-    for report in reports:
-        _record_node(warehouse, consolidation, key, report.district_id, published[report.district_id])
+    _record_nodes(warehouse, consolidation, key, [(r.district_id, published[r.district_id]) for r in reports])
     return {report.district_id: published[report.district_id] for report in reports}

@@ -1,8 +1,9 @@
 """Atomic publication: the four files of every node a run publishes appear in ``OUT/<node>/<year>/`` together,
 for ALL the run's nodes at once, or not at all.
 
-How (publish/generations.py): each node's files are written into a staging folder under ``OUT/.published/data``,
-fsynced and renamed to an immutable payload folder; a new *generation* lists every node's payload (the nodes this
+How (publish/generations.py): each node's files are written into a staging folder under ``OUT/.published/data``
+(by up to two processes at once for a run of many nodes: publish/parallel.py), fsynced and renamed to an
+immutable payload folder; a new *generation* lists every node's payload (the nodes this
 run does not touch keep theirs); then ONE rename points ``OUT/.published/current`` at it. ``OUT/<node>/<year>`` is
 a symlink through ``current`` (made before the switch; it dangles until then for a node never published), so the
 paths people read do not change while every node switches in a single step. A run killed at any point leaves
@@ -33,6 +34,7 @@ from publish.confine import inside_out
 from publish.errors import PublicationExists, PublishError, ReportDataError
 from publish.generations import Step, Store, _no_step, fsync_dir
 from publish.model import DistrictReport, check_report
+from publish.parallel import default_workers, map_forked
 from publish.render import json_bytes, render_html, render_xlsx, report_json
 from schemas.ids import UnsafeId, check_id
 
@@ -166,10 +168,12 @@ def _publish_locked(
     legacy = [(n, y) for n, y in nodes if _target_state(out, store, n, y, previous, replace) == "legacy"]
     results: dict[str, PublishedFiles] = {}
     entries = dict(previous)
-    for (report, manifest), (node, year) in zip(items, nodes):  # stage every node
+    stagings = []
+    for node, year in nodes:  # every node's staging folder, then their files written on every core
         step("stage")
-        staging = inside_out(out, store.staging(node, year), f"staging folder of node {node}")
-        files = write_files(report, manifest, staging)
+        stagings.append(inside_out(out, store.staging(node, year), f"staging folder of node {node}"))
+    written = map_forked(_write_staged, [(r, m, st) for (r, m), st in zip(items, stagings)], _workers(len(nodes)))
+    for staging, files, (node, year) in zip(stagings, written, nodes):
         step("stage")
         store.commit_payload(staging, node, year, files[MANIFEST][:16])
         entries[(node, year)] = files[MANIFEST][:16]
@@ -187,6 +191,18 @@ def _publish_locked(
             fsync_dir(target.parent)
     store.switch(store.build_generation(entries, step), step)  # THE step: every node at once
     return results
+
+
+PARALLEL_FROM = 8  # nodes: below this, forking a second process costs more than it saves
+
+
+def _workers(nodes: int) -> int:
+    return default_workers() if nodes >= PARALLEL_FROM else 1
+
+
+def _write_staged(item: tuple[DistrictReport, dict[str, Any], Path]) -> dict[str, str]:
+    report, manifest, staging = item
+    return write_files(report, manifest, staging)
 
 
 def _checked_nodes(items: Sequence[tuple[DistrictReport, dict[str, Any]]]) -> list[tuple[str, int]]:

@@ -9,6 +9,7 @@ tables); this module fills in the figures. One layout feeds both renderers: the 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -242,10 +243,11 @@ def place(grid: Grid) -> list[tuple[int, int, GridCell]]:
         columns, taken = span_slots([[(cell.rowspan, cell.colspan) for cell in row] for row in grid.rows])
     except SpanOverlap as exc:
         raise LayoutError(f"grid {grid.name}: {exc}") from exc
+    filled = Counter(rr for rr, _ in taken)  # slots taken per row, counted in one pass (not once per row)
+    beyond = {rr for rr, cc in taken if cc >= grid.width}
     placed: list[tuple[int, int, GridCell]] = []
     for r, (row, cols) in enumerate(zip(grid.rows, columns)):
         placed += [(r, c, cell) for c, cell in zip(cols, row)]
-        filled = sum(1 for rr, _ in taken if rr == r)
-        if filled != grid.width or any(cc >= grid.width for rr, cc in taken if rr == r):
-            raise LayoutError(f"grid {grid.name}: row {r + 1} fills {filled} of {grid.width} columns")
+        if filled[r] != grid.width or r in beyond:
+            raise LayoutError(f"grid {grid.name}: row {r + 1} fills {filled[r]} of {grid.width} columns")
     return placed

@@ -13,9 +13,9 @@ from pathlib import PurePath
 from typing import Any
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from publish.layout import annex_grid, s2_grid, s3_grid, s4_grid, waivers_grid
+from publish.layout import Grid, annex_grid, s2_grid, s3_grid, s4_grid, waivers_grid
 from publish.model import DistrictReport, check_report
 from publish.narrative import TEMPLATES, narrative_texts, paragraphs
 from publish.xlsx import render_xlsx
@@ -43,6 +43,44 @@ def html_environment() -> jinja2.Environment:
     )
 
 
+def _attribute(value: str) -> str:
+    return str(escape(visible_text(value)))
+
+
+def table_html(grid: Grid, caption_id: str) -> Markup:
+    """One table as the page prints it: ``<thead>`` for the header rows, a ``<tbody>`` per band, each cell a
+    ``<th>``/``<td>`` with its spans, class and cell key; every string shown as visible text and HTML-escaped,
+    exactly as the template's autoescape and ``finalize`` print a value."""
+    out = [f'<table class="form {_attribute(grid.name)}" aria-labelledby="{_attribute(caption_id)}">']
+    is_open = False
+    for i, row in enumerate(grid.rows):
+        if grid.head_rows and i == 0:
+            out.append("\n<thead>")
+        elif grid.head_rows and i == grid.head_rows:
+            out.append("\n</thead>\n<tbody>")
+        elif i in grid.groups:
+            if is_open:
+                out.append("\n</tbody>")
+            out.append("\n<tbody>")
+            is_open = True
+        out.append("\n<tr>")
+        for cell in row:
+            tag = "th" if cell.header else "td"
+            attrs = ""
+            if cell.rowspan > 1:
+                attrs += f' rowspan="{cell.rowspan}"'
+            if cell.colspan > 1:
+                attrs += f' colspan="{cell.colspan}"'
+            if cell.css:
+                attrs += f' class="{_attribute(cell.css)}"'
+            if cell.key:
+                attrs += f' data-cell="{_attribute(cell.key)}"'
+            out.append(f"\n<{tag}{attrs}>{_attribute(cell.text)}</{tag}>")
+        out.append("\n</tr>")
+    out.append("\n</tbody>\n</table>")
+    return Markup("".join(out))
+
+
 def render_html(report: DistrictReport) -> str:
     """The complete, self-contained report page (lang zh-CN, sections 一 to 六, annex)."""
     check_report(report)
@@ -61,11 +99,14 @@ def render_html(report: DistrictReport) -> str:
             excluded_units=len(report.units) - included,
             headings=[h.zh for h in SECTION_HEADINGS],
             narrative={key: paragraphs(text) for key, text in texts.items()},
-            s2=s2_grid(report.cells),
-            s3=s3_grid(report.cells),
-            s4=s4_grid(report.cells),
-            annex=annex_grid(report),
-            waivers=waivers_grid(report) if report.waivers or report.keeps else None,
+            tables={
+                "s2": table_html(s2_grid(report.cells), "h2"),
+                "s3": table_html(s3_grid(report.cells), "h3"),
+                "s4": table_html(s4_grid(report.cells), "h4"),
+                "annex": table_html(annex_grid(report), "ha"),
+                "waivers": table_html(waivers_grid(report), "hw") if report.waivers or report.keeps else None,
+            },
+            waivers=bool(report.waivers or report.keeps),
         )
     )
 

@@ -1,5 +1,6 @@
 """A run's outcome: its checkpoint results and every node's cells once (record_outcome), then each node's
-publication (record_node_publication); each in one transaction, linked into the evidence chain."""
+publication (record_node_publications, all of a run's nodes at once); each in one transaction, linked into the
+evidence chain."""
 
 from __future__ import annotations
 
@@ -64,15 +65,35 @@ class Outcomes(Connection):
         self, run_key: str, node_id: str, year: int, folder: str, manifest_sha256: str, files: dict[str, str]
     ) -> bool:
         """Record one node's publication by a run once (``node_publications``); False when already recorded."""
-        if self.scalar(sql("node_publication_recorded"), [run_key, node_id]):
-            return False
+        return bool(self.record_node_publications(run_key, year, [(node_id, folder, manifest_sha256, files)]))
+
+    def record_node_publications(
+        self, run_key: str, year: int, nodes: Sequence[tuple[str, str, str, dict[str, str]]]
+    ) -> list[str]:
+        """Record the publication of every node of a run — (node_id, folder, manifest sha256, files) each — in
+        ONE transaction with one seal of the evidence chain (a country has thousands of nodes: not one commit
+        per node); a node already recorded for the run is skipped. Returns the node ids recorded."""
+        recorded = {node for (node,) in self.con.execute(sql("node_publications_recorded"), [run_key]).fetchall()}
+        new = [n for n in nodes if n[0] not in recorded]
+        if not new:
+            return []
+        at = now()
+        table = pa.table(
+            {
+                "run_key": pa.array([run_key] * len(new), pa.string()),
+                "node_id": pa.array([n[0] for n in new], pa.string()),
+                "year": pa.array([int(year)] * len(new), pa.int32()),
+                "folder": pa.array([n[1] for n in new], pa.string()),
+                "published_at": pa.array([at] * len(new), pa.timestamp("us", tz="UTC")),
+                "manifest_sha256": pa.array([n[2] for n in new], pa.string()),
+                "files": pa.array([json.dumps(n[3], sort_keys=True) for n in new], pa.string()),
+            }
+        )
         with self.transaction():
-            self.con.execute(
-                sql("insert_node_publication"),
-                [run_key, node_id, year, folder, now(), manifest_sha256, json.dumps(files, sort_keys=True)],
-            )
-            chain.seal(self.con, {"node_publications": [f"{run_key}/{node_id}"]}, run_key)
-        return True
+            with self._registered(new_node_publications=table):
+                self.con.execute(sql("insert_node_publications"))
+            chain.seal(self.con, {"node_publications": [f"{run_key}/{n[0]}" for n in new]}, run_key)
+        return [n[0] for n in new]
 
 
 def _int_or_none(v: Any) -> int | None:

@@ -241,3 +241,28 @@ def test_a_rerun_of_the_same_checks_replaces_its_data_docs_page(frames, units, t
     assert list((tmp_path / "docs" / "validations").rglob("*.html")) == [first.data_docs_page]
     assert f"{frames.year + 1}0101T000000" in first.data_docs_page.parent.name
     assert (tmp_path / "docs" / "index.html").read_bytes() == index
+
+
+def test_the_data_docs_stay_bounded_however_many_rows_fail(frames, units, tmp_path):
+    """The result still names every failing row; the Data Docs page shows a sample of them (no query listing every
+    row), and the site keeps only the static files its pages load."""
+    from checkpoint.datadocs import make_offline
+
+    def docs_of(missing: int):
+        folder = tmp_path / f"docs-{missing}"
+        absent = tuple(f"3207039{i:05d}" for i in range(missing))
+        result = run(frames, units, roster=frames.roster(units, without_return=absent), data_docs_dir=folder)
+        make_offline(folder)
+        return result, folder
+
+    few, _ = docs_of(30)
+    many, many_docs = docs_of(3000)
+    assert [len(r.failures) for r in (few, many)] == [30, 3000]  # the verdict names every unit without a return
+    page = many.data_docs_page.read_text(encoding="utf-8")
+    assert "df.filter" not in page and "320703902999" not in page  # a sample, not every failing row
+    assert "320703900000" in page  # the first failing rows are shown
+    assert many.data_docs_page.stat().st_size < few.data_docs_page.stat().st_size + 5_000
+    static = sorted(p.relative_to(many_docs).as_posix() for p in (many_docs / "static").rglob("*") if p.is_file())
+    assert "static/images/glossary_scroller.gif" not in static and "static/vendor/css/bootstrap.min.css" in static
+    assert "static/vendor/webfonts/fa-solid-900.woff2" in static  # loaded through fontawesome's style sheet
+    assert sum((many_docs / p).stat().st_size for p in static) < 1_500_000

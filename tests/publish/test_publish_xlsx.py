@@ -130,3 +130,15 @@ def test_an_incomplete_report_raises_before_writing(tmp_path: Path) -> None:
     with pytest.raises(ReportDataError, match="s2.admin_fees.amount_wan"):
         render_xlsx(make_report(cells=cells), tmp_path / "r.xlsx")
     assert not (tmp_path / "r.xlsx").exists()
+
+
+def test_a_fee_of_eighteen_digits_is_written_exactly(tmp_path: Path) -> None:
+    """DECIMAL(18,6) holds more digits than a float: the cell keeps the warehouse's text, not a float's rounding."""
+    cells = make_report().cells
+    cells["s2.admin_fees.amount_wan"] = Decimal("123456789012.123457")
+    render_xlsx(make_report(cells=cells), tmp_path / "r.xlsx")
+    with zipfile.ZipFile(tmp_path / "r.xlsx") as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<v>123456789012.123457</v>" in sheet
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["报告"]
+    assert ws.cell(row=find(ws, "行政事业性收费").row, column=2).number_format == "0.000000"
