@@ -4,6 +4,9 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
+# uv installs the locked packages into the venv (pip resolves and installs the same lock in about four times the
+# time); pinned here because it is the installer, not a dependency of nianbao.
+UV     := uv==0.13.9
 
 .PHONY: install demo test test-fast lint browser-deps system-deps lock bench clean
 
@@ -11,9 +14,9 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e .
+	$(BIN)/pip install --quiet $(UV)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
 demo: install
@@ -43,8 +46,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Two pytest workers (pytest-xdist), a test file to each at a time: most of the slow tests wait on subprocesses
+# (Prefect servers, Chromium, LibreOffice), so two of them overlap on two cores.
 test: install system-deps lint
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 test-fast: install
 	$(BIN)/pytest -q -m "not browser and not slow"
