@@ -1,13 +1,14 @@
 """Time the commands users run, as processes, end to end (publication, audit report, Data Docs and artifacts
 included): what a clerk waits for, not what the pipeline costs inside one warm process (that is benchmarks.run).
 
-    python -m benchmarks.commands --size 60 --format xlsx --repeat 3          # validate, consolidate, server, ui
+    python -m benchmarks.commands --size 60 --format xlsx --repeat 3          # all five commands
     python -m benchmarks.commands --size 10000 --format json --commands consolidate,server
     python -m benchmarks.commands --size 150000 --format parquet --commands consolidate --repeat 1
 
-The commands (``--commands``, comma-separated; default all four at 60 units, ``consolidate`` above):
+The commands (``--commands``, comma-separated; default all five at 60 units, ``consolidate`` above):
 
 * ``validate`` — ``nianbao validate FILE`` on one form, and on 60 files as a shell passes ``folder/*``;
+* ``wrong-path`` — ``nianbao consolidate`` of a submissions folder that does not exist, until it fails;
 * ``consolidate`` — ``nianbao consolidate`` of the whole tree with Prefect's ephemeral API (``PREFECT_API_URL``
   unset; one ``PREFECT_HOME`` for the benchmark, made fresh at its start, shared by its runs);
 * ``server`` — the same command against a running ``prefect server start`` (started here on 127.0.0.1 with its own
@@ -63,7 +64,7 @@ from benchmarks.run import TOP_NODE, YEAR, Report, machine, run_baseline, warm_c
 from pipeline.stagelog import STAGE_LOG_ENV
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout whose code is timed
-COMMANDS = ("validate", "consolidate", "server", "ui")
+COMMANDS = ("validate", "wrong-path", "consolidate", "server", "ui")
 OFFLINE = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -71,6 +72,7 @@ OFFLINE = {
     "GX_ANALYTICS_ENABLED": "false",
 }
 AUTH = "bench:nianbao-benchmark-credential"  # the benchmark's own server, on 127.0.0.1, for its own runs
+NOT_COMPARED = {"validate-one", "validate-folder", "wrong-path"}  # no naive-loop counterpart
 VALIDATE_FOLDER = 60  # files in the "folder" validate call
 BASELINE_FULL_UP_TO = 1_000  # returns: the naive loop (~0.1 s per return) runs in full up to here, else a sample
 BASELINE_SAMPLE = 500
@@ -96,10 +98,14 @@ class Result:
     name: str
     command: str
     runs: list[Measure] = field(default_factory=list)
+    fails: bool = False  # the command is meant to fail (a wrong path): a run counts when it exits non-zero
+
+    def counts(self, m: Measure) -> bool:
+        return m.exit is not None and (m.exit != 0) == self.fails
 
     def median(self) -> dict[str, Any]:
         """Median of each figure and of each stage's figures, over the runs that exited (or all, if none did)."""
-        runs = [r for r in self.runs if r.exit == 0] or self.runs
+        runs = [r for r in self.runs if self.counts(r)] or self.runs
         out: dict[str, Any] = {"runs": len(runs), "wall": med([r.wall for r in runs])}
         out["cpu"] = med([r.cpu for r in runs if r.cpu is not None])
         out["peak_mb"] = med([r.peak_mb for r in runs if r.peak_mb is not None])
@@ -337,14 +343,14 @@ class Bench:
         run.mkdir(parents=True, exist_ok=True)
         return run
 
-    def repeated(self, name: str, shown: str, cmd_of: Any, env: dict[str, str]) -> Result:
-        result = Result(name, shown)
+    def repeated(self, name: str, shown: str, cmd_of: Any, env: dict[str, str], fails: bool = False) -> Result:
+        result = Result(name, shown, fails=fails)
         for i in range(self.repeat):
             run = self.run_dir(name, i)
             m = timed_process(cmd_of(run), env, run, run / "command.log", self.timeout)
             result.runs.append(m)
             print(f"  {name} #{i + 1}: {m.wall:.1f} s wall, exit {m.exit} {m.note}".rstrip(), flush=True)
-            if m.exit != 0:
+            if not result.counts(m):
                 print((run / "command.log").read_text(errors="replace")[-1500:])
                 break  # a killed or failed run may hold the run's concurrency slot: no more repeats
             shutil.rmtree(run / "out", ignore_errors=True)  # keep the disk free; the logs stay
@@ -376,6 +382,17 @@ class Bench:
                 env,
             )
         ]
+
+    def wrong_path(self) -> list[Result]:
+        """``consolidate`` of a submissions folder that does not exist: how long until the error."""
+        env = base_env(PREFECT_HOME=str(self.work / "prefect-home"), NIANBAO_ALLOWED_ROOTS=self.roots())
+
+        def cmd(run: Path) -> list[str]:
+            args = self.consolidate_args(run)
+            args[args.index("--submissions") + 1] = str(run / "no-such-folder")
+            return nianbao(*args)
+
+        return [self.repeated("wrong-path", "nianbao consolidate --submissions <missing folder>", cmd, env, fails=True)]
 
     def server(self, server: Server) -> list[Result]:
         env = server.env(NIANBAO_ALLOWED_ROOTS=self.roots())
@@ -566,7 +583,7 @@ def print_table(result: Result, naive: dict[str, Any] | None, consolidates: bool
     if notes:
         print(f"   ({'; '.join(notes)})")
     if naive and consolidates and m["wall"]:
-        finished = any(r.exit == 0 for r in result.runs)  # a killed run only bounds the ratio from above
+        finished = any(result.counts(r) for r in result.runs)  # a killed run only bounds the ratio from above
         print(
             f"   naive per-file loop: {naive['seconds']:,.1f} s ({naive['per_return_ms']:.1f} ms/return, {naive['how']})"
             f" → the command is {'' if finished else 'at most '}{naive['seconds'] / m['wall']:.2f}× the naive loop"
@@ -604,6 +621,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     try:
         if "validate" in wanted:
             results += bench.validate()
+        if "wrong-path" in wanted:
+            results += bench.wrong_path()
         if "consolidate" in wanted:
             results += bench.consolidate()
         if "server" in wanted or "ui" in wanted:
@@ -617,12 +636,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         if server is not None:
             server.stop()
     naive = None
-    if args.baseline_sample != 0 and any(r.name != "validate-one" and r.name != "validate-folder" for r in results):
+    if args.baseline_sample != 0 and any(r.name not in NOT_COMPARED for r in results):
         naive = naive_loop(bench, returns, args.baseline_sample)
     print()
     print(f"== {args.size:,} units, {args.format}: {returns:,} returns; cache {'warm' if args.warm else 'as found'}")
     for r in results:
-        print_table(r, naive, consolidates=not r.name.startswith("validate"))
+        print_table(r, naive, consolidates=r.name not in NOT_COMPARED)
     if server is not None:
         print(
             f"\n   (prefect server start → /api/health answering: {server.startup_s:.1f} s, not in the figures above)"
