@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 # time); pinned here because it is the installer, not a dependency of nianbao.
 UV     := uv==0.13.9
 
-.PHONY: install demo test test-fast lint browser-deps system-deps lock bench clean
+.PHONY: install demo test test-fast lint browser-deps system-deps lock bench bench-commands clean
 
 install: $(VENV)/.installed
 
@@ -64,6 +64,13 @@ lock:
 bench: install
 	$(BIN)/python -m benchmarks.generate --size 60
 	$(BIN)/python -m benchmarks.run --size 60 --format xlsx --prefect
+
+bench-commands: install  # the commands users run, as processes (benchmarks/README.md, "Whole commands")
+	$(BIN)/python -m benchmarks.generate --size 60 --format xlsx
+	$(BIN)/python -m benchmarks.generate --size 10000 --format json
+	$(BIN)/python -m benchmarks.commands --size 60 --format xlsx --repeat 3 --json benchmarks/data/commands-60-xlsx.json
+	$(BIN)/python -m benchmarks.commands --size 10000 --format json --commands consolidate,server --repeat 3 \
+		--json benchmarks/data/commands-10000-json.json
 
 clean:
 	rm -rf $(VENV) nianbao-demo nianbao-out nianbao-data .pytest_cache

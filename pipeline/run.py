@@ -34,6 +34,7 @@ from pipeline.publish import publish_all
 from pipeline.read import read_checked
 from pipeline.result import PublicationBlocked, RunResult
 from pipeline.runkey import run_evidence, run_key
+from pipeline.stagelog import logged, stage
 from publish.atomic import PublishedFiles
 from warehouse.store import Warehouse
 
@@ -97,7 +98,8 @@ def publish(
     audit: list[Path] = []
 
     def write_audit(published: dict[str, PublishedFiles]) -> None:
-        audit.append(audit_module.write_audit_report(warehouse, key, out, result, published[node_id].folder))
+        with stage("audit-report", within="publish"):  # a line of its own in the opt-in stage log
+            audit.append(audit_module.write_audit_report(warehouse, key, out, result, published[node_id].folder))
 
     return publish_all(consolidation, roster, warehouse, out, key, result, before_record=write_audit), audit[0]
 
@@ -155,6 +157,7 @@ def trace(
     """:func:`run`, keeping what every step produced; ``until`` stops after ``load`` or ``checkpoint``.
     ``on_open``: called with the open warehouse before any step (the flow's crash-test hook)."""
     node, year, out = spec.node_id, spec.year, Path(spec.out)
+    steps = logged(steps)  # $NIANBAO_STAGE_LOG: one JSON line per step (pipeline/stagelog.py); else unchanged
     t = Trace(spec)
     # the cyclic garbage collector paused while millions of long-lived objects are built (pipeline/memory.py)
     with Warehouse(Path(spec.warehouse)) as wh, collector_paused():

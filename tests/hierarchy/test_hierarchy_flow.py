@@ -38,3 +38,25 @@ def test_the_flow_consolidates_and_publishes_a_city_and_its_districts(tmp_path: 
     assert city["cells"]["s3.new_received.total"] == want["s3.new_received.total"]
     assert Decimal(city["cells"][FEE_KEY]) == want[FEE_KEY]  # exact, never a float
     assert [u["unit_id"] for u in city["units"]] == [CITY_OFFICE, D1, D2]
+
+
+def test_the_flow_writes_the_same_stage_log(tmp_path: Path, prefect_harness, monkeypatch) -> None:
+    """The flow's steps (Prefect tasks) go through pipeline.run, so NIANBAO_STAGE_LOG logs them too."""
+    from test_stage_log import PUBLISHED_STEPS, check_lines, read_log
+
+    from pipeline.stagelog import STAGE_LOG_ENV
+
+    log = tmp_path / "stages.jsonl"
+    monkeypatch.setenv(STAGE_LOG_ENV, str(log))
+    roster = write_roster_csv(tree_units(), tmp_path / "roster.csv")
+    write_returns_json(returns_for(tree_units(), YEAR, seed=11), tmp_path / "subs")
+    run = consolidate_district(
+        district=C1101,
+        year=YEAR,
+        submissions=str(tmp_path / "subs"),
+        roster=str(roster),
+        warehouse=str(tmp_path / "w.duckdb"),
+        out=str(tmp_path / "out"),
+    )
+    assert run.published
+    check_lines(read_log(log), PUBLISHED_STEPS)
