@@ -19,6 +19,7 @@ apply_offline_settings()
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE
+from prefect.utilities.annotations import quote
 from pydantic import Field
 
 from flows.notify import notify_on_failure
@@ -28,10 +29,10 @@ from flows.scaleout import task_runner
 from intake.read import ReadOutcome
 from intake.roster import Roster, read_roster
 from pipeline import collect as collecting
+from pipeline import read_pool
 from pipeline import run as pipeline_run
 from pipeline.consolidate import consolidate
 from pipeline.judge import Judged, cross_year, judge
-from pipeline.read import read_checked
 from pipeline.result import PublicationBlocked, RunResult
 from schemas.errors import NianbaoError
 from schemas.failures import Failure
@@ -55,8 +56,9 @@ def collect_task(submissions: Path, roster_file: Path, district: str) -> tuple[l
 
 @task(name="read-batch", retries=IO_RETRIES, retry_delay_seconds=1, cache_policy=NONE, persist_result=False)
 def read_task(paths: list[Path], archive: Path | None = None, root: Path | None = None) -> list[ReadOutcome]:
-    # read, check each narrative (the per-return work) and archive the originals, where the batch runs
-    return read_checked(paths, archive, root)
+    # read, check each narrative (the per-return work) and archive the originals: on the run's reading processes
+    # when it has them (pipeline/read_pool.py), else where the batch runs (this process, or a Dask worker)
+    return read_pool.read_batch(paths, archive, root)
 
 
 def read_all(paths: list[Path], archive: Path | None = None, root: Path | None = None) -> list[ReadOutcome]:
@@ -66,11 +68,12 @@ def read_all(paths: list[Path], archive: Path | None = None, root: Path | None =
     progress = reporter()
     progress.files_found(len(paths))
     parts = collecting.batches(paths, collecting.READ_BATCH)  # the module's value: tests set a small one
-    futures = [read_task.submit(batch, archive, root) for batch in parts]
     outcomes: list[ReadOutcome] = []
-    for batch, future in zip(parts, futures):
-        outcomes.extend(future.result())
-        progress.files_read(len(batch))
+    with read_pool.opened(len(paths)):  # processes, one per core, when there is more than one batch
+        futures = [read_task.submit(batch, archive, root) for batch in parts]
+        for batch, future in zip(parts, futures):
+            outcomes.extend(future.result())
+            progress.files_read(len(batch))
     progress.returns_found(sum(o.ret is not None for o in outcomes))
     return outcomes
 
@@ -81,13 +84,23 @@ def judge_all(outcomes: list[ReadOutcome], roster: Roster, district: str, year: 
     return judged
 
 
-judge_task = task(name="validate", cache_policy=NONE, persist_result=False)(judge)
-cross_year_task = task(name="cross-year", cache_policy=NONE, persist_result=False)(cross_year)
-load_task = task(name="load", **IO_TASK)(pipeline_run.keep_and_load)
-consolidate_task = task(name="consolidate", **IO_TASK)(consolidate)
-checkpoint_task = task(name="checkpoint", cache_policy=NONE, persist_result=False)(pipeline_run.checkpoint)
-publish_task = task(name="publish", **IO_TASK)(pipeline_run.publish)
-audit_task = task(name="audit-report", **IO_TASK)(pipeline_run.audit_report)
+def opaque(task_obj: Any) -> Any:
+    """The task called with every argument quoted: Prefect then does not walk the run's returns, roster and
+    frames looking for futures to wait on (a visit per object: tens of seconds of CPU at 150,000 returns)."""
+
+    def call(*args: Any) -> Any:
+        return task_obj(*(quote(a) for a in args))
+
+    return call
+
+
+judge_task = opaque(task(name="validate", cache_policy=NONE, persist_result=False)(judge))
+cross_year_task = opaque(task(name="cross-year", cache_policy=NONE, persist_result=False)(cross_year))
+load_task = opaque(task(name="load", **IO_TASK)(pipeline_run.keep_and_load))
+consolidate_task = opaque(task(name="consolidate", **IO_TASK)(consolidate))
+checkpoint_task = opaque(task(name="checkpoint", cache_policy=NONE, persist_result=False)(pipeline_run.checkpoint))
+publish_task = opaque(task(name="publish", **IO_TASK)(pipeline_run.publish))
+audit_task = opaque(task(name="audit-report", **IO_TASK)(pipeline_run.audit_report))
 
 # the run's sequence (pipeline.run) with each step a task: retries on I/O, reads batched over the task runner
 FLOW_STEPS = pipeline_run.Steps(
