@@ -39,6 +39,8 @@ from flows.local_server import use_remembered_server
 from flows.settings import apply_offline_settings
 
 apply_offline_settings()
+# A clerk's Run click waits for the runner's next poll of the server: every 2 s, not Prefect's default 10 s.
+os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")
 # no PREFECT_API_URL: the server `nianbao server start` left running, chosen before Prefect reads its settings
 use_remembered_server()
 
