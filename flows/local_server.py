@@ -31,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from schemas.errors import NianbaoError
+
 HOME_ENV = "NIANBAO_HOME"
 DEFAULT_PORT = 4200
 SERVER_AUTH_ENV = "PREFECT_SERVER_API_AUTH_STRING"  # read by the server
@@ -40,7 +42,7 @@ GENERATED = "generated"
 SERVER_ENV_DEFAULTS = {"PREFECT_SERVER_DATABASE_TIMEOUT": "60", "PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT": "30"}
 
 
-class ServerError(RuntimeError):
+class ServerError(NianbaoError, RuntimeError):
     """The server could not be started or stopped; the message says why (and where its log is)."""
 
 
