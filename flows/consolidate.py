@@ -79,7 +79,7 @@ def read_all(paths: list[Path], archive: Path | None = None, root: Path | None =
 
 
 def judge_all(outcomes: list[ReadOutcome], roster: Roster, district: str, year: int, root: Path) -> Judged:
-    judged = judge_task(outcomes, roster, district, year, root)
+    judged = opaque(judge_task)(outcomes, roster, district, year, root)
     reporter().returns_validated(sum(o.ret is not None for o in outcomes))
     return judged
 
@@ -94,25 +94,25 @@ def opaque(task_obj: Any) -> Any:
     return call
 
 
-judge_task = opaque(task(name="validate", cache_policy=NONE, persist_result=False)(judge))
-cross_year_task = opaque(task(name="cross-year", cache_policy=NONE, persist_result=False)(cross_year))
-load_task = opaque(task(name="load", **IO_TASK)(pipeline_run.keep_and_load))
-consolidate_task = opaque(task(name="consolidate", **IO_TASK)(consolidate))
-checkpoint_task = opaque(task(name="checkpoint", cache_policy=NONE, persist_result=False)(pipeline_run.checkpoint))
-publish_task = opaque(task(name="publish", **IO_TASK)(pipeline_run.publish))
-audit_task = opaque(task(name="audit-report", **IO_TASK)(pipeline_run.audit_report))
+judge_task = task(name="validate", cache_policy=NONE, persist_result=False)(judge)
+cross_year_task = task(name="cross-year", cache_policy=NONE, persist_result=False)(cross_year)
+load_task = task(name="load", **IO_TASK)(pipeline_run.keep_and_load)
+consolidate_task = task(name="consolidate", **IO_TASK)(consolidate)
+checkpoint_task = task(name="checkpoint", cache_policy=NONE, persist_result=False)(pipeline_run.checkpoint)
+publish_task = task(name="publish", **IO_TASK)(pipeline_run.publish)
+audit_task = task(name="audit-report", **IO_TASK)(pipeline_run.audit_report)
 
 # the run's sequence (pipeline.run) with each step a task: retries on I/O, reads batched over the task runner
 FLOW_STEPS = pipeline_run.Steps(
     collect=collect_task,
     read=read_all,
     judge=judge_all,
-    cross_year=cross_year_task,
-    load=load_task,
-    consolidate=consolidate_task,
-    checkpoint=checkpoint_task,
-    publish=publish_task,
-    audit_report=audit_task,
+    cross_year=opaque(cross_year_task),
+    load=opaque(load_task),
+    consolidate=opaque(consolidate_task),
+    checkpoint=opaque(checkpoint_task),
+    publish=opaque(publish_task),
+    audit_report=opaque(audit_task),
 )
 
 
