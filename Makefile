@@ -46,10 +46,8 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Two pytest workers (pytest-xdist), a test file to each at a time: most of the slow tests wait on subprocesses
-# (Prefect servers, Chromium, LibreOffice), so two of them overlap on two cores.
 test: install system-deps lint
-	$(BIN)/pytest -q -n 2 --dist loadfile
+	$(BIN)/pytest -q
 
 test-fast: install
 	$(BIN)/pytest -q -m "not browser and not slow"
